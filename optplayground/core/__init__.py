@@ -1,0 +1,1 @@
+"""The computing core: torch and numpy only. Nothing here may import Qt."""
