@@ -1,0 +1,24 @@
+# `make run` sets everything up on a fresh clone and opens the app; `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test bench clean
+
+$(STAMP): pyproject.toml packaging/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c packaging/constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/optplayground $(ARGS)
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(ARGS)
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/optplayground bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

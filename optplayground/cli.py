@@ -1,0 +1,311 @@
+"""The command line: open the app, run experiments headless, list what is available.
+
+    optplayground                      open the window (a default race)
+    optplayground EXPERIMENT.toml      open the window with that experiment
+    optplayground run …                race headless, print a summary, write CSV
+    optplayground list surfaces|optimizers|schedules
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from typing import Sequence
+
+from .core.params import ConfigError, format_value
+
+EPILOG_RUN = """\
+quick form (no file):
+  optplayground run --surface rosenbrock --start -1.5,2 \\
+      --opt adam:lr=0.01 --opt sgd:lr=0.001,momentum=0.9 --steps 500 --csv out.csv
+
+  --surface NAME[:key=value,...]   a built-in surface and its parameters, e.g. rosenbrock:b=50
+  --formula "EXPR"                 your own surface in x and y, e.g. "sin(x)*y**2 + 0.1*x**2"
+  --opt NAME[:key=value,...]       one run; NAME is a built-in optimizer or an import path
+                                   package.module:Class. A list value continues after a comma:
+                                   adam:lr=0.01,betas=0.9,0.99
+  These apply to the --opt just before them:
+  --schedule NAME[:key=value,...]  an LR schedule; repeat it for a chain, every stage but the
+                                   last with steps=N: --schedule linear:steps=50,start_factor=0.1
+                                   --schedule cosine
+  --clip norm=MAX[,norm_type=P] | value=V   gradient clipping
+  --lookahead [k=5,alpha=0.5]      wrap the optimizer in Lookahead
+  --name LABEL, --color #rrggbb    how the run is shown
+
+exit status: 0 ok, 2 bad input (one line on stderr says what and where)
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].endswith(".toml") or argv[0] in ("--reset",):
+        return _open_app(argv)
+    parser = _parser()
+    args = parser.parse_args(_glue_negative_values(argv))
+    try:
+        return args.func(args)
+    except ConfigError as error:
+        print(f"optplayground: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _open_app(argv: list[str]) -> int:
+    try:
+        from .gui.app import run_app
+    except ImportError as error:  # the window is not available (no Qt)
+        print(f"optplayground: the window cannot open ({error}); running the default race "
+              "headless instead", file=sys.stderr)
+        return main(["run"] + argv[:1])
+    return run_app(argv)
+
+
+def _glue_negative_values(argv: list[str]) -> list[str]:
+    """Let `--start -1.5,2` work: argparse would take -1.5,2 for an option."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] in ("--start",) and arg.startswith("-"):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="optplayground",
+                                     description="Watch optimizers race across loss surfaces.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="race headless, print a summary, write CSV",
+                         epilog=EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("experiment", nargs="?", help="an experiment .toml file")
+    run.add_argument("--steps", type=int, help="number of updates (overrides the file)")
+    run.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    run.add_argument("--seed", type=int)
+    run.add_argument("--csv", metavar="OUT.csv", help="write every row of every run")
+    run.add_argument("--save", metavar="OUT.toml", help="write the experiment as a file")
+    run.add_argument("--quiet", action="store_true", help="no summary table")
+    run.add_argument("--surface", help="NAME[:key=value,...]")
+    run.add_argument("--formula", help="a surface in x and y")
+    run.add_argument("--start", help="x,y")
+    run.add_argument("--opt", action=_NewRun, help="NAME[:key=value,...] (one run)")
+    for flag in ("--schedule", "--clip", "--lookahead", "--name", "--color"):
+        run.add_argument(flag, action=_RunOption, nargs="?" if flag == "--lookahead" else None,
+                         const="", help=argparse.SUPPRESS)
+    run.set_defaults(func=_cmd_run)
+
+    lister = sub.add_parser("list", help="print what can be chosen, with parameters and defaults")
+    lister.add_argument("what", choices=("surfaces", "optimizers", "schedules"))
+    lister.set_defaults(func=_cmd_list)
+    return parser
+
+
+class _NewRun(argparse.Action):
+    def __call__(self, parser, namespace, value, option_string=None):
+        runs = getattr(namespace, "quick_runs", None) or []
+        runs.append({"opt": value, "schedule": []})
+        namespace.quick_runs = runs
+
+
+class _RunOption(argparse.Action):
+    def __call__(self, parser, namespace, value, option_string=None):
+        runs = getattr(namespace, "quick_runs", None)
+        if not runs:
+            parser.error(f"{option_string} must follow an --opt")
+        key = option_string.lstrip("-")
+        if key == "schedule":
+            runs[-1]["schedule"].append(value)
+        else:
+            runs[-1][key] = value
+
+
+# ---------------------------------------------------------------- run
+
+def _cmd_run(args) -> int:
+    from .core import experiment as xp
+    from .core.engine import Engine
+
+    exp = _experiment_from_args(args)
+    engine = Engine(exp)
+    if engine.device_note:
+        print(f"note: {engine.device_note}", file=sys.stderr)
+    history = engine.run_to_end()
+    if args.csv:
+        write_csv(history, args.csv)
+    if args.save:
+        xp.save(exp, args.save)
+    if not args.quiet:
+        print(summary(engine))
+    return 0
+
+
+def write_csv(history, path: str) -> None:
+    from .core.atomic import write_text_atomic
+
+    text = io.StringIO()
+    history.write_csv(text)
+    write_text_atomic(path, text.getvalue())
+
+
+def _experiment_from_args(args):
+    from .core import experiment as xp
+
+    quick = args.surface or args.formula or getattr(args, "quick_runs", None) or args.start
+    if args.experiment and quick:
+        raise ConfigError("command line", "give either an experiment file or the quick form, not both")
+    if args.experiment:
+        exp = xp.load(args.experiment)
+    elif quick:
+        exp = _quick_experiment(args)
+    else:
+        exp = xp.default_experiment()
+    if args.steps is not None:
+        exp.steps = args.steps
+    if args.device:
+        exp.device = args.device
+    if args.seed is not None:
+        exp.seed = args.seed
+    return xp.validate(exp)
+
+
+def _quick_experiment(args):
+    from .core import experiment as xp
+
+    problem = xp.Problem()
+    if args.surface and args.formula:
+        raise ConfigError("command line", "give --surface or --formula, not both")
+    if args.formula:
+        problem.surface, problem.formula = "formula", args.formula
+    elif args.surface:
+        problem.surface, problem.params = parse_spec(args.surface, "--surface")
+    if args.start:
+        problem.start = _parse_pair(args.start, "--start")
+    runs = [_quick_run(r, i) for i, r in enumerate(getattr(args, "quick_runs", None) or [])]
+    if not runs:
+        raise ConfigError("--opt", "give at least one --opt NAME[:key=value,...]")
+    return xp.Experiment(name="command line", problem=problem, runs=runs)
+
+
+def _quick_run(spec: dict, index: int):
+    from .core import experiment as xp
+    from .core.schedules import Stage
+
+    name, hyper = parse_spec(spec["opt"], f"--opt #{index + 1}")
+    run = xp.Run(name=spec.get("name") or _unique_label(name, index), optimizer=name, hyper=hyper)
+    run.color = spec.get("color", "")
+    for text in spec["schedule"]:
+        stage_name, params = parse_spec(text, "--schedule")
+        steps = params.pop("steps", None)
+        run.schedule.append(Stage(stage_name, params, None if steps is None else _int(steps, "steps")))
+    if "clip" in spec:
+        run.clip = _parse_clip(spec["clip"])
+    if "lookahead" in spec:
+        run.lookahead = parse_values(spec["lookahead"], "--lookahead")
+    return run
+
+
+def _unique_label(name: str, index: int) -> str:
+    return f"{name.rsplit(':', 1)[-1]} #{index + 1}"
+
+
+def _parse_clip(text: str):
+    from .core.experiment import Clip
+
+    values = parse_values(text, "--clip")
+    if "norm" in values:
+        return Clip(mode="norm", max_norm=values.pop("norm"), **_only(values, "norm_type"))
+    if "value" in values:
+        return Clip(mode="value", clip_value=values.pop("value"), **_only(values))
+    raise ConfigError("--clip", "expected norm=MAX[,norm_type=P] or value=V")
+
+
+def _only(values: dict, *allowed: str) -> dict:
+    for key in values:
+        if key not in allowed:
+            raise ConfigError(f"--clip.{key}", "unknown clip setting")
+    return values
+
+
+def parse_spec(text: str, where: str) -> tuple[str, dict]:
+    """'adam:lr=0.01,betas=0.9,0.99' -> ('adam', {'lr': '0.01', 'betas': '0.9,0.99'}).
+
+    An import path 'pkg.mod:Class' keeps its colon: the values start after the next one.
+    """
+    head, _, rest = text.partition(":")
+    if "." in head and rest:  # import path: module.path:Class[:values]
+        cls, _, rest = rest.partition(":")
+        head = f"{head}:{cls}"
+    if not head:
+        raise ConfigError(where, f"missing a name in {text!r}")
+    return head, parse_values(rest, where)
+
+
+def parse_values(text: str, where: str) -> dict:
+    """'a=1,b=2,3' -> {'a': '1', 'b': '2,3'}; the specs convert and check the text."""
+    values: dict[str, str] = {}
+    last = None
+    for piece in filter(None, (p.strip() for p in text.split(","))):
+        key, eq, value = piece.partition("=")
+        if eq:
+            last = key.strip()
+            values[last] = value.strip()
+        elif last is not None:
+            values[last] += "," + piece
+        else:
+            raise ConfigError(where, f"expected key=value, got {piece!r}")
+    return values
+
+
+def _parse_pair(text: str, where: str) -> tuple[float, float]:
+    try:
+        x, y = (float(v) for v in text.split(","))
+        return x, y
+    except ValueError:
+        raise ConfigError(where, f"expected x,y (two numbers), got {text!r}") from None
+
+
+def _int(value: str, where: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(where, f"expected a whole number, got {value!r}") from None
+
+
+def summary(engine) -> str:
+    """A table: each run's state, final loss and distance to the nearest known minimum."""
+    import math
+
+    surface = engine.surface
+    minima = surface.minima_for(engine.surface_params) if hasattr(surface, "minima_for") else surface.minima
+    head = f"{'run':<16} {'optimizer':<12} {'status':<10} {'step':>7} {'loss':>13} {'x':>10} {'y':>10} {'to min':>9}"
+    lines = [f"{engine.experiment.name} on {surface.title}, {engine.step} steps, device {engine.device}",
+             head, "-" * len(head)]
+    for record in engine.history.runs:
+        data = record.array()
+        if not len(data):
+            lines.append(f"{record.name[:16]:<16} {record.optimizer[:12]:<12} {record.status:<10}")
+            continue
+        step, x, y, loss = data[-1, :4]
+        gap = min((math.hypot(x - mx, y - my) for mx, my in minima), default=float("nan"))
+        lines.append(f"{record.name[:16]:<16} {record.optimizer[:12]:<12} {record.status:<10} "
+                     f"{int(step):>7} {loss:>13.6g} {x:>10.5g} {y:>10.5g} {gap:>9.3g}")
+        if record.message and record.status not in ("done", "running"):
+            lines.append(f"    {record.message}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- list
+
+def _cmd_list(args) -> int:
+    from .core.optimizers import OPTIMIZERS
+    from .core.schedules import SCHEDULES
+    from .core.surfaces import SURFACES
+
+    registry = {"surfaces": SURFACES, "optimizers": OPTIMIZERS, "schedules": SCHEDULES}[args.what]
+    for spec in registry.values():
+        print(f"{spec.name:<18} {spec.title}")
+        for p in spec.params:
+            rng = p.range_text()
+            print(f"    {p.name:<22} = {format_value(p.default):<14} {rng:<16} {p.help}")
+    return 0

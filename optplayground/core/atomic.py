@@ -1,0 +1,37 @@
+"""Atomic writes: a temporary file beside the target, then a rename."""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Callable
+
+from .params import ConfigError
+
+
+def write_atomic(path: str, write: Callable[[str], None]) -> None:
+    """Call write(tmp_path), then move it onto `path`. An existing file is never half-written.
+
+    Raises ConfigError("output", ...) with a readable reason when the place is not writable.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".optplayground-", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise ConfigError("output", f"cannot write {path}: {e.strerror or e}") from None
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise ConfigError("output", f"cannot write {path}: {e.strerror or e}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+
+    write_atomic(path, write)

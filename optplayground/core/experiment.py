@@ -1,0 +1,363 @@
+"""An experiment: the problem, the runs racing on it, and how long they race.
+
+The single source of truth shared by the window, the worker and the command line. TOML is
+the file format; `save` and `load` round-trip exactly (floats are written with repr).
+"""
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from .params import ConfigError, Param, validate_values
+from .optimizers import get_optimizer
+from .schedules import Stage, validate_stages
+
+FORMAT_VERSION = 1
+DEVICES = ("auto", "cpu", "cuda", "mps")
+CLIP_MODES = ("none", "norm", "value")
+# Tableau-like colours, distinct on dark and light backgrounds; runs without a colour cycle them.
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#17becf", "#bcbd22", "#7f7f7f")
+
+CLIP_PARAMS = (
+    Param("mode", "none", "choice", choices=CLIP_MODES,
+          help="none; norm: rescale the whole gradient so its norm is at most max_norm; "
+               "value: clamp each component to [-clip_value, clip_value]"),
+    Param("max_norm", 1.0, low=0, low_open=True, log=True,
+          help="largest allowed gradient norm (mode = norm)"),
+    Param("norm_type", 2.0, low=1, help="which p-norm measures the gradient (2 = Euclidean)"),
+    Param("clip_value", 1.0, low=0, low_open=True, log=True,
+          help="largest allowed |component| (mode = value)"),
+)
+LOOKAHEAD_PARAMS = (
+    Param("k", 5, "int", low=1, high=1000, help="fast steps between two syncs of the slow weights"),
+    Param("alpha", 0.5, low=0, high=1, low_open=True,
+          help="how far the slow weights move toward the fast ones at a sync"),
+)
+
+
+@dataclass
+class Clip:
+    mode: str = "none"
+    max_norm: float = 1.0
+    norm_type: float = 2.0
+    clip_value: float = 1.0
+
+
+@dataclass
+class Run:
+    name: str
+    optimizer: str = "sgd"
+    hyper: dict[str, Any] = field(default_factory=dict)
+    schedule: list[Stage] = field(default_factory=list)
+    clip: Clip = field(default_factory=Clip)
+    lookahead: dict[str, Any] | None = None  # {"k": 5, "alpha": 0.5} wraps the optimizer
+    color: str = ""
+    enabled: bool = True
+
+
+@dataclass
+class Problem:
+    """A 2-D surface by name, or a formula in x and y (`surface = "formula"`)."""
+
+    surface: str = "rosenbrock"
+    params: dict[str, Any] = field(default_factory=dict)
+    formula: str = ""
+    start: tuple[float, float] | None = None  # None: the surface's default start
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None  # formula view box
+
+
+@dataclass
+class Experiment:
+    name: str = "untitled"
+    description: str = ""
+    problem: Problem = field(default_factory=Problem)
+    runs: list[Run] = field(default_factory=list)
+    steps: int = 500
+    seed: int = 0
+    device: str = "auto"
+    history_cap: int = 1_000_000  # rows kept exactly per run; later rows are decimated
+
+    def copy(self) -> "Experiment":
+        return copy.deepcopy(self)
+
+    def color_of(self, index: int) -> str:
+        return self.runs[index].color or PALETTE[index % len(PALETTE)]
+
+
+# ---------------------------------------------------------------- validation
+
+def validate(exp: Experiment) -> Experiment:
+    """Check everything that can be checked before running; returns a normalised copy.
+
+    Raises ConfigError whose field names the culprit, e.g. ``runs[1].hyper.lr``.
+    """
+    out = exp.copy()
+    _check_int(out.steps, "steps", 1, 100_000_000)
+    _check_int(out.seed, "seed", 0, 2**63 - 1)
+    _check_int(out.history_cap, "history_cap", 100, 1_000_000_000)
+    if out.device not in DEVICES:
+        raise ConfigError("device", f"must be one of {', '.join(DEVICES)}, got {out.device!r}")
+    surface = surface_of(out.problem)
+    out.problem.params = surface.validate(out.problem.params, "problem.params")
+    if out.problem.start is not None:
+        out.problem.start = _pair(out.problem.start, "problem.start")
+    if not out.runs:
+        raise ConfigError("runs", "add at least one run")
+    out.runs = [validate_run(run, f"runs[{i}]") for i, run in enumerate(out.runs)]
+    names = [r.name for r in out.runs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError("runs", f"run names must be unique: {', '.join(dupes)}")
+    return out
+
+
+def validate_run(run: Run, where: str) -> Run:
+    """A checked copy of one run (defaults filled in); ConfigError names the field."""
+    run = copy.deepcopy(run)
+    if not isinstance(run.name, str) or not run.name.strip():
+        raise ConfigError(f"{where}.name", "a run needs a name")
+    run.hyper = get_optimizer(run.optimizer).validate(run.hyper, f"{where}.hyper")
+    run.schedule = validate_stages(run.schedule, f"{where}.schedule")
+    run.clip = Clip(**validate_values(CLIP_PARAMS, asdict(run.clip), f"{where}.clip"))
+    if run.lookahead is not None:
+        run.lookahead = validate_values(LOOKAHEAD_PARAMS, run.lookahead, f"{where}.lookahead")
+    if run.color and not _is_color(run.color):
+        raise ConfigError(f"{where}.color", f"expected #rrggbb, got {run.color!r}")
+    return run
+
+
+def surface_of(problem: Problem):
+    """The Surface a problem names: a built-in, or the user's formula."""
+    from .surfaces import get_surface
+
+    if problem.surface == "formula":
+        from .expression import formula_surface
+
+        extra = {"bounds": problem.bounds} if problem.bounds is not None else {}
+        return formula_surface(problem.formula, **extra)
+    return get_surface(problem.surface)
+
+
+def _check_int(value: Any, name: str, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(name, f"expected a whole number in [{low}, {high}], got {value!r}")
+
+
+def _pair(value: Any, name: str) -> tuple[float, float]:
+    try:
+        x, y = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ConfigError(name, f"expected two numbers x, y, got {value!r}") from None
+    if not all(abs(v) < 1e300 for v in (x, y)):
+        raise ConfigError(name, f"expected finite numbers, got {value!r}")
+    return (x, y)
+
+
+def _is_color(text: str) -> bool:
+    return len(text) == 7 and text[0] == "#" and all(c in "0123456789abcdefABCDEF" for c in text[1:])
+
+
+# ---------------------------------------------------------------- TOML
+
+def loads(text: str) -> Experiment:
+    """Parse TOML text into an Experiment (structure only; call `validate` for values)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError("file", f"not valid TOML: {e}") from None
+    return from_dict(data)
+
+
+def load(path: str) -> Experiment:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise ConfigError("file", f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        return loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("file", f"{path} is not UTF-8 text") from None
+
+
+def from_dict(data: dict) -> Experiment:
+    version = data.pop("format", FORMAT_VERSION)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ConfigError("format", f"file format {version!r} is newer than this app reads "
+                                    f"({FORMAT_VERSION}); update optplayground")
+    problem = _build(Problem, data.pop("problem", {}), "problem")
+    runs_data = data.pop("runs", [])
+    if not isinstance(runs_data, list):
+        raise ConfigError("runs", "expected a list of [[runs]] tables")
+    runs = [_run_from_dict(r, f"runs[{i}]") for i, r in enumerate(runs_data)]
+    exp = _build(Experiment, data, "")
+    exp.problem, exp.runs = problem, runs
+    return exp
+
+
+def _run_from_dict(data: Any, where: str) -> Run:
+    if not isinstance(data, dict):
+        raise ConfigError(where, "expected a table")
+    data = dict(data)
+    clip = _build(Clip, data.pop("clip", {}), f"{where}.clip")
+    stages = data.pop("schedule", [])
+    if isinstance(stages, dict):  # a single [runs.schedule] table
+        stages = [stages]
+    if not isinstance(stages, list):
+        raise ConfigError(f"{where}.schedule", "expected a table or a list of tables")
+    schedule = [_stage_from_dict(s, f"{where}.schedule[{i}]") for i, s in enumerate(stages)]
+    if "name" not in data:
+        raise ConfigError(f"{where}.name", "missing")
+    run = _build(Run, data, where)
+    run.clip, run.schedule = clip, schedule
+    return run
+
+
+def _stage_from_dict(data: Any, where: str) -> Stage:
+    if not isinstance(data, dict) or not isinstance(data.get("name", "constant"), str):
+        raise ConfigError(where, "expected a table with a name")
+    data = dict(data)
+    return Stage(name=data.pop("name", "constant"), steps=data.pop("steps", None), params=data)
+
+
+def _build(cls, data: Any, where: str):
+    """cls(**data) with unknown keys and wrong container types reported by name."""
+    if not isinstance(data, dict):
+        raise ConfigError(where, "expected a table")
+    known = {f.name: f for f in fields(cls)}
+    prefix = f"{where}." if where else ""
+    kwargs = {}
+    for key, value in data.items():
+        if key not in known or key in ("problem", "runs", "clip", "schedule"):
+            raise ConfigError(prefix + key, f"unknown key (known: {', '.join(known)})")
+        expected = str(known[key].type)
+        if expected.startswith("dict") and not isinstance(value, dict):
+            raise ConfigError(prefix + key, "expected a table")
+        if expected.startswith("dict[str, Any] | None") and not isinstance(value, dict):
+            raise ConfigError(prefix + key, "expected a table")
+        if expected in ("str",) and not isinstance(value, str):
+            raise ConfigError(prefix + key, f"expected text, got {value!r}")
+        if key == "bounds" and value is not None:
+            value = (_pair(value[0], f"{prefix}bounds[0]"), _pair(value[1], f"{prefix}bounds[1]")) \
+                if isinstance(value, list) and len(value) == 2 else _bad_bounds(prefix)
+        if key == "start" and value is not None:
+            value = _pair(value, prefix + key)
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def _bad_bounds(prefix: str):
+    raise ConfigError(prefix + "bounds", "expected [[xmin, xmax], [ymin, ymax]]")
+
+
+def to_dict(exp: Experiment) -> dict:
+    """The TOML structure; empty/default pieces are left out so files stay short."""
+    out: dict[str, Any] = {"format": FORMAT_VERSION, "name": exp.name}
+    if exp.description:
+        out["description"] = exp.description
+    out.update(steps=exp.steps, seed=exp.seed, device=exp.device, history_cap=exp.history_cap)
+    problem: dict[str, Any] = {"surface": exp.problem.surface}
+    if exp.problem.formula:
+        problem["formula"] = exp.problem.formula
+    if exp.problem.start is not None:
+        problem["start"] = list(exp.problem.start)
+    if exp.problem.bounds is not None:
+        problem["bounds"] = [list(b) for b in exp.problem.bounds]
+    problem["params"] = dict(exp.problem.params)
+    out["problem"] = problem
+    out["runs"] = [_run_to_dict(r) for r in exp.runs]
+    return out
+
+
+def _run_to_dict(run: Run) -> dict:
+    out: dict[str, Any] = {"name": run.name, "optimizer": run.optimizer}
+    if run.color:
+        out["color"] = run.color
+    if not run.enabled:
+        out["enabled"] = False
+    out["hyper"] = dict(run.hyper)
+    if run.clip != Clip():
+        out["clip"] = asdict(run.clip)
+    if run.lookahead is not None:
+        out["lookahead"] = dict(run.lookahead)
+    if run.schedule:
+        out["schedule"] = [{"name": s.name, **({"steps": s.steps} if s.steps is not None else {}),
+                            **s.params} for s in run.schedule]
+    return out
+
+
+def dumps(exp: Experiment) -> str:
+    return _toml(to_dict(exp))
+
+
+def save(exp: Experiment, path: str) -> None:
+    from .atomic import write_text_atomic
+
+    write_text_atomic(path, dumps(exp))
+
+
+def _toml(data: dict, prefix: str = "") -> str:
+    """A small TOML writer for our own structure: scalars, arrays, tables, arrays of tables."""
+    scalars = [(k, v) for k, v in data.items() if not isinstance(v, (dict, list)) or _is_array(v)]
+    tables = [(k, v) for k, v in data.items() if isinstance(v, dict)]
+    table_lists = [(k, v) for k, v in data.items() if isinstance(v, list) and not _is_array(v)]
+    lines = [f"{_key(k)} = {_value(v)}" for k, v in scalars]
+    for key, table in tables:
+        lines.append(f"\n[{prefix}{_key(key)}]")
+        lines.append(_toml(table, f"{prefix}{_key(key)}.").lstrip("\n"))
+    for key, items in table_lists:
+        for item in items:
+            lines.append(f"\n[[{prefix}{_key(key)}]]")
+            lines.append(_toml(item, f"{prefix}{_key(key)}.").lstrip("\n"))
+    return "\n".join(line for line in lines if line != "") + "\n"
+
+
+def _is_array(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) and not any(isinstance(x, dict) for x in v)
+
+
+def _key(k: str) -> str:
+    return k if k.replace("_", "").replace("-", "").isalnum() and k.isascii() else _value(k)
+
+
+def _value(v: Any) -> str:
+    import json
+    import math
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if v is None:
+        raise ConfigError("", "TOML cannot store an empty value")
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def default_experiment() -> Experiment:
+    """What the app greets a person with: four optimizers that behave visibly differently
+    racing down the Rosenbrock valley from (-1.5, 2)."""
+    return Experiment(
+        name="Rosenbrock race",
+        description="Four optimizers race down the curved Rosenbrock valley to its minimum at (1, 1).",
+        problem=Problem(surface="rosenbrock", start=(-1.5, 2.0)),
+        runs=[
+            Run("Momentum", "momentum", {"lr": 0.0008, "momentum": 0.9}),
+            Run("Adam", "adam", {"lr": 0.05}),
+            Run("RMSprop", "rmsprop", {"lr": 0.005}),
+            Run("Ranger", "ranger", {"lr": 0.05}),
+        ],
+        steps=1000,
+    )
