@@ -1,0 +1,447 @@
+"""Registry of optimizers: name -> typed spec (hyperparameters, update rule, factory).
+
+Built-ins wrap torch.optim with torch's own defaults, so a run here takes exactly the steps
+a plain torch loop with the same arguments takes. Any other optimizer class can be named by
+import path ("package.module:ClassName"); its hyperparameters are read from its signature.
+Lookahead is not in the registry: it wraps any optimizer (see `ranger.Lookahead`).
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import torch
+from torch import Tensor
+
+from .params import ConfigError, Param, Spec
+from .ranger import LOOKAHEAD, Lookahead, Ranger
+
+__all__ = ["OptimizerSpec", "OPTIMIZERS", "LOOKAHEAD", "get_optimizer", "import_optimizer",
+           "build_optimizer", "set_hyper", "current_hyper"]
+
+Factory = Callable[[list, dict], torch.optim.Optimizer]
+
+
+@dataclass(frozen=True)
+class OptimizerSpec(Spec):
+    """A Spec whose `factory(tensors, validated_hyper)` builds the torch optimizer."""
+
+    factory: Factory | None = None
+    needs_closure: bool = False  # step() must be given a closure that recomputes the loss
+
+    def __post_init__(self):
+        if not callable(self.factory):
+            raise TypeError(f"optimizer spec {self.name!r} needs a factory")
+
+
+# --- shared parameters -------------------------------------------------------------------
+
+def _lr(default: float) -> Param:
+    return Param("lr", default, low=0.0, log=True, help="learning rate: how big each step is")
+
+
+def _betas(default: tuple = (0.9, 0.999)) -> Param:
+    return Param("betas", default, kind="floats", low=0.0, high=1.0, high_open=True,
+                 help="(β₁, β₂): decay of the running mean of gradients and of squared gradients")
+
+
+def _eps(default: float) -> Param:
+    return Param("eps", default, low=0.0, low_open=True, log=True,
+                 help="small number added to the denominator so it is never zero")
+
+
+def _weight_decay(default: float = 0.0) -> Param:
+    return Param("weight_decay", default, low=0.0, log=True,
+                 help="L2 penalty: pulls the weights toward zero on every step")
+
+
+def _momentum(default: float) -> Param:
+    return Param("momentum", default, low=0.0, high=1.0,
+                 help="how much of the previous step's velocity is kept (a heavy ball)")
+
+
+def _dampening() -> Param:
+    return Param("dampening", 0.0, low=0.0, high=1.0,
+                 help="scales down the new gradient's share of the velocity by (1 − dampening)")
+
+
+_MAXIMIZE = Param("maximize", False, kind="bool",
+                  help="climb uphill instead (gradient ascent)")
+_AMSGRAD = Param("amsgrad", False, kind="bool",
+                 help="divide by the largest v seen so far, so steps never grow back (AMSGrad)")
+_DECOUPLED = Param("decoupled_weight_decay", False, kind="bool",
+                   help="shrink the weights directly (AdamW style) instead of adding λθ to g")
+
+_WD_LINE = "g ← ∇f(θ) + λθ"
+_ADAM_LINES = ("m ← β₁m + (1−β₁)g\n"
+               "v ← β₂v + (1−β₂)g²\n"
+               "m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)\n"
+               "θ ← θ − lr·m̂/(√v̂ + ε)")
+_AMSGRAD_LINE = "amsgrad: vₘₐₓ ← max(vₘₐₓ, v), v̂ = vₘₐₓ/(1−β₂ᵗ)"
+_DECOUPLED_LINE = "(decoupled: θ ← θ − lr·λθ instead)"
+
+
+def _torch(cls: type, **fixed: Any) -> Factory:
+    """Factory for a torch optimizer; `fixed` are arguments the user does not choose."""
+    def factory(tensors: list, hyper: dict) -> torch.optim.Optimizer:
+        kwargs = {name: _to_torch(value) for name, value in hyper.items()}
+        return cls(tensors, **fixed, **kwargs)
+    return factory
+
+
+def _to_torch(value: Any) -> Any:
+    return None if value == "none" else value  # choice "none" means torch's None
+
+
+def _nesterov_rule(values: Mapping[str, Any]) -> str | None:
+    if values["momentum"] <= 0 or values["dampening"] != 0:
+        return "Nesterov momentum needs momentum > 0 and dampening = 0"
+    return None
+
+
+def _rprop_rule(values: Mapping[str, Any]) -> str | None:
+    eta_minus, eta_plus = values["etas"]
+    if not eta_minus < 1.0 < eta_plus:
+        return "etas must satisfy 0 < η₋ < 1 < η₊"
+    low, high = values["step_sizes"]
+    if low > high:
+        return "step_sizes must be (min, max) with min ≤ max"
+    return None
+
+
+_SGD = torch.optim.SGD
+_SGD_PARAMS = (_lr(1e-3), _momentum(0.9), _dampening(), _weight_decay(), _MAXIMIZE)
+
+_SPECS = [
+    OptimizerSpec(
+        name="sgd", title="SGD",
+        params=(_lr(1e-3), _weight_decay(), _MAXIMIZE),
+        help="Plain gradient descent: step straight downhill, lr times the gradient. Momentum "
+             "is fixed at 0 so you see the bare method (pick Momentum or Nesterov for more).",
+        formula=f"{_WD_LINE}\nθ ← θ − lr·g",
+        factory=_torch(_SGD)),
+    OptimizerSpec(
+        name="momentum", title="SGD + momentum",
+        params=_SGD_PARAMS,
+        help="A heavy ball rolling downhill: velocity builds up along consistent directions "
+             "and zig-zags cancel out. Shines in long narrow valleys.",
+        formula=f"{_WD_LINE}\nb ← μb + (1−τ)g   (first step: b = g)\nθ ← θ − lr·b",
+        factory=_torch(_SGD)),
+    OptimizerSpec(
+        name="nesterov", title="SGD + Nesterov",
+        params=_SGD_PARAMS,
+        help="Momentum that looks ahead: the step uses the gradient plus the velocity it is "
+             "about to add, so it brakes earlier before overshooting.",
+        formula=f"{_WD_LINE}\nb ← μb + g   (first step: b = g)\ng ← g + μb\nθ ← θ − lr·g",
+        rules=(_nesterov_rule,),
+        factory=_torch(_SGD, nesterov=True)),
+    OptimizerSpec(
+        name="rmsprop", title="RMSprop",
+        params=(_lr(1e-2),
+                Param("alpha", 0.99, low=0.0, high=1.0,
+                      help="decay of the running mean of squared gradients"),
+                _eps(1e-8), _weight_decay(), _momentum(0.0),
+                Param("centered", False, kind="bool",
+                      help="divide by the gradient's variance instead of its raw second moment"),
+                _MAXIMIZE),
+        help="Divides each coordinate's step by the recent size of its gradient, so steep "
+             "and flat directions move at similar speed. Good on badly scaled surfaces.",
+        formula=f"{_WD_LINE}\nv ← αv + (1−α)g²\n"
+                "centered: ḡ ← αḡ + (1−α)g, ṽ = v − ḡ²   (else ṽ = v)\n"
+                "b ← μb + g/(√ṽ + ε)\nθ ← θ − lr·b",
+        factory=_torch(torch.optim.RMSprop)),
+    OptimizerSpec(
+        name="adagrad", title="Adagrad",
+        params=(_lr(1e-2),
+                Param("lr_decay", 0.0, low=0.0, log=True,
+                      help="shrinks lr over time: lr / (1 + (t−1)·lr_decay)"),
+                _weight_decay(),
+                Param("initial_accumulator_value", 0.0, low=0.0,
+                      help="starting value of the sum of squared gradients"),
+                _eps(1e-10), _MAXIMIZE),
+        help="Divides by the square root of ALL past squared gradients, so steps only shrink. "
+             "Great for sparse features, but it can stall before reaching the minimum.",
+        formula=f"{_WD_LINE}\nη = lr/(1 + (t−1)·lr_decay)\n"
+                "s ← s + g²   (s₀ = initial_accumulator_value)\nθ ← θ − η·g/(√s + ε)",
+        factory=_torch(torch.optim.Adagrad)),
+    OptimizerSpec(
+        name="adadelta", title="Adadelta",
+        params=(_lr(1.0),
+                Param("rho", 0.9, low=0.0, high=1.0,
+                      help="decay of the running means of squared gradients and squared steps"),
+                _eps(1e-6), _weight_decay(), _MAXIMIZE),
+        help="Fixes Adagrad's ever-shrinking steps with running means, and scales steps by the "
+             "size of recent steps, so it needs almost no learning-rate tuning.",
+        formula=f"{_WD_LINE}\nv ← ρv + (1−ρ)g²\nΔ = √(u + ε)/√(v + ε) · g\n"
+                "u ← ρu + (1−ρ)Δ²\nθ ← θ − lr·Δ",
+        factory=_torch(torch.optim.Adadelta)),
+    OptimizerSpec(
+        name="adam", title="Adam",
+        params=(_lr(1e-3), _betas(), _eps(1e-8), _weight_decay(), _AMSGRAD, _DECOUPLED,
+                _MAXIMIZE),
+        help="Momentum plus per-coordinate step sizes (RMSprop), with bias correction for the "
+             "first steps. The default choice for most deep-learning problems.",
+        formula=f"{_WD_LINE}   {_DECOUPLED_LINE}\n{_ADAM_LINES}\n{_AMSGRAD_LINE}",
+        factory=_torch(torch.optim.Adam)),
+    OptimizerSpec(
+        name="adamw", title="AdamW",
+        params=(_lr(1e-3), _betas(), _eps(1e-8), _weight_decay(1e-2), _AMSGRAD, _MAXIMIZE),
+        help="Adam with decoupled weight decay: the weights shrink directly instead of through "
+             "the gradient, so decay is not rescaled by Adam's denominator.",
+        formula=f"θ ← θ − lr·λθ\n{_ADAM_LINES}\n{_AMSGRAD_LINE}",
+        factory=_torch(torch.optim.AdamW)),
+    OptimizerSpec(
+        name="amsgrad", title="AMSGrad",
+        params=(_lr(1e-3), _betas(), _eps(1e-8), _weight_decay(), _DECOUPLED, _MAXIMIZE),
+        help="Adam that divides by the largest second moment seen so far, so a coordinate's "
+             "step size never grows back; fixes cases where Adam fails to converge.",
+        formula=f"{_WD_LINE}   {_DECOUPLED_LINE}\nm ← β₁m + (1−β₁)g\nv ← β₂v + (1−β₂)g²\n"
+                "vₘₐₓ ← max(vₘₐₓ, v)\nm̂ = m/(1−β₁ᵗ), v̂ = vₘₐₓ/(1−β₂ᵗ)\n"
+                "θ ← θ − lr·m̂/(√v̂ + ε)",
+        factory=_torch(torch.optim.Adam, amsgrad=True)),
+    OptimizerSpec(
+        name="adamax", title="Adamax",
+        params=(_lr(2e-3), _betas(), _eps(1e-8), _weight_decay(), _MAXIMIZE),
+        help="Adam with the infinity norm: divides by the largest recent gradient size "
+             "instead of a root-mean-square, which is robust to rare huge gradients.",
+        formula=f"{_WD_LINE}\nm ← β₁m + (1−β₁)g\nu ← max(β₂u, |g| + ε)\n"
+                "θ ← θ − lr/(1−β₁ᵗ) · m/u",
+        factory=_torch(torch.optim.Adamax)),
+    OptimizerSpec(
+        name="nadam", title="NAdam",
+        params=(_lr(2e-3), _betas(), _eps(1e-8), _weight_decay(),
+                Param("momentum_decay", 4e-3, low=0.0, log=True,
+                      help="ψ: how quickly the momentum schedule μₜ warms up to β₁"),
+                _DECOUPLED, _MAXIMIZE),
+        help="Adam with Nesterov momentum: the step already includes the momentum it is about "
+             "to take, which often converges a little faster than Adam.",
+        formula=f"{_WD_LINE}   {_DECOUPLED_LINE}\n"
+                "μₜ = β₁(1 − ½·0.96^(tψ))\n"
+                "m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²\n"
+                "m̂ = μₜ₊₁m/(1 − Πᵢ≤ₜ₊₁μᵢ) + (1−μₜ)g/(1 − Πᵢ≤ₜμᵢ)\n"
+                "v̂ = v/(1−β₂ᵗ)\nθ ← θ − lr·m̂/(√v̂ + ε)",
+        factory=_torch(torch.optim.NAdam)),
+    OptimizerSpec(
+        name="radam", title="RAdam",
+        params=(_lr(1e-3), _betas(), _eps(1e-8), _weight_decay(), _DECOUPLED, _MAXIMIZE),
+        help="Rectified Adam: takes plain momentum steps while the variance estimate is still "
+             "unreliable (the first steps), then switches to Adam. A built-in warm-up.",
+        formula=f"{_WD_LINE}   {_DECOUPLED_LINE}\n"
+                "m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  m̂ = m/(1−β₁ᵗ)\n"
+                "ρ∞ = 2/(1−β₂) − 1,  ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ)\n"
+                "ρₜ > 5: r = √((ρₜ−4)(ρₜ−2)ρ∞ / ((ρ∞−4)(ρ∞−2)ρₜ))\n"
+                "        θ ← θ − lr·r·m̂·√(1−β₂ᵗ)/(√v + ε)\n"
+                "else:   θ ← θ − lr·m̂",
+        factory=_torch(torch.optim.RAdam)),
+    OptimizerSpec(
+        name="rprop", title="Rprop",
+        params=(_lr(1e-2),
+                Param("etas", (0.5, 1.2), kind="floats", low=0.0, low_open=True,
+                      help="(η₋, η₊): shrink a step size when the gradient flips sign, grow it "
+                           "when the sign holds"),
+                Param("step_sizes", (1e-6, 50.0), kind="floats", low=0.0, low_open=True,
+                      log=True, help="(min, max) allowed step size per coordinate"),
+                _MAXIMIZE),
+        help="Uses only the SIGN of each gradient coordinate and adapts a step size per "
+             "coordinate. Meant for full-batch problems like these surfaces; breaks with noise.",
+        formula="per coordinate, s = g·g_prev:\n"
+                "s > 0: η ← min(η·η₊, η_max)\n"
+                "s < 0: η ← max(η·η₋, η_min), g ← 0\n"
+                "θ ← θ − η·sign(g)   (η starts at lr)",
+        rules=(_rprop_rule,),
+        factory=_torch(torch.optim.Rprop)),
+    OptimizerSpec(
+        name="asgd", title="ASGD",
+        params=(_lr(1e-2),
+                Param("lambd", 1e-4, low=0.0, log=True,
+                      help="decay term: how fast the step size shrinks and the weights shrink"),
+                Param("alpha", 0.75, low=0.0,
+                      help="power of the step-size decay: η = lr/(1 + λ·lr·t)^α"),
+                Param("t0", 1e6, low=0.0, log=True,
+                      help="step at which averaging of the weights starts"),
+                _weight_decay(), _MAXIMIZE),
+        help="SGD with a slowly decaying step size that also keeps a running average of the "
+             "weights (Polyak averaging); the plotted point is the SGD iterate, not the average.",
+        formula=f"{_WD_LINE}\nη = lr/(1 + λ·lr·(t−1))^α\nθ ← θ·(1 − λη) − η·g\n"
+                "θ̄ ← θ̄ + μ(θ − θ̄),  μ = 1/max(1, t − t₀)",
+        factory=_torch(torch.optim.ASGD)),
+    OptimizerSpec(
+        name="lbfgs", title="L-BFGS",
+        params=(_lr(1.0),
+                Param("max_iter", 20, kind="int", low=1,
+                      help="inner iterations per step (each is one quasi-Newton move)"),
+                Param("max_eval", None, kind="int", low=1, optional=True,
+                      help="most function evaluations per step (empty: max_iter × 5/4)"),
+                Param("tolerance_grad", 1e-7, low=0.0, log=True,
+                      help="stop the step early when every gradient coordinate is this small"),
+                Param("tolerance_change", 1e-9, low=0.0, log=True,
+                      help="stop the step early when the loss or position barely changes"),
+                Param("history_size", 100, kind="int", low=1,
+                      help="how many past steps are remembered to estimate the curvature"),
+                Param("line_search_fn", "none", kind="choice", choices=("none", "strong_wolfe"),
+                      help="none: fixed step lr; strong_wolfe: search the step length")),
+        help="A quasi-Newton method: estimates the curvature from recent steps and jumps "
+             "toward the bottom of the local bowl. Very fast on smooth, noise-free problems.",
+        formula="d = −H·g   (H ≈ inverse Hessian from the last m pairs (Δθ, Δg))\n"
+                "θ ← θ + a·d,  a = lr   (or a strong-Wolfe line search)\n"
+                "repeated up to max_iter times per step",
+        needs_closure=True,
+        factory=_torch(torch.optim.LBFGS)),
+    OptimizerSpec(
+        name="ranger", title="Ranger",
+        params=(Param("lr", 1e-3, low=0.0, low_open=True, log=True,
+                      help="learning rate: how big each step is"),
+                _betas((0.95, 0.999)), _eps(1e-5), _weight_decay(),
+                Param("k", 6, kind="int", low=1,
+                      help="Lookahead: steps between syncs with the slow weights"),
+                Param("alpha", 0.5, low=0.0, high=1.0, low_open=True,
+                      help="Lookahead: how far the slow weights move toward the fast ones"),
+                Param("n_sma_threshold", 5, kind="int", low=0,
+                      help="RAdam: take adaptive steps once the variance estimate's length "
+                           "N_sma exceeds this"),
+                Param("use_gc", True, kind="bool",
+                      help="gradient centralization (acts only on weights with 2+ dims)")),
+        help="RAdam + Lookahead + gradient centralization in one optimizer: a warm-up-free "
+             "start and damped oscillation. Popular for training image models.",
+        formula="g ← g − mean(g over all but the first dim)   (GC, tensors with 2+ dims)\n"
+                "θ ← θ − lr·λθ\n"
+                "m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²\n"
+                "N∞ = 2/(1−β₂) − 1,  Nₜ = N∞ − 2tβ₂ᵗ/(1−β₂ᵗ)\n"
+                "Nₜ > threshold: r = √((Nₜ−4)(Nₜ−2)N∞ / ((N∞−4)(N∞−2)Nₜ))\n"
+                "                θ ← θ − lr·r·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)\n"
+                "else:           θ ← θ − lr·m/(1−β₁ᵗ)\n"
+                "every k steps:  φ ← φ + α(θ − φ), θ ← φ",
+        factory=lambda tensors, hyper: Ranger(tensors, **hyper)),
+]
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name: spec for spec in _SPECS}
+
+
+# --- lookup ------------------------------------------------------------------------------
+
+def get_optimizer(name: str) -> OptimizerSpec:
+    """A built-in by name, or any optimizer class by import path "package.module:ClassName"."""
+    if name in OPTIMIZERS:
+        return OPTIMIZERS[name]
+    if ":" in name or "." in name:
+        return import_optimizer(name)
+    if name == LOOKAHEAD.name:
+        raise ConfigError("optimizer", "lookahead is not an optimizer on its own: it wraps one "
+                                       "(turn it on for a run and set k and alpha)")
+    raise ConfigError("optimizer", f"unknown optimizer {name!r}; choose one of "
+                                   f"{', '.join(OPTIMIZERS)} or an import path "
+                                   "'package.module:ClassName'")
+
+
+_IMPORTED: dict[str, OptimizerSpec] = {}
+# Arguments that choose an implementation, not the algorithm.
+_IMPLEMENTATION_FLAGS = {"foreach", "fused", "capturable", "differentiable"}
+
+
+def import_optimizer(path: str) -> OptimizerSpec:
+    """Spec for the optimizer class at `path` ("module:Class"), params from its signature."""
+    if path not in _IMPORTED:
+        cls = _import_class(path)
+        _IMPORTED[path] = OptimizerSpec(
+            name=path, title=cls.__name__,
+            params=_signature_params(cls, path),
+            help=(inspect.getdoc(cls) or "").split("\n\n")[0].replace("\n", " "),
+            formula=f"(see the documentation of {cls.__module__}.{cls.__qualname__})",
+            needs_closure=issubclass(cls, torch.optim.LBFGS),
+            factory=lambda tensors, hyper, cls=cls: cls(tensors, **hyper))
+    return _IMPORTED[path]
+
+
+def _import_class(path: str) -> type:
+    module_name, colon, class_name = path.partition(":")
+    if not colon or not module_name or not class_name or ":" in class_name:
+        hint = ""
+        if not colon and "." in path:
+            head, _, tail = path.rpartition(".")
+            hint = f" (did you mean {head}:{tail}?)"
+        raise ConfigError("optimizer", f"{path!r} is not an import path of the form "
+                                       f"'package.module:ClassName'{hint}")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as e:  # ImportError, or any error raised while the module runs
+        raise ConfigError("optimizer", f"cannot import module {module_name!r}: {e}") from None
+    cls = getattr(module, class_name, None)
+    if cls is None:
+        raise ConfigError("optimizer", f"module {module_name!r} has no attribute {class_name!r}")
+    if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+        raise ConfigError("optimizer", f"{path} is not a subclass of torch.optim.Optimizer")
+    return cls
+
+
+def _signature_params(cls: type, path: str) -> tuple[Param, ...]:
+    try:
+        signature = inspect.signature(cls.__init__)
+    except (TypeError, ValueError) as e:
+        raise ConfigError("optimizer", f"cannot read the constructor of {path}: {e}") from None
+    params = []
+    for arg in list(signature.parameters.values())[1:]:  # [0] is self
+        if arg.name == "params" or arg.kind in (arg.VAR_POSITIONAL, arg.VAR_KEYWORD):
+            continue
+        if arg.default is arg.empty:
+            raise ConfigError("optimizer", f"{path} has a required argument {arg.name!r} "
+                                           "that cannot be given here")
+        param = _param_from_default(arg, path)
+        if param is not None and arg.name not in _IMPLEMENTATION_FLAGS:
+            params.append(param)
+    return tuple(params)
+
+
+def _param_from_default(arg: inspect.Parameter, path: str) -> Param | None:
+    default, help_text = arg.default, f"{arg.name} (constructor argument of {path})"
+    if isinstance(default, bool):
+        return Param(arg.name, default, kind="bool", help=help_text)
+    if isinstance(default, int) and "float" not in str(arg.annotation):
+        return Param(arg.name, default, kind="int", help=help_text)
+    if isinstance(default, (int, float)):
+        return Param(arg.name, float(default), help=help_text)
+    if (isinstance(default, tuple) and default
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in default)):
+        return Param(arg.name, tuple(float(v) for v in default), kind="floats", help=help_text)
+    return None  # anything else keeps the class's own default
+
+
+# --- building and changing ---------------------------------------------------------------
+
+def build_optimizer(spec: OptimizerSpec, tensors: list[Tensor], hyper: Mapping[str, Any],
+                    where: str = "") -> torch.optim.Optimizer:
+    """Validate `hyper` (defaults filled in) and build the optimizer over `tensors`."""
+    return spec.factory(list(tensors), spec.validate(hyper, where))
+
+
+def set_hyper(optimizer: torch.optim.Optimizer, spec: OptimizerSpec, hyper: Mapping[str, Any],
+              lookahead: Mapping[str, Any] | None = None, where: str = "") -> None:
+    """Change hyperparameters mid-run; torch reads group keys on every step, so the new
+    values apply from the next step. For a Lookahead wrapper, `hyper` goes to the inner
+    optimizer and `lookahead` ({"k", "alpha"}) to the wrapper. Values are checked together
+    with the current ones, so cross-field rules (e.g. Nesterov's) still hold."""
+    target = optimizer.inner if isinstance(optimizer, Lookahead) else optimizer
+    if hyper:
+        values = spec.validate({**current_hyper(target, spec), **hyper}, where)
+        for group in target.param_groups:
+            for name in hyper:
+                group[name] = _to_torch(values[name])
+    if lookahead:
+        if not isinstance(optimizer, Lookahead):
+            raise ConfigError(where or "lookahead", "this run has no Lookahead wrapper")
+        values = LOOKAHEAD.validate({"k": optimizer.k, "alpha": optimizer.alpha, **lookahead},
+                                    where)
+        optimizer.k, optimizer.alpha = values["k"], values["alpha"]
+
+
+def current_hyper(optimizer: torch.optim.Optimizer, spec: OptimizerSpec) -> dict[str, Any]:
+    """The spec's hyperparameters as the optimizer's first param group holds them now."""
+    group = optimizer.param_groups[0]
+    out = {}
+    for p in spec.params:
+        value = group.get(p.name, p.default)
+        if value is None and p.kind == "choice" and "none" in p.choices:
+            value = "none"
+        out[p.name] = value
+    return out
