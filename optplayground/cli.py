@@ -95,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
                          const="", help=argparse.SUPPRESS)
     run.set_defaults(func=_cmd_run)
 
+    shot = sub.add_parser("shot", help="open the window, race N steps, save a screenshot")
+    shot.add_argument("experiment", nargs="?", help="an experiment .toml file (default: the default race)")
+    shot.add_argument("--steps", type=int, default=200)
+    shot.add_argument("--out", required=True, metavar="window.png")
+    shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT (default 1600x1000)")
+    shot.set_defaults(func=_cmd_shot)
+
     lister = sub.add_parser("list", help="print what can be chosen, with parameters and defaults")
     lister.add_argument("what", choices=("surfaces", "optimizers", "schedules"))
     lister.set_defaults(func=_cmd_list)
@@ -151,7 +158,7 @@ def write_csv(history, path: str) -> None:
 def _experiment_from_args(args):
     from .core import experiment as xp
 
-    quick = args.surface or args.formula or getattr(args, "quick_runs", None) or args.start
+    quick = any(getattr(args, k, None) for k in ("surface", "formula", "quick_runs", "start"))
     if args.experiment and quick:
         raise ConfigError("command line", "give either an experiment file or the quick form, not both")
     if args.experiment:
@@ -162,9 +169,9 @@ def _experiment_from_args(args):
         exp = xp.default_experiment()
     if args.steps is not None:
         exp.steps = args.steps
-    if args.device:
+    if getattr(args, "device", None):
         exp.device = args.device
-    if args.seed is not None:
+    if getattr(args, "seed", None) is not None:
         exp.seed = args.seed
     return xp.validate(exp)
 
@@ -233,9 +240,9 @@ def parse_spec(text: str, where: str) -> tuple[str, dict]:
     An import path 'pkg.mod:Class' keeps its colon: the values start after the next one.
     """
     head, _, rest = text.partition(":")
-    if "." in head and rest:  # import path: module.path:Class[:values]
-        cls, _, rest = rest.partition(":")
-        head = f"{head}:{cls}"
+    cls, colon, values = rest.partition(":")
+    if cls and "=" not in cls and "," not in cls:  # import path: module:Class[:values]
+        head, rest = f"{head}:{cls}", values
     if not head:
         raise ConfigError(where, f"missing a name in {text!r}")
     return head, parse_values(rest, where)
@@ -293,6 +300,19 @@ def summary(engine) -> str:
         if record.message and record.status not in ("done", "running"):
             lines.append(f"    {record.message}")
     return "\n".join(lines)
+
+
+def _cmd_shot(args) -> int:
+    from .gui.shot import take_screenshot
+
+    exp = _experiment_from_args(args)
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise ConfigError("--size", f"expected WIDTHxHEIGHT, got {args.size!r}") from None
+    first_frame = take_screenshot(exp, args.out, (width, height))
+    print(f"wrote {args.out} ({width}x{height}, {exp.steps} steps; first frame after {first_frame:.2f} s)")
+    return 0
 
 
 # ---------------------------------------------------------------- list

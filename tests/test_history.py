@@ -36,6 +36,16 @@ def test_past_the_cap_rows_are_exact_then_decimated_and_memory_stays_bounded():
     assert tail[0] == 0 and tail[-1] > 200_000 - cap - strides[0] * 2  # covers the whole run
     assert record.rows_seen == 200_000
     assert record.nbytes() <= (cap + max(1024, cap // 4)) * len(COLUMNS) * 8
+    assert len(record) == len(data)
+
+
+def test_preallocated_columns_are_views_and_grow_when_needed():
+    record = RunHistory("a", "sgd", cap=10_000, expected_rows=100)
+    record.append(rows(0, 60))
+    assert record.column("x").base is not None and record.column("x").flags["C_CONTIGUOUS"]
+    record.append(rows(60, 90))  # more than expected: grows
+    np.testing.assert_array_equal(record.column("step"), np.arange(150))
+    np.testing.assert_array_equal(record.last(), rows(149, 1)[0])
 
 
 def test_csv_is_long_format_with_full_precision_and_final_status():

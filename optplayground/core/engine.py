@@ -104,7 +104,7 @@ class Engine:
         enabled = [r for r in exp.runs if r.enabled]
         self.runs = [_RunState(r, self) for r in enabled]
         self.history = History([r.name for r in enabled], [r.optimizer for r in enabled],
-                               exp.history_cap)
+                               exp.history_cap, exp.steps + 1 if keep_history else 0)
         self.step = 0
 
     # ------------------------------------------------------------ stepping
@@ -195,7 +195,7 @@ class Engine:
 
     def _row(self, state, loss, lr, raw, clipped) -> list[float]:
         x, y = state.point.detach().tolist()
-        return [float(state.step), x, y, float(loss), lr, raw, clipped]
+        return [float(state.step), x, y, float(loss.detach()), lr, raw, clipped]
 
     def _record(self, state: _RunState, row: list[float]) -> bool:
         """Keep the row unless it is not finite; stop the run if it diverged or converged."""

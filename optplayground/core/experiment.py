@@ -189,6 +189,7 @@ def from_dict(data: dict) -> Experiment:
         raise ConfigError("format", f"file format {version!r} is newer than this app reads "
                                     f"({FORMAT_VERSION}); update optplayground")
     problem = _build(Problem, data.pop("problem", {}), "problem")
+    problem.params = _tuples(problem.params)
     runs_data = data.pop("runs", [])
     if not isinstance(runs_data, list):
         raise ConfigError("runs", "expected a list of [[runs]] tables")
@@ -213,14 +214,20 @@ def _run_from_dict(data: Any, where: str) -> Run:
         raise ConfigError(f"{where}.name", "missing")
     run = _build(Run, data, where)
     run.clip, run.schedule = clip, schedule
+    run.hyper = _tuples(run.hyper)
     return run
+
+
+def _tuples(values: dict) -> dict:
+    """TOML arrays come back as lists; the specs hold fixed-length values as tuples."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
 
 
 def _stage_from_dict(data: Any, where: str) -> Stage:
     if not isinstance(data, dict) or not isinstance(data.get("name", "constant"), str):
         raise ConfigError(where, "expected a table with a name")
     data = dict(data)
-    return Stage(name=data.pop("name", "constant"), steps=data.pop("steps", None), params=data)
+    return Stage(name=data.pop("name", "constant"), steps=data.pop("steps", None), params=_tuples(data))
 
 
 def _build(cls, data: Any, where: str):

@@ -1,7 +1,8 @@
 """Columnar per-run metric store, bounded in memory, and the CSV writer.
 
-Rows are kept in fixed-size float64 blocks (no doubling overshoot). The first `cap` rows
-of a run are kept exactly; later rows go to a bounded tail that halves its density
+Each run keeps one float64 array per column, preallocated for the rows the race will make
+(pages are only touched as rows arrive), so a plot reads a column as a zero-copy view. The
+first `cap` rows are kept exactly; later rows go to a bounded tail that halves its density
 whenever it fills, so a very long run stays visible end to end in bounded memory.
 """
 from __future__ import annotations
@@ -16,43 +17,32 @@ COLUMNS = ("step", "x", "y", "loss", "lr", "grad_norm", "grad_norm_clipped")
 COL = {name: i for i, name in enumerate(COLUMNS)}
 CSV_HEADER = ("run", "optimizer", "step", "x", "y", "loss", "lr", "grad_norm",
               "grad_norm_clipped", "status")
-BLOCK_ROWS = 16384
 
 
-class _Blocks:
-    """An append-only 2-D float64 array stored as fixed-size blocks."""
+class _Columns:
+    """Append-only columns: data[c, :n] is column c. Grows by half when full."""
 
-    def __init__(self, width: int, block_rows: int = BLOCK_ROWS):
-        self.width, self.block_rows = width, block_rows
-        self.blocks: list[np.ndarray] = []
+    def __init__(self, width: int, capacity: int):
+        self.data = np.empty((width, max(1, capacity)))
         self.n = 0
 
     def append(self, rows: np.ndarray) -> None:
-        done = 0
-        while done < len(rows):
-            offset = self.n % self.block_rows
-            if offset == 0:
-                self.blocks.append(np.empty((self.block_rows, self.width)))
-            take = min(self.block_rows - offset, len(rows) - done)
-            self.blocks[-1][offset:offset + take] = rows[done:done + take]
-            done += take
-            self.n += take
+        end = self.n + len(rows)
+        if end > self.data.shape[1]:
+            grown = np.empty((self.data.shape[0], max(end, self.data.shape[1] * 3 // 2)))
+            grown[:, :self.n] = self.data[:, :self.n]
+            self.data = grown
+        self.data[:, self.n:end] = rows.T
+        self.n = end
 
-    def array(self) -> np.ndarray:
-        if not self.blocks:
-            return np.empty((0, self.width))
-        last = self.n - (len(self.blocks) - 1) * self.block_rows
-        return np.concatenate(self.blocks[:-1] + [self.blocks[-1][:last]])
-
-    def nbytes(self) -> int:
-        return sum(b.nbytes for b in self.blocks)
-
+    def view(self) -> np.ndarray:
+        return self.data[:, :self.n]
 
 class _DecimatedTail:
     """Keeps every `stride`-th row past the cap; halves itself when it holds `size` rows."""
 
     def __init__(self, width: int, size: int):
-        self.rows = np.empty((size, width))
+        self.rows = np.empty((size, width))  # row-major: the tail is small
         self.n = 0
         self.stride = 1
         self.seen = 0
@@ -85,13 +75,14 @@ class RunHistory:
     name: str
     optimizer: str
     cap: int
+    expected_rows: int = 0  # preallocate this many (at most cap); 0: grow as needed
     status: str = "running"
     message: str = ""
-    exact: _Blocks = field(init=False)
+    exact: _Columns = field(init=False)
     tail: _DecimatedTail | None = field(init=False, default=None)
 
     def __post_init__(self):
-        self.exact = _Blocks(len(COLUMNS), min(BLOCK_ROWS, self.cap))
+        self.exact = _Columns(len(COLUMNS), min(self.cap, self.expected_rows or 1024))
 
     def append(self, rows: np.ndarray) -> None:
         room = self.cap - self.exact.n
@@ -103,28 +94,41 @@ class RunHistory:
                 self.tail = _DecimatedTail(len(COLUMNS), max(1024, self.cap // 4))
             self.tail.append(rows)
 
+    def __len__(self) -> int:
+        return self.exact.n + (self.tail.n if self.tail else 0)
+
     @property
     def rows_seen(self) -> int:
         return self.exact.n + (self.tail.seen if self.tail else 0)
 
-    def array(self) -> np.ndarray:
-        """All kept rows, in step order: the exact part, then the decimated tail."""
+    def columns(self) -> np.ndarray:
+        """Shape (7, kept rows): a zero-copy view unless the run went past the cap."""
         if self.tail is None:
-            return self.exact.array()
-        return np.concatenate([self.exact.array(), self.tail.array()])
+            return self.exact.view()
+        return np.concatenate([self.exact.view(), self.tail.array().T], axis=1)
+
+    def array(self) -> np.ndarray:
+        """Shape (kept rows, 7), in step order."""
+        return self.columns().T
 
     def column(self, name: str) -> np.ndarray:
-        return self.array()[:, COL[name]]
+        return self.columns()[COL[name]]
+
+    def last(self) -> np.ndarray | None:
+        if self.tail is not None and self.tail.n:
+            return self.tail.array()[-1]
+        return self.exact.data[:, self.exact.n - 1] if self.exact.n else None
 
     def nbytes(self) -> int:
-        return self.exact.nbytes() + (self.tail.rows.nbytes if self.tail else 0)
+        return self.exact.data.nbytes + (self.tail.rows.nbytes if self.tail else 0)
 
 
 class History:
     """One RunHistory per run, in run order."""
 
-    def __init__(self, names: Iterable[str], optimizers: Iterable[str], cap: int):
-        self.runs = [RunHistory(n, o, cap) for n, o in zip(names, optimizers)]
+    def __init__(self, names: Iterable[str], optimizers: Iterable[str], cap: int,
+                 expected_rows: int = 0):
+        self.runs = [RunHistory(n, o, cap, expected_rows) for n, o in zip(names, optimizers)]
 
     def __getitem__(self, i: int) -> RunHistory:
         return self.runs[i]

@@ -1,0 +1,52 @@
+"""Start the application: Qt, the look, the main window, Ctrl+C."""
+from __future__ import annotations
+
+import gc
+import signal
+import sys
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+
+def make_app() -> QApplication:
+    import pyqtgraph as pg
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("optplayground")
+    app.setOrganizationName("optplayground")
+    pg.setConfigOptions(antialias=True)
+    return app
+
+
+def run_app(argv: list[str]) -> int:
+    from ..core import experiment as xp
+    from ..core.params import ConfigError
+    from .main_window import MainWindow
+
+    app = make_app()
+    experiment = None
+    if argv and argv[0].endswith(".toml"):
+        try:
+            experiment = xp.load(argv[0])
+        except ConfigError as error:
+            print(f"optplayground: error: {error}", file=sys.stderr)
+            return 2
+    settings = QSettings()
+    window = MainWindow(experiment, settings)
+    window.show()
+    _quit_on_ctrl_c(app, window)
+    # Everything built so far lives for the whole session: keep the collector off it, so
+    # full collections stay short and do not stall the worker or the UI.
+    gc.collect()
+    gc.freeze()
+    return app.exec()
+
+
+def _quit_on_ctrl_c(app: QApplication, window) -> None:
+    """Ctrl+C in the terminal closes the window cleanly (Qt's loop would swallow it)."""
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    timer = QTimer(app)
+    timer.setObjectName("sigint-poll")
+    timer.timeout.connect(lambda: None)  # lets Python run its signal handlers
+    timer.start(200)

@@ -1,0 +1,71 @@
+"""The window's copy of the race: every run's rows as they arrive from the worker.
+
+Lives in the main thread; the plots read it from the repaint timer. `version` grows with
+every batch, so a plot can skip work when nothing changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.engine import Batch
+from ..core.experiment import Clip, Experiment
+from ..core.history import History, RunHistory
+
+
+@dataclass(frozen=True)
+class RunStyle:
+    """How one (enabled) run is shown: the same colour on every plot."""
+
+    name: str
+    color: str
+    optimizer: str
+    clip: Clip
+
+
+class LiveRuns:
+    def __init__(self):
+        self.generation = 0
+        self.version = 0
+        self.step = 0
+        self.styles: list[RunStyle] = []
+        self.history = History([], [], 1)
+
+    def reset(self, experiment: Experiment, generation: int) -> None:
+        """Start over for a (validated) experiment; batches of older generations are dropped."""
+        self.generation = generation
+        self.step = 0
+        enabled = [(i, r) for i, r in enumerate(experiment.runs) if r.enabled]
+        self.styles = [RunStyle(r.name, experiment.color_of(i), r.optimizer, r.clip) for i, r in enabled]
+        self.history = History([r.name for _, r in enabled], [r.optimizer for _, r in enabled],
+                               experiment.history_cap, experiment.steps + 1)
+        self.version += 1
+
+    def add_batch(self, generation: int, batch: Batch) -> bool:
+        """Append a batch from the worker; False (ignored) if it is from an older race."""
+        if generation != self.generation:
+            return False
+        for part in batch.runs:
+            record = self.history[part.index]
+            if len(part.rows):
+                record.append(part.rows)
+            record.status, record.message = part.status, part.message
+        self.step = batch.step
+        self.version += 1
+        return True
+
+    def restyle(self, experiment: Experiment) -> None:
+        """Colours, names or clip settings changed without a restart."""
+        enabled = [(i, r) for i, r in enumerate(experiment.runs) if r.enabled]
+        self.styles = [RunStyle(r.name, experiment.color_of(i), r.optimizer, r.clip) for i, r in enabled]
+        self.version += 1
+
+    def __len__(self) -> int:
+        return len(self.styles)
+
+    def run(self, index: int) -> RunHistory:
+        return self.history[index]
+
+    def column(self, index: int, name: str) -> np.ndarray:
+        return self.history[index].column(name)

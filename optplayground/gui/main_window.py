@@ -1,0 +1,441 @@
+"""The main window: panels on the left, the map and the step plots in the middle.
+
+One `Experiment` is the source of truth. Panels edit it; a restart hands a copy to the
+worker; batches flow into `LiveRuns`; a 60 Hz frame timer redraws what changed.
+"""
+from __future__ import annotations
+
+import io
+import time
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
+                               QMessageBox, QScrollArea, QSplitter, QStackedWidget, QToolBar,
+                               QVBoxLayout, QWidget)
+
+from ..core import experiment as xp
+from ..core.atomic import write_text_atomic
+from ..core.experiment import Experiment
+from ..core.params import ConfigError
+from .controls.problem_panel import ProblemPanel
+from .controls.runs_panel import RunsPanel
+from .controls.transport import TransportBar
+from .live import LiveRuns
+from .plots import GradNormPlot, LossPlot, LRPlot, MapGrid, TrajectoryMap
+from .worker import WorkerThread
+
+FRAME_MS = 16
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, experiment: Experiment | None = None, settings: QSettings | None = None,
+                 autoplay: bool = True):
+        super().__init__()
+        self.setWindowTitle("optplayground")
+        self.settings = settings
+        self.experiment = experiment or self._remembered_experiment() or xp.default_experiment()
+        self.path: str | None = None
+        self.generation = 0
+        self.playing = autoplay
+        self.live = LiveRuns()
+        self._drawn_version = -1
+        self._rate = (time.perf_counter(), 0, 0.0)  # time, step, steps/s
+
+        self.worker = WorkerThread(self)
+        w = self.worker.worker
+        w.batchReady.connect(self.on_batch)
+        w.finished.connect(self.on_finished)
+        w.failed.connect(self.on_failed)
+        w.note.connect(self.on_note)
+
+        self._build_panels()
+        self._build_plots()
+        self._build_menus()
+        self._build_status()
+        self.frame_timer = QTimer(self)
+        self.frame_timer.setObjectName("frame-timer")
+        self.frame_timer.timeout.connect(self.on_frame)
+        self.frame_timer.start(FRAME_MS)
+        self._restore_geometry()
+        self.load_experiment(self.experiment)
+
+    # ------------------------------------------------------------ layout
+
+    def _build_panels(self) -> None:
+        self.problem_panel = ProblemPanel()
+        self.runs_panel = RunsPanel()
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.addWidget(self.problem_panel)
+        column.addWidget(self.runs_panel, 1)
+        scroll = QScrollArea()
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(340)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.sidebar = scroll
+        self.problem_panel.problemChanged.connect(self.on_problem_changed)
+        self.problem_panel.seedChanged.connect(self.on_seed_changed)
+        self.runs_panel.runsChanged.connect(self.on_runs_changed)
+        self.runs_panel.runStyled.connect(self.on_runs_styled)
+
+        self.transport = TransportBar()
+        self.transport.playToggled.connect(self.set_playing)
+        self.transport.stepRequested.connect(self.step_once)
+        self.transport.resetRequested.connect(self.restart)
+        self.transport.speedChanged.connect(self.worker.speedChanged)
+        self.transport.stepsChanged.connect(self.on_steps_changed)
+        self.transport.deviceChanged.connect(self.on_device_changed)
+        bar = QToolBar("Controls")
+        bar.setObjectName("controls-toolbar")
+        bar.setMovable(False)
+        bar.addWidget(self.transport)
+        self.addToolBar(bar)
+        self.view_bar = QToolBar("View")
+        self.view_bar.setObjectName("view-toolbar")
+        self.view_bar.setMovable(False)
+        self.addToolBar(self.view_bar)
+
+    def _build_plots(self) -> None:
+        self.map = TrajectoryMap()
+        self.grid = MapGrid()
+        self.map_stack = QStackedWidget()
+        self.map_stack.addWidget(self.map)
+        self.map_stack.addWidget(self.grid)
+        for view in (self.map, self.grid):
+            view.startPicked.connect(self.on_start_picked)
+            view.startMoved.connect(self.on_start_picked)
+        self.loss_plot, self.lr_plot, self.grad_plot = LossPlot(), LRPlot(), GradNormPlot()
+        self.step_plots = (self.loss_plot, self.lr_plot, self.grad_plot)
+        for plot in self.step_plots[1:]:
+            plot.setXLink(self.loss_plot)
+        right = QSplitter(Qt.Vertical)
+        for plot in self.step_plots:
+            right.addWidget(plot)
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.map_stack)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([360, 700, 540])
+        self.setCentralWidget(self.splitter)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file = menu.addMenu("&File")
+        self._action(file, "&Open…", QKeySequence.Open, self.open_dialog)
+        self._action(file, "&Save", QKeySequence.Save, self.save)
+        self._action(file, "Save &As…", QKeySequence.SaveAs, self.save_as)
+        self._action(file, "&Export CSV…", "Ctrl+E", self.export_csv_dialog)
+        file.addSeparator()
+        self._action(file, "&Quit", QKeySequence.Quit, self.close)
+
+        run = menu.addMenu("&Run")
+        self.play_action = self._action(run, "&Play / Pause", "Space", self.toggle_playing)
+        self._action(run, "&Step", "Right", self.step_once)
+        self._action(run, "&Reset", "R", self.restart)
+
+        view = menu.addMenu("&View")
+        self.grid_action = self._action(view, "Side by side (&grid)", "G", self.set_grid_view)
+        self.grid_action.setCheckable(True)
+        self.log_loss_action = self._action(view, "&Log loss axis", "L", self.loss_plot.set_log_y)
+        self.log_loss_action.setCheckable(True)
+        self.view_bar.addAction(self.grid_action)
+        self.view_bar.addAction(self.log_loss_action)
+        self.view_bar.addWidget(QLabel("  smoothing "))
+        self.smoothing = QDoubleSpinBox()
+        self.smoothing.setRange(0.0, 0.999)
+        self.smoothing.setSingleStep(0.1)
+        self.smoothing.setDecimals(3)
+        self.smoothing.setToolTip("Debiased exponential moving average of the loss curve "
+                                  "(0 = raw). The LR is never smoothed.")
+        self.smoothing.valueChanged.connect(self.loss_plot.set_smoothing)
+        self.view_bar.addWidget(self.smoothing)
+
+    def _action(self, menu, text, shortcut, slot) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts work while the menu bar is hidden too
+        return action
+
+    def _build_status(self) -> None:
+        bar = self.statusBar()
+        self.device_label = QLabel()
+        self.step_label = QLabel()
+        self.rate_label = QLabel()
+        self.runs_label = QLabel()
+        self.runs_label.setTextFormat(Qt.RichText)
+        for label in (self.device_label, self.step_label, self.rate_label):
+            bar.addWidget(label)
+        bar.addPermanentWidget(self.runs_label)
+
+    # ------------------------------------------------------------ the race
+
+    def load_experiment(self, experiment: Experiment) -> bool:
+        """Show and start an experiment; a bad one is reported and the current one kept."""
+        try:
+            checked = xp.validate(experiment)
+        except ConfigError as error:
+            self.show_error("This experiment cannot run", str(error))
+            return False
+        self.experiment = checked
+        self.problem_panel.set_problem(checked.problem, checked.seed)
+        self.runs_panel.set_runs(checked.runs)
+        self.transport.set_steps(checked.steps)
+        self.transport.set_device(checked.device)
+        self.restart()
+        return True
+
+    @Slot()
+    def restart(self) -> None:
+        try:
+            exp = xp.validate(self.experiment)
+            surface = xp.surface_of(exp.problem)
+        except ConfigError as error:
+            self.statusBar().showMessage(f"Cannot start: {error}", 8000)
+            return
+        self.generation += 1
+        self.live.reset(exp, self.generation)
+        start = exp.problem.start or surface.start
+        for view in (self.map, self.grid):
+            view.set_surface(surface, exp.problem.params, start)
+            view.set_runs(self.live.styles)
+        for plot in self.step_plots:
+            plot.set_runs(self.live.styles)
+        self._drawn_version = -1
+        self._rate = (time.perf_counter(), 0, 0.0)
+        self.device_label.setText("")
+        self.worker.startRace.emit(exp, self.generation)
+        self.worker.playingChanged.emit(self.playing)
+        self.transport.set_playing(self.playing)
+
+    @Slot(bool)
+    def set_playing(self, playing: bool) -> None:
+        if playing and self.live.step >= self.experiment.steps:
+            self.restart()  # play after the end: race again
+        self.playing = playing
+        self.transport.set_playing(playing)
+        self.worker.playingChanged.emit(playing)
+
+    @Slot()
+    def toggle_playing(self) -> None:
+        self.set_playing(not self.playing)
+
+    @Slot()
+    def step_once(self) -> None:
+        self.set_playing(False)
+        self.worker.stepOnce.emit()
+
+    @Slot(int, object)
+    def on_batch(self, generation: int, batch) -> None:
+        self.live.add_batch(generation, batch)
+
+    @Slot(int)
+    def on_finished(self, generation: int) -> None:
+        if generation == self.generation:
+            self.playing = False
+            self.transport.set_playing(False)
+
+    @Slot(int, str)
+    def on_failed(self, generation: int, message: str) -> None:
+        if generation == self.generation:
+            self.statusBar().showMessage(f"Cannot start: {message}", 10000)
+
+    @Slot(str)
+    def on_note(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+
+    # ------------------------------------------------------------ edits
+
+    @Slot(object)
+    def on_problem_changed(self, problem) -> None:
+        self.experiment.problem = problem
+        self.restart()
+
+    @Slot(int)
+    def on_seed_changed(self, seed: int) -> None:
+        self.experiment.seed = seed
+        self.restart()
+
+    @Slot(float, float)
+    def on_start_picked(self, x: float, y: float) -> None:
+        self.experiment.problem.start = (x, y)
+        self.problem_panel.set_start(x, y)
+        self.restart()
+
+    @Slot(int)
+    def on_steps_changed(self, steps: int) -> None:
+        self.experiment.steps = steps
+        self.restart()
+
+    @Slot(str)
+    def on_device_changed(self, device: str) -> None:
+        self.experiment.device = device
+        self.restart()
+
+    @Slot(object, bool)
+    def on_runs_changed(self, runs, restart: bool) -> None:
+        old = self.experiment.runs
+        self.experiment.runs = runs
+        if restart:
+            self.restart()
+            return
+        enabled = [r for r in runs if r.enabled]
+        before = {r.name: r for r in old}
+        for index, run in enumerate(enabled):
+            if before.get(run.name) != run:
+                self.worker.runEdited.emit(index, run)
+        self._restyle()
+
+    @Slot(object)
+    def on_runs_styled(self, runs) -> None:
+        self.experiment.runs = runs
+        self._restyle()
+
+    def _restyle(self) -> None:
+        self.live.restyle(self.experiment)
+        for view in (self.map, self.grid, *self.step_plots):
+            view.set_runs(self.live.styles)
+
+    @Slot(bool)
+    def set_grid_view(self, grid: bool) -> None:
+        self.grid_action.setChecked(grid)
+        self.map_stack.setCurrentWidget(self.grid if grid else self.map)
+        self._drawn_version = -1
+
+    # ------------------------------------------------------------ drawing
+
+    @Slot()
+    def on_frame(self) -> None:
+        if self.live.version == self._drawn_version:
+            return
+        self._drawn_version = self.live.version
+        self.map_stack.currentWidget().refresh(self.live)
+        for plot in self.step_plots:
+            plot.refresh(self.live)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        now = time.perf_counter()
+        then, step_then, rate = self._rate
+        if now - then >= 0.5:
+            rate = (self.live.step - step_then) / (now - then)
+            self._rate = (now, self.live.step, rate)
+        self.step_label.setText(f"step {self.live.step:,} / {self.experiment.steps:,}")
+        self.rate_label.setText(f"{rate:,.0f} steps/s" if self.playing else "paused")
+        device = self.worker.worker.engine.device if self.worker.worker.engine else "…"
+        self.device_label.setText(f"device {device}")
+        parts = []
+        for i, style in enumerate(self.live.styles):
+            record = self.live.run(i)
+            state = record.message or record.status
+            color = QColor(style.color).name()
+            parts.append(f"<span style='color:{color}'>■</span> {style.name}: {state}")
+        self.runs_label.setText("&nbsp;&nbsp;".join(parts))
+
+    # ------------------------------------------------------------ files
+
+    @Slot()
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open experiment", "", "Experiments (*.toml)")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> bool:
+        try:
+            exp = xp.load(path)
+        except ConfigError as error:
+            self.show_error("Cannot open the experiment", f"{path}\n\n{error}")
+            return False
+        if self.load_experiment(exp):
+            self.path = path
+            return True
+        return False
+
+    @Slot()
+    def save(self) -> None:
+        if self.path:
+            self.save_to(self.path)
+        else:
+            self.save_as()
+
+    @Slot()
+    def save_as(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save experiment", "experiment.toml",
+                                              "Experiments (*.toml)")
+        if path:
+            self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        try:
+            xp.save(self.experiment, path)
+        except ConfigError as error:
+            self.show_error("Cannot save", str(error))
+            return False
+        self.path = path
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    @Slot()
+    def export_csv_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export CSV", "runs.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_csv(self, path: str) -> bool:
+        text = io.StringIO()
+        self.live.history.write_csv(text)
+        try:
+            write_text_atomic(path, text.getvalue())
+        except ConfigError as error:
+            self.show_error("Cannot export", str(error))
+            return False
+        self.statusBar().showMessage(f"Wrote {path}", 5000)
+        return True
+
+    def show_error(self, title: str, message: str) -> None:
+        self.statusBar().showMessage(message.replace("\n", " "), 10000)
+        box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self)
+        box.setObjectName("error-box")
+        box.open()  # not exec(): the race and the tests keep going
+        self.last_error = message
+
+    # ------------------------------------------------------------ settings and shutdown
+
+    def _remembered_experiment(self) -> Experiment | None:
+        if self.settings is None:
+            return None
+        text = self.settings.value("last_experiment", "")
+        try:
+            return xp.validate(xp.loads(text)) if isinstance(text, str) and text else None
+        except (ConfigError, Exception):  # a corrupt store is ignored, never fatal
+            return None
+
+    def _restore_geometry(self) -> None:
+        self.resize(1600, 1000)
+        if self.settings is None:
+            return
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+
+    def shutdown(self) -> None:
+        """The one way out: stop the frame timer and the worker thread."""
+        self.frame_timer.stop()
+        for view in (self.map, self.grid, *self.step_plots):
+            if hasattr(view, "shutdown"):
+                view.shutdown()
+        self.worker.shutdown()
+
+    def closeEvent(self, event) -> None:
+        if self.settings is not None:
+            self.settings.setValue("geometry", self.saveGeometry())
+            self.settings.setValue("last_experiment", xp.dumps(self.experiment))
+            self.settings.sync()
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,203 @@
+"""The engine on a worker thread.
+
+`EngineWorker` lives in a QThread and steps the core `Engine` from a timer of its own, so
+queued calls (pause, edits, a new race) are handled between two slices of work. It emits
+at most one batch per frame (~60 per second), never one signal per step.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+
+from ..core.engine import Batch, Engine, RunRows
+from ..core.experiment import Experiment, Run
+from ..core.params import ConfigError
+
+FRAME_S = 1 / 60  # at most one batch per frame
+SLICE_S = 0.012  # stepping time per timer tick at full speed; leaves the GIL to the UI
+
+
+def merge_batches(batches: list[Batch]) -> Batch:
+    """One batch holding the rows of several consecutive ones."""
+    last = batches[-1]
+    runs = []
+    for i, part in enumerate(last.runs):
+        rows = np.concatenate([b.runs[i].rows for b in batches])
+        runs.append(RunRows(part.index, rows, part.status, part.message))
+    return Batch(step=last.step, runs=runs, done=last.done)
+
+
+class EngineWorker(QObject):
+    batchReady = Signal(int, object)  # generation, Batch
+    finished = Signal(int)  # generation: the race reached its last step
+    failed = Signal(int, str)  # generation, message: the race could not start
+    note = Signal(str)  # e.g. "CUDA is not available here: running on the CPU"
+
+    def __init__(self):
+        super().__init__()
+        self.engine: Engine | None = None
+        self.generation = 0
+        self.playing = False
+        self.speed: float | None = None  # steps per second; None = as fast as possible
+        self._due = 0.0  # steps owed at a finite speed
+        self._last_tick = 0.0
+        self._pending: list[Batch] = []
+        self._last_emit = 0.0
+        self._timer: QTimer | None = None
+        self._chunk = 1  # steps per advance() call, adapted so a call takes ~1 ms
+
+    @Slot()
+    def setup(self) -> None:
+        """Runs in the worker thread once it started: the timer must belong to it."""
+        self._timer = QTimer(self)
+        self._timer.setObjectName("engine-worker-tick")
+        self._timer.timeout.connect(self._tick)
+
+    @Slot(object, int)
+    def start(self, experiment: Experiment, generation: int) -> None:
+        """A new race replaces the current one (paused until play)."""
+        self.generation = generation
+        self._pending.clear()
+        self.engine = None
+        try:
+            self.engine = Engine(experiment, keep_history=False)
+        except (ConfigError, ValueError, RuntimeError) as error:
+            self.failed.emit(generation, str(error))
+            self._set_timer()
+            return
+        if self.engine.device_note:
+            self.note.emit(self.engine.device_note)
+        self._chunk = 1
+        self._emit(self.engine.advance(0))  # nothing stepped: tells the window the race exists
+        self._set_timer()
+
+    @Slot(bool)
+    def set_playing(self, playing: bool) -> None:
+        self.playing = playing
+        self._due = 0.0
+        self._last_tick = time.perf_counter()
+        self._set_timer()
+
+    @Slot(object)
+    def set_speed(self, speed: float | None) -> None:
+        self.speed = speed
+        self._due = 0.0
+        self._set_timer()
+
+    @Slot()
+    def step_once(self) -> None:
+        if self.engine is not None and not self.engine.done:
+            self._emit(self.engine.advance(1))
+            if self.engine.done:
+                self.finished.emit(self.generation)
+
+    @Slot(int, object)
+    def update_run(self, index: int, run: Run) -> None:
+        """A live edit; the next update of that run uses it."""
+        if self.engine is None:
+            return
+        try:
+            self.engine.update_run(index, run)
+        except (ConfigError, ValueError) as error:
+            self.note.emit(f"{run.name}: {error}")
+
+    @Slot()
+    def stop(self) -> None:
+        self.playing = False
+        self.engine = None
+        if self._timer is not None:
+            self._timer.stop()
+
+    def _set_timer(self) -> None:
+        if self._timer is None:
+            return
+        running = self.playing and self.engine is not None and not self.engine.done
+        if not running:
+            self._timer.stop()
+            self._flush()
+            return
+        self._timer.start(0 if self.speed is None else 5)
+
+    @Slot()
+    def _tick(self) -> None:
+        engine = self.engine
+        if engine is None or engine.done:
+            self._set_timer()
+            return
+        if self.speed is None:
+            self._run_for(SLICE_S)
+        else:
+            now = time.perf_counter()
+            self._due = min(self._due + self.speed * (now - self._last_tick), self.speed * 0.25 + 1)
+            self._last_tick = now
+            steps = int(self._due)
+            if steps:
+                self._due -= steps
+                self._pending.append(engine.advance(steps))
+        if engine.done:
+            self._flush()
+            self.finished.emit(self.generation)
+            self._set_timer()
+        elif time.perf_counter() - self._last_emit >= FRAME_S:
+            self._flush()
+
+    def _run_for(self, seconds: float) -> None:
+        """Advance in chunks until `seconds` have passed; chunks adapt to ~1 ms each."""
+        engine = self.engine
+        end = time.perf_counter() + seconds
+        while not engine.done:
+            t0 = time.perf_counter()
+            self._pending.append(engine.advance(self._chunk))
+            took = time.perf_counter() - t0
+            self._chunk = max(1, min(10_000, int(self._chunk * (0.001 / max(took, 1e-6)) ** 0.5 + 0.5)))
+            if t0 + took >= end:
+                break
+
+    def _flush(self) -> None:
+        if self._pending:
+            batch = merge_batches(self._pending)
+            self._pending.clear()
+            self._emit(batch)
+
+    def _emit(self, batch: Batch) -> None:
+        self._last_emit = time.perf_counter()
+        self.batchReady.emit(self.generation, batch)
+
+
+class WorkerThread(QObject):
+    """Owns the QThread and the worker; `shutdown()` is the single way to stop them."""
+
+    startRace = Signal(object, int)
+    playingChanged = Signal(bool)
+    speedChanged = Signal(object)
+    stepOnce = Signal()
+    runEdited = Signal(int, object)
+    stopRequested = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("engine-thread")
+        self.worker = EngineWorker()
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.setup)
+        self.startRace.connect(self.worker.start)
+        self.playingChanged.connect(self.worker.set_playing)
+        self.speedChanged.connect(self.worker.set_speed)
+        self.stepOnce.connect(self.worker.step_once)
+        self.runEdited.connect(self.worker.update_run)
+        # Blocking: the worker's timer is stopped before the thread's loop ends.
+        self.stopRequested.connect(self.worker.stop, Qt.BlockingQueuedConnection)
+        self.thread.start()
+
+    def shutdown(self) -> None:
+        """Stop stepping, end the thread's event loop and wait for it (idempotent)."""
+        if not self.thread.isRunning():
+            return
+        self.stopRequested.emit()
+        self.thread.quit()
+        if not self.thread.wait(5000):
+            self.thread.terminate()
+            self.thread.wait()
