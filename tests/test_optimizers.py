@@ -255,7 +255,7 @@ BAD_VALUES = {
     "t0": -1, "max_iter": 0, "max_eval": 0, "tolerance_grad": -1, "tolerance_change": -1,
     "history_size": 0, "line_search_fn": "armijo", "k": 0, "n_sma_threshold": -1,
     "centered": "maybe", "amsgrad": 3, "decoupled_weight_decay": "x", "maximize": "x",
-    "use_gc": "x",
+    "use_gc": "x", "nesterov": "x",
 }
 
 
@@ -277,8 +277,9 @@ def test_cross_field_rules():
         build_optimizer(OPTIMIZERS["rprop"], [leaf()], {"etas": (1.1, 1.2)})
     with pytest.raises(ConfigError, match="step_sizes"):
         build_optimizer(OPTIMIZERS["rprop"], [leaf()], {"step_sizes": (1.0, 0.1)})
-    with pytest.raises(ConfigError, match="unknown parameter"):
-        build_optimizer(OPTIMIZERS["sgd"], [leaf()], {"momentum": 0.9})  # fixed at 0 for sgd
+    with pytest.raises(ConfigError, match="momentum > 0"):
+        build_optimizer(OPTIMIZERS["sgd"], [leaf()], {"nesterov": True})  # sgd's momentum is 0
+    build_optimizer(OPTIMIZERS["sgd"], [leaf()], {"momentum": 0.9, "nesterov": True})
 
 
 def test_lookahead_spec():

@@ -101,6 +101,10 @@ def _nesterov_rule(values: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _sgd_rule(values: Mapping[str, Any]) -> str | None:
+    return _nesterov_rule(values) if values["nesterov"] else None
+
+
 def _rprop_rule(values: Mapping[str, Any]) -> str | None:
     eta_minus, eta_plus = values["etas"]
     if not eta_minus < 1.0 < eta_plus:
@@ -117,10 +121,14 @@ _SGD_PARAMS = (_lr(1e-3), _momentum(0.9), _dampening(), _weight_decay(), _MAXIMI
 _SPECS = [
     OptimizerSpec(
         name="sgd", title="SGD",
-        params=(_lr(1e-3), _weight_decay(), _MAXIMIZE),
-        help="Plain gradient descent: step straight downhill, lr times the gradient. Momentum "
-             "is fixed at 0 so you see the bare method (pick Momentum or Nesterov for more).",
-        formula=f"{_WD_LINE}\nθ ← θ − lr·g",
+        params=(_lr(1e-3), _momentum(0.0), _dampening(),
+                Param("nesterov", False, kind="bool",
+                      help="look-ahead momentum (needs momentum > 0 and dampening 0)"),
+                _weight_decay(), _MAXIMIZE),
+        help="Gradient descent: step straight downhill, lr times the gradient. With momentum 0 "
+             "(the default) you see the bare method; Momentum and Nesterov are presets of it.",
+        formula=f"{_WD_LINE}\nmomentum 0: θ ← θ − lr·g\nelse: b ← μb + (1−τ)g, θ ← θ − lr·b",
+        rules=(_sgd_rule,),
         factory=_torch(_SGD)),
     OptimizerSpec(
         name="momentum", title="SGD + momentum",
