@@ -361,10 +361,10 @@ def default_experiment() -> Experiment:
         description="Four optimizers race down the curved Rosenbrock valley to its minimum at (1, 1).",
         problem=Problem(surface="rosenbrock", start=(-1.5, 2.0)),
         runs=[
-            Run("Momentum", "momentum", {"lr": 0.0008, "momentum": 0.9}),
-            Run("Adam", "adam", {"lr": 0.05}),
-            Run("RMSprop", "rmsprop", {"lr": 0.005}),
-            Run("Ranger", "ranger", {"lr": 0.05}),
+            Run("Momentum", "momentum", {"lr": 0.001, "momentum": 0.9}),
+            Run("Adam", "adam", {"lr": 0.02}),
+            Run("RMSprop", "rmsprop", {"lr": 0.01}),
+            Run("Ranger", "ranger", {"lr": 0.01}),
         ],
         steps=1000,
     )
