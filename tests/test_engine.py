@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from optplayground.core.engine import Engine
-from optplayground.core.experiment import Clip, Experiment, Problem, Run
+from optplayground.core.experiment import Clip, Experiment, Problem, Run, Switch
 from optplayground.core.history import COL
 from optplayground.core.schedules import Stage
 
@@ -193,3 +193,23 @@ def test_cuda_rows_equal_cpu_rows():
         return Engine(exp).run_to_end()[0].array()
 
     np.testing.assert_allclose(rows("cuda"), rows("cpu"), atol=1e-10)
+
+
+def test_a_run_can_switch_optimizer_at_a_chosen_step():
+    run = Run("adam→sgd", "adam", {"lr": 0.02}, switch=Switch(at=30, optimizer="sgd", hyper={"lr": 1e-4}))
+    engine = race(run, steps=60)
+    p = torch.tensor((-1.5, 2.0), dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=0.02)
+    path, lrs = [], []
+    for k in range(61):
+        if k == 30:
+            opt = torch.optim.SGD([p], lr=1e-4)
+        path.append(p.detach().tolist())
+        lrs.append(opt.param_groups[0]["lr"])
+        if k < 60:
+            opt.zero_grad()
+            rosenbrock(p).backward()
+            opt.step()
+    got = engine.history[0].array()
+    np.testing.assert_allclose(got[:, 1:3], np.array(path), atol=1e-12)
+    np.testing.assert_array_equal(got[:, COL["lr"]], lrs)

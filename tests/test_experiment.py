@@ -1,7 +1,7 @@
 import pytest
 
 from optplayground.core import experiment as xp
-from optplayground.core.experiment import Clip, Experiment, Problem, Run
+from optplayground.core.experiment import Clip, Experiment, Problem, Run, Switch
 from optplayground.core.params import ConfigError
 from optplayground.core.schedules import Stage
 
@@ -18,6 +18,7 @@ def rich_experiment() -> Experiment:
                           Stage("cosine", {"T_max": 90})],
                 clip=Clip(mode="norm", max_norm=0.5, norm_type=2.0)),
             Run("SGD+LA", "sgd", {"lr": 1e-3}, lookahead={"k": 5, "alpha": 0.5}, enabled=False),
+            Run("Adam then SGD", "adam", switch=Switch(at=50, optimizer="sgd", hyper={"lr": 0.01})),
         ],
         steps=100, seed=7, device="cpu", history_cap=5000,
     )

@@ -63,13 +63,10 @@ class _RunState:
 
     def __init__(self, run: Run, engine: "Engine"):
         self.config = run
-        self.spec = get_optimizer(run.optimizer)
         self.point = torch.tensor(engine.start, dtype=engine.dtype, device=engine.device,
                                   requires_grad=True)
-        optimizer = build_optimizer(self.spec, [self.point], run.hyper)
-        if run.lookahead is not None:
-            optimizer = Lookahead(optimizer, **run.lookahead)
-        self.optimizer = optimizer
+        self.use(run.optimizer, run.hyper)
+        self.switched = False
         self.driver = LRDriver(run.schedule, run.hyper.get("lr", 1.0), engine.steps)
         self.uses_loss = any(stage.name == "plateau" for stage in run.schedule)
         self.generator = None
@@ -80,6 +77,27 @@ class _RunState:
         self.step = 0
         self.buffer: list[list[float]] = []
         self.last_xy: tuple[float, float] | None = None
+
+
+    def use(self, name: str, hyper: dict) -> None:
+        """A fresh optimizer `name` on this run's point (Lookahead-wrapped if configured)."""
+        self.spec = get_optimizer(name)
+        optimizer = build_optimizer(self.spec, [self.point], hyper)
+        if self.config.lookahead is not None:
+            optimizer = Lookahead(optimizer, **self.config.lookahead)
+        self.optimizer = optimizer
+
+    @property
+    def hyper(self) -> dict:
+        """The hyperparameters of the optimizer in use (after a switch, the switch's)."""
+        return self.config.switch.hyper if self.switched else self.config.hyper
+
+    def switch_if_due(self) -> None:
+        switch = self.config.switch
+        if switch is not None and not self.switched and self.step == switch.at:
+            self.switched = True
+            self.use(switch.optimizer, switch.hyper)
+            self.driver.rebuild(self.config.schedule, switch.hyper.get("lr", 1.0))
 
 
 class Engine:
@@ -147,6 +165,7 @@ class Engine:
 
     def _update(self, state: _RunState) -> bool:
         """Record row k and make update k+1; False once the run has stopped."""
+        state.switch_if_due()
         lr = state.driver.lr
         for group in state.optimizer.param_groups:
             group["lr"] = lr
@@ -247,14 +266,21 @@ class Engine:
         itself needs a new engine."""
         state = self.runs[index]
         run = validate_run(run, f"runs[{index}]")
-        if run.optimizer != state.config.optimizer or (run.lookahead is None) != (state.config.lookahead is None):
-            raise ValueError("changing the optimizer or adding Lookahead needs a restart")
-        hyper = run.hyper
+        old, old_lr = state.config, state.hyper.get("lr")
+        if _structure(run) != _structure(old):
+            raise ValueError("changing the optimizer, Lookahead or the switch needs a restart")
+        state.config = run
+        hyper = state.hyper
         set_hyper(state.optimizer, state.spec, hyper)
         if run.lookahead is not None:
             state.optimizer.k = run.lookahead.get("k", state.optimizer.k)
             state.optimizer.alpha = run.lookahead.get("alpha", state.optimizer.alpha)
-        if run.schedule != state.config.schedule or hyper.get("lr") != state.config.hyper.get("lr"):
+        if run.schedule != old.schedule or hyper.get("lr") != old_lr:
             state.driver.rebuild(run.schedule, hyper.get("lr", 1.0))
             state.uses_loss = any(stage.name == "plateau" for stage in run.schedule)
-        state.config = run
+
+
+def _structure(run: Run) -> tuple:
+    """What a live edit cannot change: which optimizers exist and how they are wrapped."""
+    switch = run.switch.optimizer if run.switch else None
+    return run.optimizer, run.lookahead is None, switch

@@ -47,6 +47,15 @@ class Clip:
 
 
 @dataclass
+class Switch:
+    """Change a run's optimizer at a chosen step (e.g. Adam first, then SGD to fine-tune)."""
+
+    at: int
+    optimizer: str
+    hyper: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Run:
     name: str
     optimizer: str = "sgd"
@@ -56,6 +65,7 @@ class Run:
     lookahead: dict[str, Any] | None = None  # {"k": 5, "alpha": 0.5} wraps the optimizer
     color: str = ""
     enabled: bool = True
+    switch: Switch | None = None
 
 
 @dataclass
@@ -126,6 +136,10 @@ def validate_run(run: Run, where: str) -> Run:
         run.lookahead = validate_values(LOOKAHEAD_PARAMS, run.lookahead, f"{where}.lookahead")
     if run.color and not _is_color(run.color):
         raise ConfigError(f"{where}.color", f"expected #rrggbb, got {run.color!r}")
+    if run.switch is not None:
+        _check_int(run.switch.at, f"{where}.switch.at", 1, 100_000_000)
+        spec = get_optimizer(run.switch.optimizer)
+        run.switch.hyper = spec.validate(run.switch.hyper, f"{where}.switch.hyper")
     return run
 
 
@@ -204,6 +218,12 @@ def _run_from_dict(data: Any, where: str) -> Run:
         raise ConfigError(where, "expected a table")
     data = dict(data)
     clip = _build(Clip, data.pop("clip", {}), f"{where}.clip")
+    switch = data.pop("switch", None)
+    if switch is not None:
+        if not isinstance(switch, dict) or "at" not in switch or "optimizer" not in switch:
+            raise ConfigError(f"{where}.switch", "expected a table with at and optimizer")
+        switch = _build(Switch, switch, f"{where}.switch")
+        switch.hyper = _tuples(switch.hyper)
     stages = data.pop("schedule", [])
     if isinstance(stages, dict):  # a single [runs.schedule] table
         stages = [stages]
@@ -213,7 +233,7 @@ def _run_from_dict(data: Any, where: str) -> Run:
     if "name" not in data:
         raise ConfigError(f"{where}.name", "missing")
     run = _build(Run, data, where)
-    run.clip, run.schedule = clip, schedule
+    run.clip, run.schedule, run.switch = clip, schedule, switch
     run.hyper = _tuples(run.hyper)
     return run
 
@@ -238,7 +258,7 @@ def _build(cls, data: Any, where: str):
     prefix = f"{where}." if where else ""
     kwargs = {}
     for key, value in data.items():
-        if key not in known or key in ("problem", "runs", "clip", "schedule"):
+        if key not in known or key in ("problem", "runs", "clip", "schedule", "switch"):
             raise ConfigError(prefix + key, f"unknown key (known: {', '.join(known)})")
         expected = str(known[key].type)
         if expected.startswith("dict") and not isinstance(value, dict):
@@ -290,6 +310,9 @@ def _run_to_dict(run: Run) -> dict:
         out["clip"] = asdict(run.clip)
     if run.lookahead is not None:
         out["lookahead"] = dict(run.lookahead)
+    if run.switch is not None:
+        out["switch"] = {"at": run.switch.at, "optimizer": run.switch.optimizer,
+                         "hyper": dict(run.switch.hyper)}
     if run.schedule:
         out["schedule"] = [{"name": s.name, **({"steps": s.steps} if s.steps is not None else {}),
                             **s.params} for s in run.schedule]
