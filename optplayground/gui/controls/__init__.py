@@ -1,0 +1,1 @@
+"""Side panels generated from the typed specs: problem, runs (with the run editor), transport."""

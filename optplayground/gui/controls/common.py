@@ -1,0 +1,95 @@
+"""Small pieces every panel shares: error labels, red frames, tooltips, formula labels."""
+from __future__ import annotations
+
+import html
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QLabel, QWidget
+
+ERROR_COLOR = "#d62728"
+NUMBER_WIDTH = 96  # px of a number's text field; a slider takes the rest of the row
+LABEL_CHARS = 15  # the label column is this many average characters wide
+
+
+def format_number(value: Any) -> str:
+    """Short text that reads back as exactly `value` (six digits when they suffice)."""
+    if value is None:
+        return ""
+    if isinstance(value, (tuple, list)):
+        return ", ".join(format_number(v) for v in value)
+    if isinstance(value, float):
+        short = f"{value:.6g}"
+        return short if float(short) == value else repr(value)
+    return str(value)
+
+
+def rich_tooltip(title: str, help: str = "", range_text: str = "", formula: str = "",
+                 error: str = "") -> str:
+    """Tooltip as rich text: name, help, range, the error (if any) and the update rule."""
+    parts = [f"<b>{html.escape(title)}</b>"]
+    if help:
+        parts.append(html.escape(help))
+    if range_text:
+        parts.append(f"range: <tt>{html.escape(range_text)}</tt>")
+    if error:
+        parts.append(f"<span style='color:{ERROR_COLOR}'>{html.escape(error)}</span>")
+    text = "<br>".join(parts)
+    if formula:
+        text += f"<hr><pre>{html.escape(formula)}</pre>"
+    return f"<qt>{text}</qt>"
+
+
+def label_width(widget: QWidget) -> int:
+    """Pixel width of the label column, the same in every form so stacked forms line up."""
+    return widget.fontMetrics().averageCharWidth() * LABEL_CHARS
+
+
+def fit_label(name: str, width_of: Callable[[str], int], limit: int) -> str:
+    """`name`, broken into lines after underscores where it is wider than `limit` pixels."""
+    lines = [""]
+    for part in name.replace("_", "_\n").split("\n"):
+        if lines[-1] and width_of(lines[-1] + part) > limit:
+            lines.append(part)
+        else:
+            lines[-1] += part
+    return "\n".join(lines)
+
+
+def formula_label(text: str = "") -> QLabel:
+    """Formulas in a fixed-width font: their lines align with spaces, and combining marks
+    (m̂, v̂) render there even where the proportional font drops them."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+    font.setPointSizeF(max(7.0, label.font().pointSizeF() * 0.9))
+    label.setFont(font)
+    return label
+
+
+def error_label() -> QLabel:
+    """A hidden red, wrapping label that shows a message under the thing it is about."""
+    label = QLabel()
+    label.setStyleSheet(f"color: {ERROR_COLOR};")
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.PlainText)
+    label.hide()
+    return label
+
+
+def show_error(label: QLabel, message: str) -> None:
+    label.setText(message)
+    label.setVisible(bool(message))
+
+
+def mark_invalid(widget: QWidget, invalid: bool) -> None:
+    """A red frame on `widget` (its own style sheet, so it works wherever it sits)."""
+    if bool(widget.property("invalid")) == invalid:
+        return
+    widget.setProperty("invalid", invalid)
+    frame = (f"{type(widget).__name__} {{ border: 2px solid {ERROR_COLOR}; border-radius: 3px; "
+             "padding: 1px 2px; }")
+    widget.setStyleSheet(frame if invalid else "")

@@ -1,0 +1,286 @@
+"""The problem: which surface (or the user's formula), its parameters, start point and seed."""
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+from ...core.experiment import Problem, surface_of
+from ...core.expression import FUNCTIONS, FormulaError, compile_formula
+from ...core.params import ConfigError
+from ...core.surfaces import SURFACES
+from .common import (error_label, formula_label, label_width, mark_invalid, rich_tooltip,
+                     show_error)
+from .spec_form import SpecForm
+
+FORMULA = "formula"
+FORMULA_HELP = ("Your own function of x and y: numbers, x, y, pi, e, + − * / **, and "
+                + ", ".join(FUNCTIONS) + ". Press Return to apply.")
+START_LIMIT = 1e6
+SEED_LIMIT = 2**31 - 1
+
+
+def _hint_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    return label
+
+
+class ProblemPanel(QWidget):
+    """Edits a `Problem`; every valid edit emits a new Problem (the race restarts on it)."""
+
+    problemChanged = Signal(object)  # Problem
+    seedChanged = Signal(int)
+
+    def __init__(self, problem: Problem | None = None, seed: int = 0,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)  # no stretching in a column
+        self._problem = Problem()
+        self._params_form: SpecForm | None = None
+        self._updating = False
+        self._build()
+        self.set_problem(problem or Problem(), seed)
+
+    def _build(self) -> None:
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        column.addWidget(QLabel("<b>Problem</b>"))
+
+        self.surface_combo = QComboBox()
+        for name, surface in SURFACES.items():
+            self.surface_combo.addItem(surface.title, name)
+            self.surface_combo.setItemData(self.surface_combo.count() - 1,
+                                           rich_tooltip(surface.title, surface.help, "",
+                                                        surface.formula), Qt.ToolTipRole)
+        self.surface_combo.addItem("Formula…", FORMULA)
+        self.surface_combo.setItemData(self.surface_combo.count() - 1, FORMULA_HELP, Qt.ToolTipRole)
+        self.surface_combo.currentIndexChanged.connect(self._surface_picked)
+        column.addWidget(self.surface_combo)
+
+        self.help_label = _hint_label()
+        self.definition_label = formula_label()
+        column.addWidget(self.help_label)
+        column.addWidget(self.definition_label)
+
+        self.formula_edit = QLineEdit()
+        self.formula_edit.setPlaceholderText("e.g. x**2 + 3*y**2 + sin(3*x)")
+        self.formula_edit.setToolTip(FORMULA_HELP)
+        self.formula_edit.textEdited.connect(self._formula_typed)
+        self.formula_edit.editingFinished.connect(self._formula_entered)
+        self.formula_error = error_label()
+        column.addWidget(self.formula_edit)
+        column.addWidget(self.formula_error)
+
+        self.params_holder = QVBoxLayout()
+        self.params_holder.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(self.params_holder)
+
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setHorizontalSpacing(8)
+        self.x_spin, self.y_spin = self._coordinate_spin("x"), self._coordinate_spin("y")
+        self.default_button = QPushButton("Default")
+        self.default_button.setToolTip("Back to this surface's default start point")
+        self.default_button.clicked.connect(self.reset_start)
+        start_row = QHBoxLayout()
+        start_row.setSpacing(4)
+        for text, spin in (("x", self.x_spin), ("y", self.y_spin)):
+            start_row.addWidget(QLabel(text))
+            start_row.addWidget(spin, 1)
+        start_row.addWidget(self.default_button)
+        start_label = QLabel("start")
+        start_label.setMinimumWidth(label_width(self))  # lines up with the params' labels
+        form.addRow(start_label, start_row)
+
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, SEED_LIMIT)
+        self.seed_spin.setKeyboardTracking(False)
+        self.seed_spin.setMaximumWidth(130)
+        self.seed_spin.setToolTip("Seed of the random gradient noise: the same seed replays "
+                                  "the same noise")
+        self.seed_spin.valueChanged.connect(self._seed_edited)
+        self.seed_label = QLabel("seed")
+        form.addRow(self.seed_label, self.seed_spin)
+        column.addLayout(form)
+
+    def _coordinate_spin(self, name: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setRange(-START_LIMIT, START_LIMIT)
+        spin.setDecimals(4)
+        spin.setSingleStep(0.1)
+        spin.setKeyboardTracking(False)
+        spin.setAccelerated(True)
+        spin.setMinimumWidth(70)
+        spin.setToolTip(f"{name} of the start point (or click the map)")
+        spin.valueChanged.connect(self._start_edited)
+        return spin
+
+    # ------------------------------------------------------------ API
+
+    def problem(self) -> Problem:
+        """The problem as last applied (a formula counts once it is valid and entered)."""
+        return copy.deepcopy(self._problem)
+
+    def set_problem(self, problem: Problem, seed: int) -> None:
+        """Show `problem` and `seed` without emitting."""
+        self._problem = copy.deepcopy(problem)
+        self._updating = True
+        try:
+            self.surface_combo.setCurrentIndex(max(0, self.surface_combo.findData(problem.surface)))
+            if problem.surface == FORMULA:
+                self.formula_edit.setText(problem.formula)
+            self.seed_spin.setValue(min(max(int(seed), 0), SEED_LIMIT))
+        finally:
+            self._updating = False
+        show_error(self.formula_error, "")
+        mark_invalid(self.formula_edit, False)
+        self._show_surface()
+
+    def set_start(self, x: float, y: float) -> None:
+        """Show a new start point (e.g. picked on the map) without emitting."""
+        self._problem.start = (float(x), float(y))
+        self._show_start()
+
+    def seed(self) -> int:
+        return self.seed_spin.value()
+
+    def params_form(self) -> SpecForm | None:
+        """The form of the surface's parameters (None for a surface without any)."""
+        return self._params_form
+
+    @Slot()
+    def reset_start(self) -> None:
+        if self._problem.start is None:
+            return
+        self._problem.start = None
+        self._show_start()
+        self._emit()
+
+    # ------------------------------------------------------------ showing
+
+    def _show_surface(self) -> None:
+        """Help, definition, parameter form, start and seed for the current problem."""
+        is_formula = self._problem.surface == FORMULA
+        self.formula_edit.setVisible(is_formula)
+        try:
+            surface = surface_of(self._problem)
+        except ConfigError as e:  # an unusable formula given to set_problem
+            surface = None
+            show_error(self.formula_error, e.message)
+        self.help_label.setText(FORMULA_HELP if is_formula else (surface.help if surface else ""))
+        definition = self._problem.formula if is_formula else (surface.formula if surface else "")
+        self.definition_label.setVisible(bool(definition) and not is_formula)
+        self.definition_label.setText(definition)
+        self._rebuild_params(surface)
+        stochastic = bool(surface and surface.stochastic)
+        self.seed_label.setVisible(stochastic)
+        self.seed_spin.setVisible(stochastic)
+        self._show_start()
+
+    def _rebuild_params(self, surface) -> None:
+        if self._params_form is not None:
+            self._params_form.setParent(None)
+            self._params_form.deleteLater()
+            self._params_form = None
+        if surface is None or not surface.params:
+            return
+        self._params_form = SpecForm.from_spec(surface, self._problem.params)
+        self._params_form.changed.connect(self._params_edited)
+        self.params_holder.addWidget(self._params_form)
+
+    def _show_start(self) -> None:
+        start = self._problem.start
+        if start is None:
+            try:
+                start = surface_of(self._problem).start
+            except ConfigError:
+                start = (0.0, 0.0)
+        self._updating = True
+        try:
+            self.x_spin.setValue(start[0])
+            self.y_spin.setValue(start[1])
+        finally:
+            self._updating = False
+        self.default_button.setEnabled(self._problem.start is not None)
+
+    # ------------------------------------------------------------ editing
+
+    def _emit(self) -> None:
+        self.problemChanged.emit(copy.deepcopy(self._problem))
+
+    @Slot(int)
+    def _surface_picked(self, index: int) -> None:
+        if self._updating:
+            return
+        name = self.surface_combo.itemData(index)
+        if name == FORMULA:
+            self.formula_edit.show()
+            self.formula_edit.setFocus()
+            self.help_label.setText(FORMULA_HELP)
+            self.definition_label.hide()
+            self._rebuild_params(None)
+            self.seed_label.hide()
+            self.seed_spin.hide()
+            self._formula_entered()  # applies at once if the field already holds a formula
+            return
+        self._problem = Problem(surface=name, params=SURFACES[name].defaults())
+        show_error(self.formula_error, "")
+        self._show_surface()
+        self._emit()
+
+    def _formula_message(self) -> str:
+        text = self.formula_edit.text()
+        if not text.strip():
+            return "type a formula in x and y, e.g. x**2 + 3*y**2"
+        try:
+            compile_formula(text)
+        except FormulaError as e:
+            return e.message
+        return ""
+
+    @Slot(str)
+    def _formula_typed(self, _text: str) -> None:
+        message = self._formula_message() if self.formula_edit.text().strip() else ""
+        show_error(self.formula_error, message)
+        mark_invalid(self.formula_edit, bool(message))
+
+    @Slot()
+    def _formula_entered(self) -> None:
+        if self._updating or self.surface_combo.currentData() != FORMULA:
+            return
+        text = self.formula_edit.text().strip()
+        message = self._formula_message() if text else ""
+        show_error(self.formula_error, message)
+        mark_invalid(self.formula_edit, bool(message))
+        if not text or message:
+            return
+        if self._problem.surface == FORMULA and self._problem.formula == text:
+            return
+        bounds = self._problem.bounds if self._problem.surface == FORMULA else None
+        self._problem = Problem(surface=FORMULA, formula=text, bounds=bounds)
+        self._show_surface()
+        self._emit()
+
+    @Slot(object)
+    def _params_edited(self, values: dict) -> None:
+        self._problem.params = dict(values)
+        self._emit()
+
+    @Slot()
+    def _start_edited(self) -> None:
+        if self._updating:
+            return
+        self._problem.start = (self.x_spin.value(), self.y_spin.value())
+        self.default_button.setEnabled(True)
+        self._emit()
+
+    @Slot(int)
+    def _seed_edited(self, seed: int) -> None:
+        if not self._updating:
+            self.seedChanged.emit(seed)

@@ -1,0 +1,252 @@
+"""Everything about one run: optimizer and hyperparameters, LR schedule, clipping, Lookahead."""
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from ...core.experiment import CLIP_PARAMS, LOOKAHEAD_PARAMS, Clip, Run, validate_run
+from ...core.optimizers import LOOKAHEAD, OPTIMIZERS, OptimizerSpec, get_optimizer, import_optimizer
+from ...core.params import ConfigError
+from .schedule_editor import ScheduleEditor
+from .common import error_label, formula_label, mark_invalid, rich_tooltip, show_error
+from .spec_form import SpecForm
+
+IMPORT = "import"
+CLIP_FIELDS = {"none": (), "norm": ("max_norm", "norm_type"), "value": ("clip_value",)}
+# Flags that change what an optimizer keeps in its state: flipping one mid-run is a new race.
+STRUCTURAL_KINDS = ("bool", "choice")
+
+
+def section(title: str) -> QLabel:
+    label = QLabel(f"<b>{title}</b>")
+    label.setContentsMargins(0, 8, 0, 0)
+    return label
+
+
+def carried_hyper(old: OptimizerSpec | None, old_hyper: dict, new: OptimizerSpec) -> dict:
+    """The new optimizer's defaults, keeping the learning rate when both have one."""
+    hyper = new.defaults()
+    if old is not None and "lr" in old_hyper and any(p.name == "lr" for p in new.params):
+        try:
+            hyper["lr"] = new.param("lr").coerce(old_hyper["lr"])
+        except ConfigError:
+            pass  # e.g. lr 0 where the new optimizer needs lr > 0: its default then
+    return new.validate(hyper)
+
+
+class RunEditor(QWidget):
+    """Edits one `Run`; emits `runEdited(run, restart)` with a run that passes validate_run."""
+
+    runEdited = Signal(object, bool)
+
+    def __init__(self, run: Run | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._run = Run("Run")
+        self._spec: OptimizerSpec = OPTIMIZERS["sgd"]
+        self._hyper_form: SpecForm | None = None
+        self._updating = False
+        self._build()
+        self.set_run(run or Run("SGD"))
+
+    def _build(self) -> None:
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+
+        column.addWidget(section("Optimizer"))
+        self.optimizer_combo = QComboBox()
+        for name, spec in OPTIMIZERS.items():
+            self.optimizer_combo.addItem(spec.title, name)
+            self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
+                                             rich_tooltip(spec.title, spec.help, "", spec.formula),
+                                             Qt.ToolTipRole)
+        self.optimizer_combo.addItem("Import path…", IMPORT)
+        self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
+                                         "Any torch.optim.Optimizer subclass by import path, "
+                                         "e.g. torch.optim:SGD", Qt.ToolTipRole)
+        self.optimizer_combo.currentIndexChanged.connect(self._optimizer_picked)
+        column.addWidget(self.optimizer_combo)
+
+        self.path_edit = QLineEdit()
+        self.path_edit.setPlaceholderText("package.module:ClassName, then Return")
+        self.path_edit.setToolTip("An optimizer class by import path, e.g. torch.optim:SGD; "
+                                  "its hyperparameters are read from its constructor")
+        self.path_edit.returnPressed.connect(self._path_entered)
+        self.path_error = error_label()
+        column.addWidget(self.path_edit)
+        column.addWidget(self.path_error)
+
+        self.help_label = QLabel()
+        self.help_label.setWordWrap(True)
+        self.formula_label = formula_label()
+        self.formula_label.setFrameShape(QLabel.StyledPanel)
+        self.formula_label.setContentsMargins(4, 3, 4, 3)
+        column.addWidget(self.help_label)
+        column.addWidget(self.formula_label)
+        self.hyper_holder = QVBoxLayout()
+        self.hyper_holder.setContentsMargins(0, 4, 0, 0)
+        column.addLayout(self.hyper_holder)
+
+        column.addWidget(section("LR schedule"))
+        self.schedule_editor = ScheduleEditor()
+        self.schedule_editor.stagesChanged.connect(self._stages_edited)
+        column.addWidget(self.schedule_editor)
+
+        column.addWidget(section("Gradient clipping"))
+        self.clip_form = SpecForm(CLIP_PARAMS)
+        self.clip_form.changed.connect(self._clip_edited)
+        column.addWidget(self.clip_form)
+
+        column.addWidget(section("Lookahead"))
+        self.lookahead_box = QCheckBox("Wrap the optimizer in Lookahead")
+        self.lookahead_box.setToolTip(rich_tooltip(LOOKAHEAD.title, LOOKAHEAD.help, "",
+                                                   LOOKAHEAD.formula))
+        self.lookahead_box.toggled.connect(self._lookahead_toggled)
+        column.addWidget(self.lookahead_box)
+        self.lookahead_form = SpecForm(LOOKAHEAD_PARAMS, formula=LOOKAHEAD.formula)
+        self.lookahead_form.changed.connect(self._lookahead_edited)
+        column.addWidget(self.lookahead_form)
+
+        self.error = error_label()
+        column.addWidget(self.error)
+        column.addStretch(1)
+
+    # ------------------------------------------------------------ API
+
+    def run(self) -> Run:
+        return copy.deepcopy(self._run)
+
+    def set_run(self, run: Run) -> None:
+        """Show `run` (validated here, defaults filled in) without emitting."""
+        self._run = validate_run(run, "run")
+        self._spec = get_optimizer(self._run.optimizer)
+        self._updating = True
+        try:
+            builtin = self._run.optimizer in OPTIMIZERS
+            index = self.optimizer_combo.findData(self._run.optimizer if builtin else IMPORT)
+            self.optimizer_combo.setCurrentIndex(index)
+            self.path_edit.setText("" if builtin else self._run.optimizer)
+            self.path_edit.setVisible(not builtin)
+            show_error(self.path_error, "")
+            mark_invalid(self.path_edit, False)
+            self.schedule_editor.set_stages(self._run.schedule)
+            self.clip_form.set_values(asdict(self._run.clip))
+            self.lookahead_box.setChecked(self._run.lookahead is not None)
+            defaults = {p.name: p.default for p in LOOKAHEAD_PARAMS}
+            self.lookahead_form.set_values(self._run.lookahead or defaults)
+        finally:
+            self._updating = False
+        self._show_optimizer()
+        self._show_clip_fields()
+        self.lookahead_form.setVisible(self._run.lookahead is not None)
+        show_error(self.error, "")
+
+    def hyper_form(self) -> SpecForm:
+        """The form of the current optimizer's hyperparameters."""
+        return self._hyper_form
+
+    # ------------------------------------------------------------ showing
+
+    def _show_optimizer(self) -> None:
+        spec = self._spec
+        self.help_label.setText(spec.help)
+        self.help_label.setVisible(bool(spec.help))
+        self.formula_label.setText(spec.formula)
+        self.formula_label.setVisible(bool(spec.formula))
+        if self._hyper_form is not None:
+            self._hyper_form.setParent(None)
+            self._hyper_form.deleteLater()
+        self._hyper_form = SpecForm.from_spec(spec, self._run.hyper)
+        self._hyper_form.changed.connect(self._hyper_edited)
+        self.hyper_holder.addWidget(self._hyper_form)
+
+    def _show_clip_fields(self) -> None:
+        needed = CLIP_FIELDS[self._run.clip.mode]
+        for param in CLIP_PARAMS[1:]:
+            self.clip_form.set_field_visible(param.name, param.name in needed)
+
+    def _emit(self, restart: bool) -> None:
+        try:
+            checked = validate_run(self._run, "run")
+        except ConfigError as e:
+            show_error(self.error, str(e))
+            return
+        show_error(self.error, "")
+        self._run = checked
+        self.runEdited.emit(copy.deepcopy(checked), restart)
+
+    # ------------------------------------------------------------ editing
+
+    def _use_optimizer(self, name: str, spec: OptimizerSpec) -> None:
+        self._run.hyper = carried_hyper(self._spec, self._run.hyper, spec)
+        self._run.optimizer = name
+        self._spec = spec
+        self._show_optimizer()
+        self._emit(restart=True)
+
+    @Slot(int)
+    def _optimizer_picked(self, index: int) -> None:
+        if self._updating:
+            return
+        name = self.optimizer_combo.itemData(index)
+        show_error(self.path_error, "")
+        mark_invalid(self.path_edit, False)
+        if name == IMPORT:
+            self.path_edit.show()
+            self.path_edit.setFocus()
+            if self.path_edit.text().strip():
+                self._path_entered()
+            return
+        self.path_edit.hide()
+        if name != self._run.optimizer:
+            self._use_optimizer(name, OPTIMIZERS[name])
+
+    @Slot()
+    def _path_entered(self) -> None:
+        path = self.path_edit.text().strip()
+        try:
+            spec = import_optimizer(path)
+        except ConfigError as e:
+            show_error(self.path_error, e.message)
+            mark_invalid(self.path_edit, True)
+            return
+        show_error(self.path_error, "")
+        mark_invalid(self.path_edit, False)
+        if path != self._run.optimizer:
+            self._use_optimizer(path, spec)
+
+    @Slot(object)
+    def _hyper_edited(self, values: dict) -> None:
+        flipped = [p.name for p in self._spec.params
+                   if p.kind in STRUCTURAL_KINDS and values[p.name] != self._run.hyper.get(p.name)]
+        self._run.hyper = dict(values)
+        self._emit(restart=bool(flipped))
+
+    @Slot(object, bool)
+    def _stages_edited(self, stages: list, restart: bool) -> None:
+        self._run.schedule = stages
+        self._emit(restart)
+
+    @Slot(object)
+    def _clip_edited(self, values: dict) -> None:
+        self._run.clip = Clip(**values)
+        self._show_clip_fields()
+        self._emit(restart=False)
+
+    @Slot(bool)
+    def _lookahead_toggled(self, on: bool) -> None:
+        if self._updating:
+            return
+        self.lookahead_form.setVisible(on)
+        self._run.lookahead = self.lookahead_form.values() if on else None
+        self._emit(restart=True)
+
+    @Slot(object)
+    def _lookahead_edited(self, values: dict) -> None:
+        if self._run.lookahead is None:
+            return
+        self._run.lookahead = dict(values)
+        self._emit(restart=False)
