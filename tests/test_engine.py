@@ -213,3 +213,17 @@ def test_a_run_can_switch_optimizer_at_a_chosen_step():
     got = engine.history[0].array()
     np.testing.assert_allclose(got[:, 1:3], np.array(path), atol=1e-12)
     np.testing.assert_array_equal(got[:, COL["lr"]], lrs)
+
+
+@pytest.mark.parametrize("name, edit", [
+    ("rmsprop", {"momentum": 0.9}), ("rmsprop", {"centered": True}), ("adam", {"amsgrad": True}),
+])
+def test_edits_that_need_new_optimizer_state_do_not_break_the_run(name, edit):
+    exp = Experiment(runs=[Run("a", name, {"lr": 1e-3})], steps=20)
+    engine = Engine(exp)
+    engine.advance(10)
+    engine.update_run(0, Run("a", name, {"lr": 1e-3, **edit}))
+    engine.advance(10)
+    record = engine.history[0]
+    assert record.status == "done", record.message
+    assert len(record.array()) == 21

@@ -269,9 +269,13 @@ class Engine:
         old, old_lr = state.config, state.hyper.get("lr")
         if _structure(run) != _structure(old):
             raise ValueError("changing the optimizer, Lookahead or the switch needs a restart")
+        old_hyper = state.hyper
         state.config = run
         hyper = state.hyper
-        set_hyper(state.optimizer, state.spec, hyper)
+        if _needs_fresh_state(state.spec, old_hyper, hyper):
+            state.use(state.spec.name, hyper)
+        else:
+            set_hyper(state.optimizer, state.spec, hyper)
         if run.lookahead is not None:
             state.optimizer.k = run.lookahead.get("k", state.optimizer.k)
             state.optimizer.alpha = run.lookahead.get("alpha", state.optimizer.alpha)
@@ -284,3 +288,15 @@ def _structure(run: Run) -> tuple:
     """What a live edit cannot change: which optimizers exist and how they are wrapped."""
     switch = run.switch.optimizer if run.switch else None
     return run.optimizer, run.lookahead is None, switch
+
+
+def _needs_fresh_state(spec, old: dict, new: dict) -> bool:
+    """Some edits need optimizer state torch only creates at the first step (amsgrad's
+    max buffer, RMSprop's centered mean or momentum buffer): those rebuild the optimizer."""
+    for param in spec.params:
+        before, after = old.get(param.name), new.get(param.name)
+        if before == after:
+            continue
+        if param.kind in ("bool", "choice") or (param.name == "momentum" and before == 0):
+            return True
+    return False
