@@ -219,7 +219,7 @@ class Engine:
     def _record(self, state: _RunState, row: list[float]) -> bool:
         """Keep the row unless it is not finite; stop the run if it diverged or converged."""
         x, y, loss, raw = row[1], row[2], row[3], row[5]
-        if not all(math.isfinite(v) for v in (x, y, loss)):
+        if not all(math.isfinite(v) for v in row):  # the point, loss, lr or a gradient norm
             return self._stop(state, "diverged", f"diverged at step {state.step}: not finite")
         state.buffer.append(row)
         x0, x1, y0, y1 = self._escape_box
