@@ -83,7 +83,7 @@ class Param:
             return tuple(self._check_range(_to_float(v, self.name)) for v in items)
         if kind == "int":
             number = _to_float(value, self.name)
-            if number != int(number):
+            if not math.isfinite(number) or number != int(number):
                 raise ConfigError(self.name, f"expected a whole number, got {value!r}")
             return int(self._check_range(int(number)))
         return self._check_range(_to_float(value, self.name))
@@ -103,6 +103,8 @@ def _to_float(value: Any, name: str) -> float:
         raise ConfigError(name, f"expected a number, got {value!r}")
     try:
         return float(value)
+    except OverflowError:  # an int beyond float's range
+        raise ConfigError(name, f"must be a finite number, got {value!r:.40}") from None
     except (TypeError, ValueError):
         raise ConfigError(name, f"expected a number, got {value!r}") from None
 
