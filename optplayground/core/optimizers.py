@@ -278,7 +278,7 @@ _SPECS = [
     OptimizerSpec(
         name="lbfgs", title="L-BFGS",
         params=(_lr(1.0),
-                Param("max_iter", 20, kind="int", low=1,
+                Param("max_iter", 20, kind="int", low=1, high=1000,  # more would stall a race
                       help="inner iterations per step (each is one quasi-Newton move)"),
                 Param("max_eval", None, kind="int", low=1, optional=True,
                       help="most function evaluations per step (empty: max_iter × 5/4)"),
@@ -306,9 +306,10 @@ _SPECS = [
                       help="Lookahead: steps between syncs with the slow weights"),
                 Param("alpha", 0.5, low=0.0, high=1.0, low_open=True,
                       help="Lookahead: how far the slow weights move toward the fast ones"),
-                Param("n_sma_threshold", 5, kind="int", low=0,
+                Param("n_sma_threshold", 5, kind="int", low=4,
                       help="RAdam: take adaptive steps once the variance estimate's length "
-                           "N_sma exceeds this"),
+                           "N_sma exceeds this (at least 4: the rectification's square root "
+                           "is of a negative number while 2 < N_sma < 4)"),
                 Param("use_gc", True, kind="bool",
                       help="gradient centralization (acts only on weights with 2+ dims)")),
         help="RAdam + Lookahead + gradient centralization in one optimizer: a warm-up-free "
@@ -329,8 +330,19 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name: spec for spec in _SPECS}
 
 # --- lookup ------------------------------------------------------------------------------
 
-def get_optimizer(name: str) -> OptimizerSpec:
-    """A built-in by name, or any optimizer class by import path "package.module:ClassName"."""
+def get_optimizer(name: str, where: str = "optimizer") -> OptimizerSpec:
+    """A built-in by name, or any optimizer class by import path "package.module:ClassName".
+
+    A ConfigError names `where` (e.g. ``runs[1].optimizer``)."""
+    try:
+        return _lookup(name)
+    except ConfigError as e:
+        raise ConfigError(where, e.message) from None
+
+
+def _lookup(name: str) -> OptimizerSpec:
+    if not isinstance(name, str):
+        raise ConfigError("optimizer", f"expected an optimizer name, got {name!r}")
     if name in OPTIMIZERS:
         return OPTIMIZERS[name]
     if ":" in name or "." in name:

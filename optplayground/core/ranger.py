@@ -162,6 +162,8 @@ class Ranger(Optimizer):
     - (N_sma, step_size) are computed per step instead of cached in a 10-slot buffer shared
       by all groups (same numbers, without the stale-cache hazard for groups whose betas differ);
     - `step(closure)` evaluates the closure (the reference ignores it);
+    - an N_sma threshold below 4 is refused (the reference fails a few steps in with a math
+      domain error: the rectification's square root is of a negative number);
     - current torch call forms (`add_(t, alpha=s)`) replace the deprecated `add_(s, t)`.
     """
 
@@ -177,6 +179,8 @@ class Ranger(Optimizer):
             raise ValueError(f"Invalid betas: {betas}")
         if not weight_decay >= 0:
             raise ValueError(f"Invalid weight_decay: {weight_decay}")
+        if not n_sma_threshold >= 4:  # below, the rectification takes √ of a negative number
+            raise ValueError(f"Invalid n_sma_threshold (must be >= 4): {n_sma_threshold}")
         _check_lookahead(k, alpha)
         defaults = dict(lr=lr, alpha=alpha, k=k, n_sma_threshold=n_sma_threshold, betas=betas,
                         eps=eps, weight_decay=weight_decay, use_gc=use_gc,
