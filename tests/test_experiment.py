@@ -65,7 +65,7 @@ def test_malformed_files_name_the_field(text, field):
     (lambda e: setattr(e, "runs", []), "runs"),
     (lambda e: e.runs[1].hyper.update(lr=-1), "runs[1].hyper.lr"),
     (lambda e: e.runs[0].hyper.update(betas=(0.9, 1.5)), "runs[0].hyper.betas"),
-    (lambda e: setattr(e.runs[2], "optimizer", "nosuch"), "optimizer"),
+    (lambda e: setattr(e.runs[2], "optimizer", "nosuch"), "runs[2].optimizer"),
     (lambda e: setattr(e.runs[0].clip, "mode", "sometimes"), "runs[0].clip.mode"),
     (lambda e: setattr(e.runs[0], "color", "red"), "runs[0].color"),
     (lambda e: setattr(e.runs[1], "name", "Adam"), "runs"),

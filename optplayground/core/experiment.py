@@ -129,7 +129,8 @@ def validate_run(run: Run, where: str) -> Run:
     run = copy.deepcopy(run)
     if not isinstance(run.name, str) or not run.name.strip():
         raise ConfigError(f"{where}.name", "a run needs a name")
-    run.hyper = get_optimizer(run.optimizer).validate(run.hyper, f"{where}.hyper")
+    spec = get_optimizer(run.optimizer, f"{where}.optimizer")
+    run.hyper = spec.validate(run.hyper, f"{where}.hyper")
     run.schedule = validate_stages(run.schedule, f"{where}.schedule")
     run.clip = Clip(**validate_values(CLIP_PARAMS, asdict(run.clip), f"{where}.clip"))
     if run.lookahead is not None:
@@ -138,7 +139,7 @@ def validate_run(run: Run, where: str) -> Run:
         raise ConfigError(f"{where}.color", f"expected #rrggbb, got {run.color!r}")
     if run.switch is not None:
         _check_int(run.switch.at, f"{where}.switch.at", 1, 100_000_000)
-        spec = get_optimizer(run.switch.optimizer)
+        spec = get_optimizer(run.switch.optimizer, f"{where}.switch.optimizer")
         run.switch.hyper = spec.validate(run.switch.hyper, f"{where}.switch.hyper")
     return run
 
