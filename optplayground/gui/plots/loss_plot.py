@@ -1,0 +1,199 @@
+"""Loss against step, one curve per run, with optional smoothing and a log scale.
+
+Smoothing is the debiased exponential moving average TensorBoard and Adam use:
+s_t = w·s_{t−1} + (1−w)·x_t from s_0 = 0, shown as s_t / (1 − w^t). It is computed
+incrementally (only rows new since the last frame) and vectorized, so a million-step
+curve costs nothing per frame.
+
+A log scale needs positive values. While every loss seen is positive the curve is the
+loss itself; once some run reaches zero or below (Styblinski–Tang, the saddles) the plot
+shows loss − lowest loss seen over all runs, and its axis label says so.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+
+from ..live import LiveRuns, RunStyle
+from .base import RunCurvesPlot, run_curve, set_title
+
+# Vectorized EMA blocks are sized so that w^-k stays below 10**BLOCK_DECADES (no overflow).
+BLOCK_DECADES = 50
+MAX_WEIGHT = 0.9999
+
+
+def ema(x: np.ndarray, weight: float, start: float = 0.0) -> np.ndarray:
+    """s_t = w·s_{t−1} + (1−w)·x_t for t = 1..len(x) from s_0 = start (not debiased).
+
+    Inside a block of k samples s_{a+j} = w^j · (s_a + (1−w)·Σ_{i≤j} w^{−i}·x_{a+i}), so a
+    block is one cumsum; blocks stay short enough that w^{−k} cannot overflow.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    if weight <= 0.0:
+        out[:] = x
+        return out
+    block = max(1, min(len(x), int(BLOCK_DECADES / -math.log10(weight))))
+    k = np.arange(1, block + 1, dtype=np.float64)
+    grow, decay = weight ** -k, weight ** k
+    state = float(start)
+    for a in range(0, len(x), block):
+        chunk = x[a:a + block]
+        m = len(chunk)
+        out[a:a + m] = decay[:m] * (state + (1.0 - weight) * np.cumsum(chunk * grow[:m]))
+        state = float(out[a + m - 1])
+    return out
+
+
+def debias(biased: np.ndarray, weight: float, t: np.ndarray) -> np.ndarray:
+    """s_t / (1 − w^t): undo the pull towards s_0 = 0 of the first steps."""
+    if weight <= 0.0:
+        return biased.copy()
+    return biased / -np.expm1(t * math.log(weight))
+
+
+def debiased_ema(x: np.ndarray, weight: float) -> np.ndarray:
+    """The smoothed curve in one go (the reference the incremental path must equal)."""
+    return debias(ema(x, weight), weight, np.arange(1, len(x) + 1, dtype=np.float64))
+
+
+class _Growable:
+    """A float64 buffer that only grows; `view()` is its filled part."""
+
+    def __init__(self):
+        self.data = np.empty(1024)
+        self.n = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        end = self.n + len(values)
+        if end > len(self.data):
+            grown = np.empty(max(end, 2 * len(self.data)))
+            grown[:self.n] = self.data[:self.n]
+            self.data = grown
+        self.data[self.n:end] = values
+        self.n = end
+
+    def view(self) -> np.ndarray:
+        return self.data[:self.n]
+
+
+class Smoother:
+    """Debiased EMA of one run's loss, extended by the rows new since the last call.
+
+    Rows past the history cap arrive decimated (every stride-th step, the stride doubling
+    now and then); that short tail is smoothed afresh each call, each kept row standing for
+    `stride` steps (weight w^stride), continuing from the exact part's state.
+    """
+
+    def __init__(self, weight: float):
+        self.weight = weight
+        self._biased = _Growable()
+        self._shown = _Growable()
+
+    def smooth(self, loss: np.ndarray, n_exact: int, stride: int = 1) -> np.ndarray:
+        """Smoothed loss; loss[:n_exact] are consecutive steps, loss[n_exact:] a decimated tail."""
+        done = self._biased.n
+        if n_exact > done:
+            start = self._biased.data[done - 1] if done else 0.0
+            biased = ema(loss[done:n_exact], self.weight, start)
+            self._biased.extend(biased)
+            t = np.arange(done + 1, n_exact + 1, dtype=np.float64)
+            self._shown.extend(debias(biased, self.weight, t))
+        exact = self._shown.view()[:n_exact]
+        tail = loss[n_exact:]
+        if not len(tail):
+            return exact
+        start = self._biased.data[n_exact - 1] if n_exact else 0.0
+        w = self.weight ** stride
+        t = n_exact + stride * np.arange(1, len(tail) + 1, dtype=np.float64)
+        return np.concatenate([exact, debias(ema(tail, w, start), self.weight, t)])
+
+
+class _RunState:
+    """What the loss plot remembers about one run between frames."""
+
+    def __init__(self, source, weight: float):
+        self.source = source  # the RunHistory these numbers came from
+        self.rows_seen = 0
+        self.lowest = math.inf
+        self.smoother = Smoother(weight) if weight > 0 else None
+
+
+class LossPlot(RunCurvesPlot):
+    title = "Loss"
+    y_label = "loss"
+
+    def __init__(self, parent=None, log_y: bool = True):
+        self._smoothing = 0.0
+        self._states: list[_RunState | None] = []
+        self._shows_gap = False
+        self._lowest = math.inf
+        super().__init__(parent, log_y)
+
+    def set_smoothing(self, weight: float) -> None:
+        """0 switches smoothing off; 0 < weight < 1 is the EMA weight of the previous value."""
+        weight = float(weight)
+        if not 0.0 <= weight < 1.0:
+            raise ValueError(f"smoothing weight must be in [0, 1), got {weight!r}")
+        self._smoothing = min(weight, MAX_WEIGHT)
+        self._states = [None] * len(self._items)
+        suffix = f"  (smoothed: EMA weight {self._smoothing:g})" if self._smoothing else ""
+        set_title(self.plotItem, self.title + suffix)
+        self._redraw()
+
+    @property
+    def smoothing(self) -> float:
+        return self._smoothing
+
+    def _make_items(self, style: RunStyle) -> list[pg.GraphicsObject]:
+        return [run_curve(style)]
+
+    def _runs_changed(self) -> None:
+        self._states = [None] * len(self._items)
+
+    def _log_mode_changed(self) -> None:
+        self._update_label()
+
+    def _prepare(self, live: LiveRuns) -> bool:
+        """Track every run's lowest loss; in log scale below zero it moves all curves."""
+        states = [self._state(live, i) for i in range(len(self._items))]
+        lowest = min((s.lowest for s in states), default=math.inf)
+        gap = self.log_y and lowest <= 0
+        moved = gap != self._shows_gap or (gap and lowest != self._lowest)
+        if gap != self._shows_gap:
+            self._shows_gap = gap
+            self._update_label()
+        self._lowest = lowest
+        return moved
+
+    def _draw_run(self, index: int, live: LiveRuns) -> None:
+        run, state = live.run(index), self._states[index]
+        loss = live.column(index, "loss")
+        if state.smoother is not None:
+            stride = run.tail.stride if run.tail is not None else 1
+            loss = state.smoother.smooth(loss, min(len(loss), run.cap), stride)
+        if self._shows_gap:
+            tiny = 1e-12 * max(1.0, abs(self._lowest))
+            loss = np.maximum(loss - self._lowest, 0.0) + tiny
+        self.curves[index].setData(live.column(index, "step"), loss)
+
+    def _state(self, live: LiveRuns, index: int) -> _RunState:
+        """The run's state, started afresh for a new race, and its lowest loss so far."""
+        run = live.run(index)
+        state = self._states[index]
+        if state is None or state.source is not run or run.rows_seen < state.rows_seen:
+            state = self._states[index] = _RunState(run, self._smoothing)
+        new = run.rows_seen - state.rows_seen
+        if new:
+            loss = live.column(index, "loss")
+            recent = loss[len(loss) - min(new, len(loss)):]  # holds every newly kept row
+            if len(recent):
+                state.lowest = min(state.lowest, float(recent.min()))
+            state.rows_seen = run.rows_seen
+        return state
+
+    def _update_label(self) -> None:
+        text = "loss − lowest loss seen" if self.log_y and self._shows_gap else "loss"
+        self.plotItem.setLabel("left", text)

@@ -1,0 +1,306 @@
+"""The race seen from above: the surface as a heat map with contours, and each run's path.
+
+The picture is recomputed for whatever box the view shows, ~150 ms after the last pan or
+zoom, at 200×200 samples. The view never follows the paths: a run flying away leaves it
+on the surface box (auto-range and "View All" see only that box).
+
+Mouse: drag pans, wheel zooms, the start marker can be dragged (`startMoved` on release),
+and a plain left click anywhere on the map picks a new start (`startPicked`).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
+
+from ..live import LiveRuns, RunStyle
+from .base import TEXT_COLOR, legend_columns, make_legend, run_pen, set_title, style_plot
+from .heat import RESOLUTION, Box, Heat, compute_heat, same_box
+
+# Deep slate blue (low loss) to pale grey-blue (high): quiet enough for every run colour
+# and the white contours, minima and start marker to stand out on it.
+COLORMAP_STOPS = ((0.0, (12, 18, 38)), (0.45, (52, 70, 102)), (1.0, (178, 190, 210)))
+DEBOUNCE_MS = 150
+CONTOUR_PEN = (255, 255, 255, 60)
+HALO_PEN = pg.mkPen((255, 255, 255, 90), width=5, cosmetic=True)  # lifts paths off dark ground
+# Paths longer than this are thinned for drawing: the first PATH_EXACT points (where the
+# interesting moves happen) exactly, the rest evenly, always ending at the last point.
+PATH_EXACT = 4000
+PATH_MAX = 10000
+
+
+def colormap() -> pg.ColorMap:
+    return pg.ColorMap([p for p, _ in COLORMAP_STOPS], [c for _, c in COLORMAP_STOPS],
+                       name="optplayground-slate")
+
+
+def path_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points of a path worth drawing: finite ones, thinned past PATH_MAX."""
+    if not np.isfinite(x.sum() + y.sum()):
+        finite = np.isfinite(x) & np.isfinite(y)
+        x, y = x[finite], y[finite]
+    if len(x) <= PATH_MAX:
+        return x, y
+    rest = np.linspace(PATH_EXACT, len(x) - 1, PATH_MAX - PATH_EXACT).astype(np.int64)
+    keep = np.concatenate([np.arange(PATH_EXACT), rest])
+    return x[keep], y[keep]
+
+
+class LossColorBar(pg.ColorBarItem):
+    """The colour bar of a log-compressed heat map, its ticks labelled in real loss values."""
+
+    def __init__(self):
+        super().__init__(colorMap=colormap(), interactive=False, colorMapMenu=False, width=14)
+        self.axis.setWidth(58)
+        self.getAxis("left").setLabel("loss (log scale)", color=TEXT_COLOR)
+
+    def show_heat(self, heat: Heat) -> None:
+        self.setLevels(heat.levels)
+        self.axis.setTicks([heat.ticks()])  # positions are log10(f − fmin + floor)
+
+
+class TrajectoryMap(pg.PlotWidget):
+    startMoved = Signal(float, float)
+    startPicked = Signal(float, float)
+
+    def __init__(self, parent=None, *, colorbar: bool = True, legend: bool = True,
+                 auto_heat: bool = True):
+        """auto_heat=False: the owner computes the picture and hands it over (`show_heat`)."""
+        super().__init__(parent)
+        self.auto_heat = auto_heat
+        self.surface = None
+        self.params: dict = {}
+        self.heat: Heat | None = None
+        self._styles: list[RunStyle] = []
+        self._paths: list[pg.PlotCurveItem] = []
+        self._heads: list[pg.ScatterPlotItem] = []
+        self._only: int | None = None
+        self._live: LiveRuns | None = None
+        self._drawn_version: int | None = None
+        self._drawn_rows: list[tuple[object, int] | None] = []  # per run: (its history, rows)
+        self._heat_stale = False
+
+        item = self.plotItem
+        style_plot(item, "", "y", "x")
+        item.showGrid(x=False, y=False)
+        item.hideButtons()
+        item.setContentsMargins(2, 10, 2, 2)  # room for the top tick label without a title
+        self.vb = item.vb
+        self.vb.disableAutoRange()
+        self.legend = make_legend(item, (-10, -10)) if legend else None
+
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(colormap())
+        self.image.setZValue(-100)
+        self.contours = pg.PlotCurveItem(pen=pg.mkPen(CONTOUR_PEN, width=1), connect="pairs",
+                                         skipFiniteCheck=True)
+        self.contours.setZValue(-50)
+        # Invisible stand-in for the surface box: the only thing auto-range looks at.
+        self._box = pg.PlotDataItem([0, 1], [0, 1], pen=None)
+        self.minima = pg.ScatterPlotItem(symbol="star", size=24, brush="w",
+                                         pen=pg.mkPen("k", width=1))
+        self.minima.setZValue(30)
+        self.start_marker = pg.TargetItem(size=16, pen=pg.mkPen("w", width=2),
+                                          hoverPen=pg.mkPen("#ffd700", width=2),
+                                          brush=(255, 255, 255, 40), label="start",
+                                          labelOpts={"color": TEXT_COLOR, "offset": (12, -8),
+                                                     "anchor": (0, 1)})
+        self.start_marker.setZValue(40)
+        for obj in (self.image, self.contours, self.minima, self.start_marker):
+            item.addItem(obj, ignoreBounds=True)
+        item.addItem(self._box)
+        if self.legend is not None:
+            self.legend.addItem(self.minima, "minimum")
+
+        self.colorbar = None
+        if colorbar:
+            self.colorbar = LossColorBar()
+            self.colorbar.setImageItem(self.image, insert_in=item)
+
+        self._debounce = QTimer(self)
+        self._debounce.setObjectName("TrajectoryMap.debounce")
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._recompute_heat)
+        self.vb.sigRangeChanged.connect(self._on_range_changed)
+        self.start_marker.sigPositionChangeFinished.connect(self._on_start_dragged)
+        self.scene().sigMouseClicked.connect(self._on_scene_click)
+
+    # ---------------------------------------------------------------- public API
+
+    def set_surface(self, surface, params: dict, start: tuple[float, float],
+                    heat: Heat | None = None) -> None:
+        """A new problem: view its box, draw it, mark its minima and the start.
+        `heat` may be passed when already computed for surface.bounds (shared maps)."""
+        self.surface, self.params = surface, dict(params)
+        (x0, x1), (y0, y1) = surface.bounds
+        self._box.setData([x0, x1], [y0, y1])
+        self._debounce.stop()
+        self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        if heat is not None:
+            self.show_heat(heat)
+        elif self.auto_heat:
+            self.show_heat(compute_heat(surface, self.params, self.view_box()))
+        minima = surface.minima_for(self.params)
+        self.minima.setData([m[0] for m in minima], [m[1] for m in minima])
+        self.set_start(*start)
+
+    def set_start(self, x: float, y: float) -> None:
+        """Move the start marker (no signal: the caller already knows)."""
+        self.start_marker.blockSignals(True)
+        self.start_marker.setPos(float(x), float(y))
+        self.start_marker.blockSignals(False)
+
+    def start(self) -> tuple[float, float]:
+        pos = self.start_marker.pos()
+        return float(pos.x()), float(pos.y())
+
+    def set_runs(self, styles: Sequence[RunStyle]) -> None:
+        """A new race: one path and one head marker per run."""
+        for obj in self._paths + self._heads:
+            self.plotItem.removeItem(obj)
+            if self.legend is not None:
+                self.legend.removeItem(obj)
+        self._styles = list(styles)
+        self._paths, self._heads = [], []
+        for style in self._styles:
+            path = pg.PlotCurveItem(skipFiniteCheck=True)
+            path.setZValue(10)
+            head = pg.ScatterPlotItem(size=12, pen=pg.mkPen("w", width=1.5))
+            head.setZValue(35)  # above the minimum's star: a run that got there shows
+            self.plotItem.addItem(path, ignoreBounds=True)
+            self.plotItem.addItem(head, ignoreBounds=True)
+            self._paths.append(path)
+            self._heads.append(head)
+        self.set_styles(styles)
+        self._forget_drawn()
+
+    def set_styles(self, styles: Sequence[RunStyle]) -> None:
+        """Colours or names changed: restyle without recreating."""
+        if len(styles) != len(self._paths):
+            self.set_runs(styles)
+            return
+        self._styles = list(styles)
+        for path, head, style in zip(self._paths, self._heads, self._styles):
+            path.setPen(run_pen(style, width=2.2))
+            path.setShadowPen(HALO_PEN)
+            head.setBrush(pg.mkBrush(style.color))
+        if self.legend is not None:
+            self.legend.clear()
+            self.legend.setColumnCount(legend_columns(len(self._shown()) + 1))
+            for i, (path, style) in enumerate(zip(self._paths, self._styles)):
+                if self._only is None or self._only == i:
+                    self.legend.addItem(path, style.name)
+            self.legend.addItem(self.minima, "minimum")
+        self._apply_visibility()
+
+    def show_only(self, index: int | None) -> None:
+        """Show just run `index` (small multiples), or every run (None)."""
+        self._only = index
+        self.set_styles(self._styles)
+        self._forget_drawn()
+        if self._live is not None:
+            self.refresh(self._live)
+
+    def refresh(self, live: LiveRuns) -> None:
+        if live is self._live and live.version == self._drawn_version:
+            return
+        self._live = live
+        if len(live.styles) != len(self._paths):
+            self.set_runs(live.styles)
+        elif live.styles != self._styles:
+            self.set_styles(live.styles)
+        self._drawn_version = live.version
+        for i in self._shown():
+            run, drawn = live.run(i), self._drawn_rows[i]
+            if drawn is not None and drawn[0] is run and drawn[1] == run.rows_seen:
+                continue  # this run has not moved since the last frame
+            x, y = path_points(live.column(i, "x"), live.column(i, "y"))
+            self._paths[i].setData(x, y)
+            self._heads[i].setData(x[-1:], y[-1:])
+            self._drawn_rows[i] = (run, run.rows_seen)
+
+    def view_box(self) -> Box:
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        return ((float(x0), float(x1)), (float(y0), float(y1)))
+
+    def show_heat(self, heat: Heat) -> None:
+        """Draw a computed picture (own, or shared by a MapGrid)."""
+        self.heat = heat
+        self._heat_stale = False
+        self.image.setImage(heat.image, autoLevels=False, levels=heat.levels)
+        self.image.setRect(QRectF(*heat.pixel_rect()))
+        self.contours.setData(heat.contour_x, heat.contour_y)
+        if self.colorbar is not None:
+            self.colorbar.show_heat(heat)
+
+    def set_title(self, text: str, color: str = TEXT_COLOR) -> None:
+        set_title(self.plotItem, text, color, "10pt")
+
+    def shutdown(self) -> None:
+        self._debounce.stop()
+
+    # ---------------------------------------------------------------- internals
+
+    def _forget_drawn(self) -> None:
+        self._drawn_version = None
+        self._drawn_rows = [None] * len(self._paths)
+
+    def _shown(self) -> list[int]:
+        if self._only is None:
+            return list(range(len(self._paths)))
+        return [self._only] if 0 <= self._only < len(self._paths) else []
+
+    def _apply_visibility(self) -> None:
+        shown = set(self._shown())
+        for i, (path, head) in enumerate(zip(self._paths, self._heads)):
+            path.setVisible(i in shown)
+            head.setVisible(i in shown)
+
+    @Slot(object, object)
+    def _on_range_changed(self, *_args) -> None:
+        if not self.auto_heat or self.surface is None:
+            return
+        if self.heat is not None and same_box(self.heat.box, self.view_box()):
+            return
+        if self.isVisible():
+            self._debounce.start()
+        else:
+            self._heat_stale = True  # no timers while hidden: draw when shown again
+
+    @Slot()
+    def _recompute_heat(self) -> None:
+        if self.surface is not None:
+            self.show_heat(compute_heat(self.surface, self.params, self.view_box(), RESOLUTION))
+
+    @Slot(object)
+    def _on_start_dragged(self, _marker) -> None:
+        self.startMoved.emit(*self.start())
+
+    @Slot(object)
+    def _on_scene_click(self, event) -> None:
+        if (event.button() != Qt.MouseButton.LeftButton or event.double()
+                or event.isAccepted() or self.surface is None):
+            return
+        if not self.vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = self.vb.mapSceneToView(event.scenePos())
+        self.startPicked.emit(float(point.x()), float(point.y()))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._heat_stale and self.auto_heat:
+            self._debounce.start()
+
+    def hideEvent(self, event) -> None:
+        if self._debounce.isActive():
+            self._debounce.stop()
+            self._heat_stale = True
+        super().hideEvent(event)
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
