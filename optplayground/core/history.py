@@ -112,7 +112,11 @@ class RunHistory:
         return self.columns().T
 
     def column(self, name: str) -> np.ndarray:
-        return self.columns()[COL[name]]
+        """One column; a zero-copy view unless the run went past the cap."""
+        c = COL[name]
+        if self.tail is None:
+            return self.exact.data[c, :self.exact.n]
+        return np.concatenate([self.exact.data[c, :self.exact.n], self.tail.array()[:, c]])
 
     def last(self) -> np.ndarray | None:
         if self.tail is not None and self.tail.n:

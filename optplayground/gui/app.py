@@ -11,7 +11,11 @@ from PySide6.QtWidgets import QApplication
 
 def make_app() -> QApplication:
     import pyqtgraph as pg
+    import torch
 
+    # The window's tensors are tiny (a 2-D point, a 200x200 heat map): extra intra-op threads
+    # only fight the UI thread for the two cores.
+    torch.set_num_threads(1)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("optplayground")
     app.setOrganizationName("optplayground")
