@@ -344,6 +344,18 @@ def validate_stages(stages: list[Stage], where: str = "schedule") -> list[Stage]
     return out
 
 
+def check_stage_lengths(stages: list[Stage], total_steps: int, where: str = "schedule") -> None:
+    """Checks that need the run's length, for validated stages: OneCycle refuses settings that
+    give one of its phases zero updates (torch would divide by zero at that step)."""
+    for i, (stage, (_, length)) in enumerate(zip(stages, _spans(stages, total_steps))):
+        if stage.name != "onecycle":
+            continue
+        try:
+            _check_onecycle_phases(stage.params["pct_start"], length, stage.params["three_phase"])
+        except ConfigError as e:
+            raise ConfigError(f"{where}[{i}].{e.field}", e.message) from None
+
+
 def _spans(stages: list[Stage], total_steps: int) -> list[tuple[int, int]]:
     """(first update, length) of each stage; the last one runs to the end of the run."""
     starts = [0, *accumulate(s.steps for s in stages[:-1])]
