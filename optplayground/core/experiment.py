@@ -12,7 +12,7 @@ from typing import Any
 
 from .params import ConfigError, Param, validate_values
 from .optimizers import get_optimizer
-from .schedules import Stage, validate_stages
+from .schedules import Stage, check_stage_lengths, validate_stages
 
 FORMAT_VERSION = 1
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -117,6 +117,8 @@ def validate(exp: Experiment) -> Experiment:
     if not out.runs:
         raise ConfigError("runs", "add at least one run")
     out.runs = [validate_run(run, f"runs[{i}]") for i, run in enumerate(out.runs)]
+    for i, run in enumerate(out.runs):  # OneCycle's phases depend on the number of steps
+        check_stage_lengths(run.schedule, out.steps, f"runs[{i}].schedule")
     names = [r.name for r in out.runs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
