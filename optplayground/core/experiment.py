@@ -165,8 +165,10 @@ def _check_int(value: Any, name: str, low: int, high: int) -> None:
 
 def _pair(value: Any, name: str) -> tuple[float, float]:
     try:
+        if isinstance(value, (str, bytes)) or any(isinstance(v, bool) for v in value):
+            raise TypeError  # "12" would unpack as 1, 2 and true as 1
         x, y = (float(v) for v in value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(name, f"expected two numbers x, y, got {value!r}") from None
     if not all(abs(v) < 1e300 for v in (x, y)):
         raise ConfigError(name, f"expected finite numbers, got {value!r}")
