@@ -110,6 +110,8 @@ def validate(exp: Experiment) -> Experiment:
     _check_int(out.history_cap, "history_cap", 100, 1_000_000_000)
     if out.device not in DEVICES:
         raise ConfigError("device", f"must be one of {', '.join(DEVICES)}, got {out.device!r}")
+    if out.problem.bounds is not None:
+        out.problem.bounds = _box(out.problem.bounds, "problem.bounds")
     surface = surface_of(out.problem)
     out.problem.params = surface.validate(out.problem.params, "problem.params")
     if out.problem.start is not None:
@@ -273,16 +275,22 @@ def _build(cls, data: Any, where: str):
         if expected in ("str",) and not isinstance(value, str):
             raise ConfigError(prefix + key, f"expected text, got {value!r}")
         if key == "bounds" and value is not None:
-            value = (_pair(value[0], f"{prefix}bounds[0]"), _pair(value[1], f"{prefix}bounds[1]")) \
-                if isinstance(value, list) and len(value) == 2 else _bad_bounds(prefix)
+            value = _box(value, prefix + key)
         if key == "start" and value is not None:
             value = _pair(value, prefix + key)
         kwargs[key] = value
     return cls(**kwargs)
 
 
-def _bad_bounds(prefix: str):
-    raise ConfigError(prefix + "bounds", "expected [[xmin, xmax], [ymin, ymax]]")
+def _box(value: Any, name: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A view box ((xmin, xmax), (ymin, ymax)) with min < max on both axes."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ConfigError(name, f"expected [[xmin, xmax], [ymin, ymax]], got {value!r}")
+    box = (_pair(value[0], f"{name}[0]"), _pair(value[1], f"{name}[1]"))
+    for i, (low, high) in enumerate(box):
+        if not low < high:
+            raise ConfigError(f"{name}[{i}]", f"expected min < max, got {list(box[i])}")
+    return box
 
 
 def to_dict(exp: Experiment) -> dict:
