@@ -139,6 +139,8 @@ def validate_run(run: Run, where: str) -> Run:
     run.clip = Clip(**validate_values(CLIP_PARAMS, asdict(run.clip), f"{where}.clip"))
     if run.lookahead is not None:
         run.lookahead = validate_values(LOOKAHEAD_PARAMS, run.lookahead, f"{where}.lookahead")
+    if not isinstance(run.enabled, bool):  # "no" would count as on
+        raise ConfigError(f"{where}.enabled", f"expected true or false, got {run.enabled!r}")
     if run.color and not _is_color(run.color):
         raise ConfigError(f"{where}.color", f"expected #rrggbb, got {run.color!r}")
     if run.switch is not None:
