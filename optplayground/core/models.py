@@ -1,0 +1,256 @@
+"""Tiny models for the small datasets, and the losses they train with.
+
+A model is an `nn.Sequential`: a `Features` module that adds TF Playground's extra inputs
+(x², y², xy, sin x, sin y), then Linear [BatchNorm1d] activation blocks, then the output layer.
+It is built in float64 from a seed with torch's own initialisation, without touching the
+global RNG, so every run of a race starts from the same weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import torch
+from torch import Tensor, nn
+
+from .datasets import Dataset
+from .params import ConfigError, Param, Spec, validate_values
+
+__all__ = ["MODEL_PARAMS", "FEATURES", "Features", "validate_model", "build_model",
+           "two_parameters", "LossSpec", "LOSSES", "get_loss", "default_loss", "default_loss_for",
+           "loss_task_error",
+           "validate_loss_params", "output_dim", "make_criterion"]
+
+MAX_LAYERS = 6
+MAX_WIDTH = 512
+ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+    "relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
+
+MODEL_PARAMS = (
+    Param("kind", "mlp", "choice", choices=("linear", "mlp"),
+          help="linear: one affine layer; mlp: hidden layers with activations"),
+    Param("hidden", "8,8", "str",
+          help=f"neurons per hidden layer, e.g. 16,16 (at most {MAX_LAYERS} layers of "
+               f"{MAX_WIDTH}); mlp only"),
+    Param("activation", "tanh", "choice", choices=tuple(ACTIVATIONS),
+          help="the nonlinearity after each hidden layer"),
+    Param("batchnorm", False, "bool",
+          help="BatchNorm1d after each hidden layer's linear map, before the activation"),
+    Param("features", "", "str",
+          help="extra inputs, comma separated: x2, y2, xy, sinx, siny"),
+)
+
+# name -> (label, how it is computed from the inputs' columns x = u[:, 0], y = u[:, 1])
+FEATURES: dict[str, tuple[str, Callable[[Tensor], Tensor]]] = {
+    "x2": ("x²", lambda u: u[:, 0] ** 2),
+    "y2": ("y²", lambda u: u[:, 1] ** 2),
+    "xy": ("x·y", lambda u: u[:, 0] * u[:, 1]),
+    "sinx": ("sin x", lambda u: torch.sin(u[:, 0])),
+    "siny": ("sin y", lambda u: torch.sin(u[:, 1])),
+}
+
+
+class Features(nn.Module):
+    """The raw inputs followed by the named extra features, as columns."""
+
+    def __init__(self, names: tuple[str, ...] = ()):
+        super().__init__()
+        self.names = tuple(names)
+
+    def forward(self, inputs: Tensor) -> Tensor:
+        if not self.names:
+            return inputs
+        extra = [FEATURES[name][1](inputs)[:, None] for name in self.names]
+        return torch.cat([inputs, *extra], dim=1)
+
+    def extra_repr(self) -> str:
+        return ", ".join(self.names)
+
+
+# --- validation ----------------------------------------------------------------------------
+
+def parse_hidden(text: str, field: str = "hidden") -> tuple[int, ...]:
+    """"16, 16" -> (16, 16); ConfigError(field) unless 0..MAX_LAYERS widths in 1..MAX_WIDTH."""
+    tokens = text.replace(",", " ").split()
+    if not all(t.isdecimal() for t in tokens):
+        raise ConfigError(field, f"expected widths separated by commas, e.g. 16,16; got {text!r}")
+    widths = tuple(int(t) for t in tokens)
+    if len(widths) > MAX_LAYERS:
+        raise ConfigError(field, f"at most {MAX_LAYERS} hidden layers, got {len(widths)}")
+    if any(not 1 <= w <= MAX_WIDTH for w in widths):
+        raise ConfigError(field, f"each width must be in [1, {MAX_WIDTH}], got {text!r}")
+    return widths
+
+
+def parse_features(text: str, input_dim: int = 2, field: str = "features") -> tuple[str, ...]:
+    """"x², sin(x)" -> ("x2", "sinx"); unknown, repeated or y-features on 1-D data raise."""
+    names = []
+    for token in text.split(","):
+        name = (token.strip().lower().replace(" ", "").replace("^", "").replace("²", "2")
+                .replace("*", "").replace("·", "").replace("(", "").replace(")", ""))
+        if not name:
+            continue
+        if name not in FEATURES:
+            raise ConfigError(field, f"unknown feature {token.strip()!r} "
+                                     f"(known: {', '.join(FEATURES)})")
+        if name in names:
+            raise ConfigError(field, f"feature {name!r} is listed twice")
+        if "y" in name and input_dim < 2:
+            raise ConfigError(field, f"feature {name!r} needs a second input; this dataset has one")
+        names.append(name)
+    return tuple(names)
+
+
+def validate_model(values: Mapping[str, Any], input_dim: int = 2,
+                   where: str = "") -> dict[str, Any]:
+    """MODEL_PARAMS values, defaults filled in; `hidden` and `features` in canonical spelling."""
+    prefix = f"{where}." if where else ""
+    out = validate_values(MODEL_PARAMS, values, where)
+    hidden = parse_hidden(out["hidden"], prefix + "hidden")
+    if out["kind"] == "mlp" and not hidden:
+        raise ConfigError(prefix + "hidden", "an mlp needs at least one hidden layer, e.g. 8,8 "
+                                             "(or choose kind linear)")
+    out["hidden"] = ",".join(map(str, hidden))
+    out["features"] = ",".join(parse_features(out["features"], input_dim, prefix + "features"))
+    return out
+
+
+# --- building ------------------------------------------------------------------------------
+
+def build_model(model_params: Mapping[str, Any], dataset: Dataset, seed: int,
+                loss: str = "") -> nn.Sequential:
+    """The model `model_params` describe for `dataset`, float64 on the CPU, initialised by
+    torch's defaults from `seed` (the global RNG is left as it was). `loss` ("" = the
+    dataset's default) decides the output width: see `output_dim`."""
+    p = validate_model(model_params, dataset.input_dim)
+    features = parse_features(p["features"], dataset.input_dim)
+    width = dataset.input_dim + len(features)
+    hidden = parse_hidden(p["hidden"]) if p["kind"] == "mlp" else ()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        layers: list[nn.Module] = [Features(features)]
+        for size in hidden:
+            layers.append(nn.Linear(width, size, dtype=torch.float64))
+            if p["batchnorm"]:
+                layers.append(nn.BatchNorm1d(size, dtype=torch.float64))
+            layers.append(ACTIVATIONS[p["activation"]]())
+            width = size
+        layers.append(nn.Linear(width, output_dim(dataset, loss or default_loss(dataset)),
+                                dtype=torch.float64))
+    return nn.Sequential(*layers)
+
+
+def two_parameters(model: nn.Module) -> tuple[Tensor, Tensor] | None:
+    """(w, b) when the model has exactly two scalar parameters (a line fit), else None."""
+    params = list(model.parameters())
+    if len(params) == 2 and all(p.numel() == 1 for p in params):
+        return params[0], params[1]
+    return None
+
+
+# --- losses --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LossSpec(Spec):
+    """A loss by name; `task` says which datasets it fits."""
+
+    task: str = "regression"
+
+
+_LOSSES = (
+    LossSpec("mse", "Mean squared error", help="Mean of squared errors.",
+             formula="L = mean((ŷ − y)²)"),
+    LossSpec("l1", "Mean absolute error", help="Mean of absolute errors: robust to outliers.",
+             formula="L = mean(|ŷ − y|)"),
+    LossSpec("huber", "Huber", help="Squared near zero, absolute beyond delta.",
+             params=(Param("delta", 1.0, low=0.0, low_open=True, log=True,
+                           help="where the loss turns from squared to linear"),),
+             formula="L = mean(½e² if |e| ≤ δ else δ(|e| − ½δ)),  e = ŷ − y"),
+    LossSpec("cross_entropy", "Cross-entropy", task="classification",
+             help="Softmax cross-entropy over one output per class.",
+             params=(Param("label_smoothing", 0.0, low=0.0, high=1.0,
+                           help="mix this much of the uniform distribution into the targets"),
+                     Param("class_weights", "", "str",
+                           help="one positive weight per class, e.g. 1,2 (empty: all 1)")),
+             formula="L = Σᵢ −wᵧᵢ Σ_c qᵢc log softmax(ŷᵢ)_c / Σᵢ wᵧᵢ,  "
+                     "q = (1−ε)·onehot(y) + ε/C"),
+    LossSpec("bce_with_logits", "Binary cross-entropy", task="classification",
+             help="Sigmoid cross-entropy on a single output (two classes).",
+             params=(Param("pos_weight", None, low=0.0, low_open=True, log=True, optional=True,
+                           help="weight of class 1 examples (empty: 1)"),),
+             formula="L = mean(−p·y·log σ(ŷ) − (1−y)·log(1−σ(ŷ)))"),
+)
+LOSSES: dict[str, LossSpec] = {spec.name: spec for spec in _LOSSES}
+
+
+def get_loss(name: str, where: str = "problem.loss") -> LossSpec:
+    try:
+        return LOSSES[name]
+    except (KeyError, TypeError):
+        raise ConfigError(where, f"unknown loss {name!r} (known: {', '.join(LOSSES)})") from None
+
+
+def default_loss(dataset: Dataset) -> str:
+    """mse for regression, bce_with_logits for two classes, cross_entropy for more."""
+    return default_loss_for(dataset.task, dataset.n_classes)
+
+
+def default_loss_for(task: str, n_classes: int) -> str:
+    if task == "regression":
+        return "mse"
+    return "bce_with_logits" if n_classes == 2 else "cross_entropy"
+
+
+def loss_task_error(name: str, task: str, n_classes: int) -> str | None:
+    """Why loss `name` cannot train a `task` dataset with n_classes classes, or None."""
+    spec = get_loss(name)
+    if spec.task != task:
+        fits = ", ".join(n for n, s in LOSSES.items() if s.task == task)
+        return f"{name} is a {spec.task} loss but the dataset is {task}: choose {fits}"
+    if name == "bce_with_logits" and n_classes != 2:
+        return f"bce_with_logits needs two classes, the dataset has {n_classes}: use cross_entropy"
+    return None
+
+
+def validate_loss_params(name: str, values: Mapping[str, Any], n_classes: int,
+                         where: str = "") -> dict[str, Any]:
+    out = get_loss(name).validate(values, where)
+    if name == "cross_entropy":
+        prefix = f"{where}." if where else ""
+        weights = _class_weights(out["class_weights"], n_classes, prefix + "class_weights")
+        out["class_weights"] = ",".join(map(repr, weights)) if weights else ""
+    return out
+
+
+def _class_weights(text: str, n_classes: int, field: str) -> tuple[float, ...]:
+    if not text.strip():
+        return ()
+    param = Param(field, (1.0,) * n_classes, "floats", low=0.0, low_open=True)
+    return param.coerce(text)
+
+
+def output_dim(dataset: Dataset, loss: str) -> int:
+    """1 for regression and bce_with_logits, one logit per class for cross_entropy."""
+    return dataset.n_classes if loss == "cross_entropy" else 1
+
+
+Criterion = Callable[[Tensor, Tensor], Tensor]
+
+
+def make_criterion(name: str, params: Mapping[str, Any], dataset: Dataset,
+                   device=None, dtype: torch.dtype = torch.float64) -> Criterion:
+    """loss(output, target) -> the mean loss, with the output as the model returns it."""
+    p = validate_loss_params(name, params, dataset.n_classes)
+    if name == "cross_entropy":
+        weights = _class_weights(p["class_weights"], dataset.n_classes, "class_weights")
+        weight = torch.tensor(weights, dtype=dtype, device=device) if weights else None
+        return nn.CrossEntropyLoss(weight=weight, label_smoothing=p["label_smoothing"])
+    if name == "bce_with_logits":
+        pos = p["pos_weight"]
+        weight = None if pos is None else torch.tensor([pos], dtype=dtype, device=device)
+        module = nn.BCEWithLogitsLoss(pos_weight=weight)
+        return lambda output, target: module(output.squeeze(-1), target.to(output.dtype))
+    regression = {"mse": nn.MSELoss, "l1": nn.L1Loss,
+                  "huber": lambda: nn.HuberLoss(delta=p["delta"])}
+    module = regression[name]()
+    return lambda output, target: module(output.squeeze(-1), target)
