@@ -27,7 +27,9 @@ CLIP_PARAMS = (
                "value: clamp each component to [-clip_value, clip_value]"),
     Param("max_norm", 1.0, low=0, low_open=True, log=True,
           help="largest allowed gradient norm (mode = norm)"),
-    Param("norm_type", 2.0, low=1, help="which p-norm measures the gradient (2 = Euclidean)"),
+    # torch sums |g|^p unscaled: a large p overflows to inf on ordinary gradients (p = 1000: |g| > 2)
+    Param("norm_type", 2.0, low=1, high=10,
+          help="which p-norm measures the gradient (2 = Euclidean, 1 = sum of |components|)"),
     Param("clip_value", 1.0, low=0, low_open=True, log=True,
           help="largest allowed |component| (mode = value)"),
 )
