@@ -176,7 +176,7 @@ class Engine:
             state.optimizer.step(lambda: self._closure(state))
         else:
             state.optimizer.step()
-        state.driver.step(float(loss) if state.uses_loss else None)
+        state.driver.step(float(loss.detach()) if state.uses_loss else None)
         state.step += 1
         return True
 
