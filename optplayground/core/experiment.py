@@ -192,7 +192,10 @@ def loads(text: str) -> Experiment:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError("file", f"not valid TOML: {e}") from None
+        # An error at the end of the text comes without a line: name the last one.
+        last = f"(at the end, line {text.rstrip().count(chr(10)) + 1})"
+        raise ConfigError("file", f"not valid TOML: {e}".replace("(at end of document)", last)) \
+            from None
     return from_dict(data)
 
 
