@@ -370,8 +370,21 @@ def import_optimizer(path: str) -> OptimizerSpec:
             help=(inspect.getdoc(cls) or "").split("\n\n")[0].replace("\n", " "),
             formula=f"(see the documentation of {cls.__module__}.{cls.__qualname__})",
             needs_closure=issubclass(cls, torch.optim.LBFGS),
+            rules=(_constructs(cls),),
             factory=lambda tensors, hyper, cls=cls: cls(tensors, **hyper))
     return _IMPORTED[path]
+
+
+def _constructs(cls: type):
+    """A rule for an imported class, whose ranges we do not know: its own constructor checks
+    the values (on a throwaway tensor), so a refusal comes before the race, by name."""
+    def rule(values: Mapping[str, Any]) -> str | None:
+        try:
+            cls([torch.zeros(2, requires_grad=True)], **values)
+        except Exception as e:  # whatever the user's class raises
+            return f"{cls.__name__} refuses these values: {type(e).__name__}: {e}"
+        return None
+    return rule
 
 
 def _import_class(path: str) -> type:
