@@ -59,6 +59,8 @@ class LiveRuns:
         """Colours, names or clip settings changed without a restart."""
         enabled = [(i, r) for i, r in enumerate(experiment.runs) if r.enabled]
         self.styles = [RunStyle(r.name, experiment.color_of(i), r.optimizer, r.clip) for i, r in enabled]
+        for record, style in zip(self.history.runs, self.styles):
+            record.name = style.name
         self.version += 1
 
     def __len__(self) -> int:

@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
         self.path: str | None = None
         self.generation = 0
         self.playing = autoplay
+        self.paused_by_user = not autoplay  # a finished race restarts playing; a paused one not
         self.live = LiveRuns()
         self._drawn_version = -1
         self._rate = (time.perf_counter(), 0, 0.0)  # time, step, steps/s
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
         self.grid_action.setCheckable(True)
         self.log_loss_action = self._action(view, "&Log loss axis", "L", self.loss_plot.set_log_y)
         self.log_loss_action.setCheckable(True)
+        self.log_loss_action.setChecked(self.loss_plot.log_y)
         self.view_bar.addAction(self.grid_action)
         self.view_bar.addAction(self.log_loss_action)
         self.view_bar.addWidget(QLabel("  smoothing "))
@@ -210,6 +212,7 @@ class MainWindow(QMainWindow):
         self._drawn_version = -1
         self._rate = (time.perf_counter(), 0, 0.0)
         self.device_label.setText("")
+        self.playing = not self.paused_by_user
         self.worker.startRace.emit(exp, self.generation)
         self.worker.playingChanged.emit(self.playing)
         self.transport.set_playing(self.playing)
@@ -219,6 +222,7 @@ class MainWindow(QMainWindow):
         if playing and self.live.step >= self.experiment.steps:
             self.restart()  # play after the end: race again
         self.playing = playing
+        self.paused_by_user = not playing
         self.transport.set_playing(playing)
         self.worker.playingChanged.emit(playing)
 
@@ -300,7 +304,7 @@ class MainWindow(QMainWindow):
     def _restyle(self) -> None:
         self.live.restyle(self.experiment)
         for view in (self.map, self.grid, *self.step_plots):
-            view.set_runs(self.live.styles)
+            view.set_styles(self.live.styles)
 
     @Slot(bool)
     def set_grid_view(self, grid: bool) -> None:
@@ -425,7 +429,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
 
     def shutdown(self) -> None:
-        """The one way out: stop the frame timer and the worker thread."""
+        """The one way out: close dialogs, stop the frame timer and the worker thread."""
+        for dialog in self.findChildren(QMessageBox):
+            dialog.close()
+        self.statusBar().clearMessage()  # its timeout timer
         self.frame_timer.stop()
         for view in (self.map, self.grid, *self.step_plots):
             if hasattr(view, "shutdown"):

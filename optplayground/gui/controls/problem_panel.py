@@ -185,7 +185,7 @@ class ProblemPanel(QWidget):
 
     def _rebuild_params(self, surface) -> None:
         if self._params_form is not None:
-            self._params_form.setParent(None)
+            self._params_form.hide()  # hidden, not unparented: an orphan would pop up as a window
             self._params_form.deleteLater()
             self._params_form = None
         if surface is None or not surface.params:

@@ -157,7 +157,7 @@ class RunEditor(QWidget):
         self.formula_label.setText(spec.formula)
         self.formula_label.setVisible(bool(spec.formula))
         if self._hyper_form is not None:
-            self._hyper_form.setParent(None)
+            self._hyper_form.hide()  # hidden, not unparented: an orphan would pop up as a window
             self._hyper_form.deleteLater()
         self._hyper_form = SpecForm.from_spec(spec, self._run.hyper)
         self._hyper_form.changed.connect(self._hyper_edited)

@@ -184,7 +184,7 @@ class ScheduleEditor(QWidget):
 
     def _rebuild(self, stages: list[Stage]) -> None:
         for box in self._boxes:
-            box.setParent(None)
+            box.hide()  # hidden, not unparented: an orphan would pop up as a window
             box.deleteLater()
         self._boxes = [_StageBox(self, i, stage, i == len(stages) - 1)
                        for i, stage in enumerate(stages)]

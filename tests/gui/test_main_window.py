@@ -1,0 +1,179 @@
+"""The real main window, driven like a user: play, edit mid-run, click the map, close."""
+import csv
+import io
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from optplayground.core import experiment as xp
+from optplayground.core.engine import Engine
+from optplayground.core.experiment import Clip, Experiment, Problem, Run
+from optplayground.core.history import COL
+from optplayground.gui.main_window import MainWindow
+
+
+def small_experiment(steps=150):
+    return Experiment(
+        name="test race", problem=Problem(surface="rosenbrock", start=(-1.5, 2.0)),
+        runs=[Run("Momentum", "momentum", {"lr": 1e-3}), Run("Adam", "adam", {"lr": 0.02}),
+              Run("Clipped", "sgd", {"lr": 1e-3}, clip=Clip(mode="norm", max_norm=20.0))],
+        steps=steps)
+
+
+@pytest.fixture
+def window(qtbot):
+    made = []
+
+    def make(experiment, autoplay=True):
+        w = MainWindow(experiment, settings=None, autoplay=autoplay)
+        qtbot.addWidget(w)
+        w.resize(1400, 900)
+        w.show()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.close()
+
+
+def wait_for_end(qtbot, w, timeout=30000):
+    qtbot.waitUntil(lambda: w.live.step >= w.experiment.steps
+                    and all(w.live.run(i).status != "running" for i in range(len(w.live))),
+                    timeout=timeout)
+    w.on_frame()
+
+
+def test_every_plot_shows_exactly_what_the_headless_run_writes(window, qtbot):
+    exp = small_experiment()
+    w = window(exp)
+    wait_for_end(qtbot, w)
+    headless = Engine(exp).run_to_end()
+    text = io.StringIO()
+    headless.write_csv(text)
+    table = list(csv.DictReader(io.StringIO(text.getvalue())))
+    for i, run in enumerate(exp.runs):
+        rows = [r for r in table if r["run"] == run.name]
+        expected = {name: np.array([float(r[name]) for r in rows]) for name in
+                    ("step", "x", "y", "loss", "lr", "grad_norm", "grad_norm_clipped")}
+        np.testing.assert_array_equal(w.live.run(i).column("x"), expected["x"])
+        loss_x, loss_y = w.loss_plot.curves[i].getOriginalDataset()
+        np.testing.assert_array_equal(loss_x, expected["step"])
+        np.testing.assert_array_equal(loss_y, expected["loss"])
+        lr_x, lr_y = w.lr_plot.curves[i].getOriginalDataset()
+        np.testing.assert_array_equal(lr_y, expected["lr"])
+        path = w.map._paths[i]
+        np.testing.assert_array_equal(path.xData, expected["x"])
+        np.testing.assert_array_equal(path.yData, expected["y"])
+        head_x, head_y = w.map._heads[i].getData()
+        assert (head_x[0], head_y[0]) == (expected["x"][-1], expected["y"][-1])
+    raw = [c for c in w.grad_plot.curves if c.opts["pen"].style() == Qt.SolidLine]
+    assert len(raw) >= 3
+    assert w.grad_plot.thresholds() == [None, None, pytest.approx(20.0)]
+    assert "Momentum: done" in w.runs_label.text()
+    assert w.step_label.text() == "step 150 / 150"
+    exported = io.StringIO()
+    w.live.history.write_csv(exported)
+    assert exported.getvalue() == text.getvalue()
+
+
+def test_changing_lr_mid_run_shows_in_the_lr_plot_at_that_step(window, qtbot):
+    exp = small_experiment(steps=100)
+    w = window(exp, autoplay=False)
+    qtbot.waitUntil(lambda: w.worker.worker.engine is not None)
+    for _ in range(30):
+        w.step_once()
+    qtbot.waitUntil(lambda: w.live.step == 30)
+    runs = w.runs_panel.runs()
+    runs[1].hyper = dict(runs[1].hyper, lr=0.005)
+    w.runs_panel.set_runs(runs)
+    w.on_runs_changed(runs, False)
+    w.set_playing(True)
+    wait_for_end(qtbot, w)
+    lrs = w.live.run(1).column("lr")
+    assert np.all(lrs[:30] == 0.02) and np.all(lrs[30:] == 0.005)
+    np.testing.assert_array_equal(w.lr_plot.curves[1].getOriginalDataset()[1], lrs)
+    assert len(w.live.run(1).column("step")) == 101  # no restart happened
+
+
+def test_editing_lr_in_the_run_editor_reaches_the_running_engine(window, qtbot):
+    w = window(small_experiment(steps=100), autoplay=False)
+    qtbot.waitUntil(lambda: w.worker.worker.engine is not None)
+    w.runs_panel.select(1)
+    form = w.runs_panel.editor.hyper_form()
+    editor = form.editor("lr")
+    editor.setText("0.001")
+    qtbot.keyClick(editor, Qt.Key_Return)
+    assert w.experiment.runs[1].hyper["lr"] == 0.001
+    w.step_once()
+    qtbot.waitUntil(lambda: w.live.step == 1)
+    assert w.live.run(1).column("lr")[0] == 0.001
+
+
+def test_clicking_the_map_moves_the_start_and_restarts(window, qtbot):
+    w = window(small_experiment(steps=50))
+    wait_for_end(qtbot, w)
+    generation = w.generation
+    vb = w.map.plotItem.vb
+    scene_point = vb.mapViewToScene(QPointF(0.5, 1.5))
+    pos = w.map.mapFromScene(scene_point)
+    qtbot.mouseClick(w.map.viewport(), Qt.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: w.generation > generation)
+    x, y = w.experiment.problem.start
+    assert abs(x - 0.5) < 0.05 and abs(y - 1.5) < 0.05
+    wait_for_end(qtbot, w)
+    assert w.live.run(0).column("x")[0] == x and w.live.run(0).column("y")[0] == y
+
+
+def test_grid_view_shows_one_map_per_run(window, qtbot):
+    w = window(small_experiment(steps=40))
+    wait_for_end(qtbot, w)
+    w.grid_action.trigger()
+    assert w.map_stack.currentWidget() is w.grid
+    w.on_frame()
+    assert len(w.grid.maps) == 3
+    for i, m in enumerate(w.grid.maps):
+        shown = [p for p in m._paths if p.isVisible()]
+        assert len(shown) == 1
+        np.testing.assert_array_equal(shown[0].xData, w.live.run(i).column("x"))
+    w.grid_action.trigger()
+    assert w.map_stack.currentWidget() is w.map
+
+
+def test_adding_and_removing_runs_restarts_with_them(window, qtbot):
+    w = window(small_experiment(steps=30))
+    wait_for_end(qtbot, w)
+    w.runs_panel.add_run()
+    qtbot.waitUntil(lambda: len(w.live) == 4)
+    wait_for_end(qtbot, w)
+    assert len(w.loss_plot.curves) >= 4 and w.live.run(3).status == "done"
+    w.runs_panel.select(0)
+    w.runs_panel.remove_run()
+    qtbot.waitUntil(lambda: len(w.live) == 3)
+    assert [s.name for s in w.live.styles][0] == "Adam"
+
+
+def test_a_bad_experiment_file_keeps_the_current_one(window, qtbot, tmp_path):
+    w = window(small_experiment(steps=20))
+    bad = tmp_path / "bad.toml"
+    bad.write_text("steps = 5\n[[runs]]\nname = 'x'\noptimizer = 'nope'\n")
+    assert not w.open_path(str(bad))
+    assert "unknown optimizer" in w.last_error
+    assert w.experiment.name == "test race"
+    assert [r.name for r in w.experiment.runs] == ["Momentum", "Adam", "Clipped"]
+
+
+def test_save_then_open_round_trips(window, qtbot, tmp_path):
+    w = window(small_experiment(steps=20))
+    path = tmp_path / "race.toml"
+    assert w.save_to(str(path))
+    assert xp.load(str(path)) == xp.validate(small_experiment(steps=20))
+
+
+def test_closing_during_a_run_stops_the_thread(window, qtbot):
+    w = window(small_experiment(steps=10_000_000))
+    qtbot.waitUntil(lambda: w.live.step > 100)
+    thread = w.worker.thread
+    w.close()
+    assert not thread.isRunning()
