@@ -159,6 +159,8 @@ class Engine:
             for _ in range(n):
                 if not self._update(state):
                     return
+        except OverflowError as error:  # a number outgrew float64 inside the optimizer's step
+            self._stop(state, "diverged", f"diverged at step {state.step}: {error}")
         except Exception as error:  # a user's optimizer, a device fault: end this run only
             state.status = "error"
             state.message = f"{type(error).__name__}: {error}"
