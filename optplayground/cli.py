@@ -89,8 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--surface", help="NAME[:key=value,...]")
     run.add_argument("--formula", help="a surface in x and y")
     run.add_argument("--start", help="x,y")
+    run.add_argument("--dataset", help="NAME[:key=value,...] (train a small model instead)")
+    run.add_argument("--model", help="linear | mlp[:H1,H2,...][,activation=relu,batchnorm=true,features=x2+y2]")
+    run.add_argument("--loss", help="NAME[:key=value,...] (default: the dataset's)")
     run.add_argument("--opt", action=_NewRun, help="NAME[:key=value,...] (one run)")
-    for flag in ("--schedule", "--clip", "--lookahead", "--name", "--color"):
+    for flag in ("--schedule", "--clip", "--lookahead", "--name", "--color", "--batch"):
         run.add_argument(flag, action=_RunOption, nargs="?" if flag == "--lookahead" else None,
                          const="", help=argparse.SUPPRESS)
     run.set_defaults(func=_cmd_run)
@@ -158,7 +161,8 @@ def write_csv(history, path: str) -> None:
 def _experiment_from_args(args):
     from .core import experiment as xp
 
-    quick = any(getattr(args, k, None) for k in ("surface", "formula", "quick_runs", "start"))
+    quick = any(getattr(args, k, None) for k in ("surface", "formula", "quick_runs", "start",
+                                                  "dataset", "model", "loss"))
     if args.experiment and quick:
         raise ConfigError("command line", "give either an experiment file or the quick form, not both")
     if args.experiment:
@@ -180,9 +184,17 @@ def _quick_experiment(args):
     from .core import experiment as xp
 
     problem = xp.Problem()
-    if args.surface and args.formula:
-        raise ConfigError("command line", "give --surface or --formula, not both")
-    if args.formula:
+    if sum(bool(a) for a in (args.surface, args.formula, args.dataset)) > 1:
+        raise ConfigError("command line", "give one of --surface, --formula or --dataset")
+    if (args.model or args.loss) and not args.dataset:
+        raise ConfigError("command line", "--model and --loss go with --dataset")
+    if args.dataset:
+        problem.dataset, problem.data = parse_spec(args.dataset, "--dataset")
+        if args.model:
+            problem.model = parse_model(args.model)
+        if args.loss:
+            problem.loss, problem.loss_params = parse_spec(args.loss, "--loss")
+    elif args.formula:
         problem.surface, problem.formula = "formula", args.formula
     elif args.surface:
         problem.surface, problem.params = parse_spec(args.surface, "--surface")
@@ -209,7 +221,25 @@ def _quick_run(spec: dict, index: int):
         run.clip = _parse_clip(spec["clip"])
     if "lookahead" in spec:
         run.lookahead = parse_values(spec["lookahead"], "--lookahead")
+    if "batch" in spec:
+        run.batch_size = _int(spec["batch"], "--batch")
     return run
+
+
+def parse_model(text: str) -> dict:
+    """'mlp:16,16,activation=relu' -> {'kind': 'mlp', 'hidden': '16,16', 'activation': 'relu'}."""
+    kind, _, rest = text.partition(":")
+    model: dict = {"kind": kind}
+    sizes = []
+    for piece in filter(None, (p.strip() for p in rest.split(","))):
+        key, eq, value = piece.partition("=")
+        if not eq:
+            sizes.append(piece)
+        else:
+            model[key.strip()] = value.strip().replace("+", ",")
+    if sizes:
+        model["hidden"] = ",".join(sizes)
+    return model
 
 
 def _unique_label(name: str, index: int) -> str:
@@ -283,8 +313,10 @@ def summary(engine) -> str:
     """A table: each run's state, final loss and distance to the nearest known minimum."""
     import math
 
+    if engine.task is not None:
+        return _dataset_summary(engine)
     surface = engine.surface
-    minima = surface.minima_for(engine.surface_params) if hasattr(surface, "minima_for") else surface.minima
+    minima = surface.minima_for(engine.surface_params)
     head = f"{'run':<16} {'optimizer':<12} {'status':<10} {'step':>7} {'loss':>13} {'x':>10} {'y':>10} {'to min':>9}"
     lines = [f"{engine.experiment.name} on {surface.title}, {engine.step} steps, device {engine.device}",
              head, "-" * len(head)]
@@ -313,6 +345,31 @@ def _cmd_shot(args) -> int:
     first_frame = take_screenshot(exp, args.out, (width, height))
     print(f"wrote {args.out} ({width}x{height}, {exp.steps} steps; first frame after {first_frame:.2f} s)")
     return 0
+
+
+def _num(value: float, width: int) -> str:
+    return f"{'-':>{width}}" if value != value else f"{value:>{width}.6g}"
+
+
+def _dataset_summary(engine) -> str:
+    task = engine.task
+    head = (f"{'run':<16} {'optimizer':<12} {'status':<10} {'step':>7} {'epoch':>6} "
+            f"{'train loss':>12} {'test loss':>12} {'accuracy':>9}")
+    lines = [f"{engine.experiment.name}: {task.spec.title} ({task.dataset.n_train} train, "
+             f"{task.dataset.n_test} test), loss {task.loss_name}, {engine.step} steps, "
+             f"device {engine.device}", head, "-" * len(head)]
+    col = {name: i for i, name in enumerate(engine.history.columns)}
+    for record in engine.history.runs:
+        last = record.last()
+        line = f"{record.name[:16]:<16} {record.optimizer[:12]:<12} {record.status:<10}"
+        if last is not None:
+            line += (f" {int(last[col['step']]):>7} {int(last[col['epoch']]):>6} "
+                     f"{_num(last[col['train_loss']], 12)} {_num(last[col['test_loss']], 12)} "
+                     f"{_num(last[col['accuracy']], 9)}")
+        lines.append(line)
+        if record.message and record.status not in ("done", "running"):
+            lines.append(f"    {record.message}")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- list

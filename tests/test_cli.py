@@ -112,3 +112,16 @@ def test_list_prints_names_params_and_defaults(what, names):
         assert f"\n{name} " in "\n" + result.stdout
     if what == "optimizers":
         assert "lr" in result.stdout and "0.001" in result.stdout
+
+
+def test_dataset_quick_form(tmp_path):
+    out = tmp_path / "d.csv"
+    result = cli("run", "--dataset", "circle:n_points=100", "--model", "mlp:8,8,activation=relu",
+                 "--opt", "adam:lr=0.01", "--batch", "16", "--opt", "sgd:lr=0.1", "--steps", "20",
+                 "--csv", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = read_csv(out)
+    assert rows[0][-5:] == ["epoch", "train_loss", "test_loss", "accuracy", "status"]
+    assert "accuracy" in result.stdout and "Circle" in result.stdout
+    bad = cli("run", "--dataset", "linear", "--loss", "cross_entropy", "--opt", "adam")
+    assert bad.returncode == 2 and "problem.loss" in bad.stderr

@@ -1,5 +1,8 @@
 """Steps every run of an experiment in lockstep and hands back new rows in batches.
 
+A run minimises an objective (core/objectives.py): a point on a 2-D surface, or a small
+model on a dataset, whose rows add the epoch, train and test loss and accuracy.
+
 Row k of a run is the iterate after k updates: step k, x_k, y_k, f(x_k), the LR update k+1
 uses, the raw gradient norm at x_k and its norm after clipping (the gradient update k+1
 applies). A row is therefore written when update k+1 happens, so an edit made between two
@@ -17,12 +20,12 @@ import torch
 
 from .experiment import Experiment, Run, surface_of, validate, validate_run
 from .history import History
+from .objectives import DatasetObjective, SurfaceObjective
+from .training import TrainingTask
 from .optimizers import build_optimizer, get_optimizer, set_hyper
 from .ranger import Lookahead
 from .schedules import LRDriver
 
-# A run is stopped as diverged once it is farther outside the view box than this many box sizes.
-ESCAPE_MARGIN = 10.0
 # Converged: the point stops moving and the raw gradient vanishes.
 CONVERGED_GRAD = 1e-10
 CONVERGED_MOVE = 1e-14
@@ -63,15 +66,12 @@ class _RunState:
 
     def __init__(self, run: Run, engine: "Engine"):
         self.config = run
-        self.point = torch.tensor(engine.start, dtype=engine.dtype, device=engine.device,
-                                  requires_grad=True)
+        self.objective = engine.new_objective(run)
+        self.params = self.objective.params
         self.use(run.optimizer, run.hyper)
         self.switched = False
         self.driver = LRDriver(run.schedule, run.hyper.get("lr", 1.0), engine.steps)
         self.uses_loss = any(stage.name == "plateau" for stage in run.schedule)
-        self.generator = None
-        if engine.surface.stochastic:
-            self.generator = torch.Generator(device=engine.device).manual_seed(engine.seed)
         self.status = "running"
         self.message = ""
         self.step = 0
@@ -82,7 +82,7 @@ class _RunState:
     def use(self, name: str, hyper: dict) -> None:
         """A fresh optimizer `name` on this run's point (Lookahead-wrapped if configured)."""
         self.spec = get_optimizer(name)
-        optimizer = build_optimizer(self.spec, [self.point], hyper)
+        optimizer = build_optimizer(self.spec, self.params, hyper)
         if self.config.lookahead is not None:
             optimizer = Lookahead(optimizer, **self.config.lookahead)
         self.optimizer = optimizer
@@ -110,20 +110,34 @@ class Engine:
         self.experiment = exp
         self.device, self.device_note = resolve_device(exp.device)
         self.dtype = torch.float64 if self.device.type != "mps" else torch.float32
-        self.surface = surface_of(exp.problem)
-        self.surface_params = exp.problem.params
-        self.start = exp.problem.start or self.surface.start
         self.steps = exp.steps
         self.seed = exp.seed
-        (x0, x1), (y0, y1) = self.surface.bounds
-        mx, my = ESCAPE_MARGIN * (x1 - x0), ESCAPE_MARGIN * (y1 - y0)
-        self._escape_box = (x0 - mx, x1 + mx, y0 - my, y1 + my)
+        self.surface = self.task = None
+        if exp.problem.is_dataset:
+            self.task = TrainingTask(exp.problem.dataset_problem(), exp.seed, self.device, self.dtype)
+            columns = DatasetObjective.columns
+        else:
+            self.surface = surface_of(exp.problem)
+            self.surface_params = exp.problem.params
+            self.start = exp.problem.start or self.surface.start
+            columns = SurfaceObjective.columns
         torch.manual_seed(exp.seed)
-        enabled = [r for r in exp.runs if r.enabled]
-        self.runs = [_RunState(r, self) for r in enabled]
-        self.history = History([r.name for r in enabled], [r.optimizer for r in enabled],
-                               exp.history_cap, exp.steps + 1 if keep_history else 0)
+        enabled = [(i, r) for i, r in enumerate(exp.runs) if r.enabled]
+        self.runs = [self._new_run(i, r) for i, r in enabled]
+        self.history = History([r.name for _, r in enabled], [r.optimizer for _, r in enabled],
+                               exp.history_cap, exp.steps + 1 if keep_history else 0, columns)
         self.step = 0
+
+    def _new_run(self, index: int, run: Run) -> _RunState:
+        if self.task is not None:  # checked here: it depends on the data and the model
+            self.task.validate_batch_size(run.batch_size, f"runs[{index}].batch_size")
+        return _RunState(run, self)
+
+    def new_objective(self, run: Run):
+        if self.task is not None:
+            return DatasetObjective(self.task, run.batch_size, self.seed)
+        return SurfaceObjective(self.surface, self.surface_params, self.start, self.seed,
+                                self.device, self.dtype)
 
     # ------------------------------------------------------------ stepping
 
@@ -168,11 +182,13 @@ class Engine:
     def _update(self, state: _RunState) -> bool:
         """Record row k and make update k+1; False once the run has stopped."""
         state.switch_if_due()
+        state.objective.next_batch()
         lr = state.driver.lr
         for group in state.optimizer.param_groups:
             group["lr"] = lr
+        extras = state.objective.extras()  # before the training forward moves BatchNorm stats
         loss, raw, clipped = self._gradient(state)
-        if not self._record(state, self._row(state, loss, lr, raw, clipped)):
+        if not self._record(state, self._row(state, loss, lr, raw, clipped, extras)):
             return False
         if state.spec.needs_closure:
             state.optimizer.step(lambda: self._closure(state))
@@ -183,20 +199,18 @@ class Engine:
         return True
 
     def _gradient(self, state: _RunState) -> tuple[torch.Tensor, float, float]:
-        """Loss and gradient at the current point; the gradient is left clipped in .grad."""
-        state.point.grad = None
-        objective = self.surface.objective(state.point, self.surface_params, state.generator)
-        objective.backward()
+        """Loss and gradient at the current parameters; the gradient is left clipped in .grad."""
+        for p in state.params:
+            p.grad = None
+        loss = state.objective.loss()
+        loss.backward()
         raw, clipped = self._clip(state)
-        if self.surface.stochastic:
-            with torch.no_grad():
-                objective = self.surface.value(state.point, self.surface_params)
-        return objective, raw, clipped
+        return loss, raw, clipped
 
     def _closure(self, state: _RunState) -> torch.Tensor:
         with torch.enable_grad():
             state.optimizer.zero_grad()
-            loss = self.surface.objective(state.point, self.surface_params, state.generator)
+            loss = state.objective.loss()
             loss.backward()
             self._clip(state)
         return loss
@@ -204,39 +218,42 @@ class Engine:
     def _clip(self, state: _RunState) -> tuple[float, float]:
         """Clip .grad as the run says; the norms before and after (in the clip's norm)."""
         clip = state.config.clip
-        grad = state.point.grad
+        params = state.params
         if clip.mode == "norm":
-            raw = torch.nn.utils.clip_grad_norm_([state.point], clip.max_norm, clip.norm_type)
-            return float(raw), float(torch.linalg.vector_norm(grad, clip.norm_type))
-        raw = float(torch.linalg.vector_norm(grad))
+            raw = torch.nn.utils.clip_grad_norm_(params, clip.max_norm, clip.norm_type)
+            return float(raw), _grad_norm(params, clip.norm_type)
+        raw = _grad_norm(params)
         if clip.mode == "value":
-            torch.nn.utils.clip_grad_value_([state.point], clip.clip_value)
-            return raw, float(torch.linalg.vector_norm(grad))
+            torch.nn.utils.clip_grad_value_(params, clip.clip_value)
+            return raw, _grad_norm(params)
         return raw, raw
 
-    def _row(self, state, loss, lr, raw, clipped) -> list[float]:
-        x, y = state.point.detach().tolist()
-        return [float(state.step), x, y, float(loss.detach()), lr, raw, clipped]
+    def _row(self, state, loss, lr, raw, clipped, extras) -> list[float]:
+        x, y, measured = state.objective.measure(loss)
+        return [float(state.step), x, y, measured, lr, raw, clipped, *extras]
 
     def _record(self, state: _RunState, row: list[float]) -> bool:
         """Keep the row unless it is not finite; stop the run if it diverged or converged."""
-        x, y, loss, raw = row[1], row[2], row[3], row[5]
-        if not all(math.isfinite(v) for v in row):  # the point, loss, lr or a gradient norm
-            return self._stop(state, "diverged", f"diverged at step {state.step}: not finite")
-        state.buffer.append(row)
-        x0, x1, y0, y1 = self._escape_box
-        if not (x0 <= x <= x1 and y0 <= y <= y1):
-            return self._stop(state, "diverged", f"diverged at step {state.step}: left the map")
+        keep, why = state.objective.check(row)
+        if keep and not all(math.isfinite(v) for v in row[4:7]):  # lr and gradient norms
+            keep, why = False, "not finite"
+        if keep:
+            state.buffer.append(row)
+        if why:
+            return self._stop(state, "diverged", f"diverged at step {state.step}: {why}")
+        x, y, raw = row[1], row[2], row[5]
         last, state.last_xy = state.last_xy, (x, y)
-        if (raw <= CONVERGED_GRAD and last is not None and not self.surface.stochastic
+        if (raw <= CONVERGED_GRAD and last is not None and state.objective.can_converge
                 and math.hypot(x - last[0], y - last[1]) <= CONVERGED_MOVE):
             return self._stop(state, "converged", f"converged at step {state.step}")
         return True
 
     def _final_row(self, state: _RunState) -> None:
         try:
+            state.objective.next_batch()
+            extras = state.objective.extras()
             loss, raw, clipped = self._gradient(state)
-            row = self._row(state, loss, state.driver.lr, raw, clipped)
+            row = self._row(state, loss, state.driver.lr, raw, clipped, extras)
         except Exception as error:
             self._stop(state, "error", f"{type(error).__name__}: {error}")
             return
@@ -251,7 +268,7 @@ class Engine:
     def _collect(self) -> Batch:
         batch = Batch(step=self.step, done=self.done)
         for index, state in enumerate(self.runs):
-            rows = np.array(state.buffer, dtype=np.float64).reshape(-1, 7)
+            rows = np.array(state.buffer, dtype=np.float64).reshape(-1, len(self.history.columns))
             state.buffer.clear()
             record = self.history[index]
             if self.keep_history:
@@ -302,3 +319,11 @@ def _needs_fresh_state(spec, old: dict, new: dict) -> bool:
         if param.kind in ("bool", "choice") or (param.name == "momentum" and before == 0):
             return True
     return False
+
+
+def _grad_norm(params: list[torch.Tensor], norm_type: float = 2.0) -> float:
+    """The global gradient norm, as clip_grad_norm_ measures it."""
+    if len(params) == 1:
+        return float(torch.linalg.vector_norm(params[0].grad, norm_type))
+    grads = [p.grad for p in params if p.grad is not None]
+    return float(torch.nn.utils.get_total_norm(grads, norm_type))

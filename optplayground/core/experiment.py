@@ -12,6 +12,7 @@ from typing import Any
 
 from .params import ConfigError, Param, validate_values
 from .optimizers import get_optimizer
+from .training import DatasetProblem, validate_dataset_problem
 from .schedules import Stage, check_stage_lengths, validate_stages
 
 FORMAT_VERSION = 1
@@ -68,17 +69,31 @@ class Run:
     color: str = ""
     enabled: bool = True
     switch: Switch | None = None
+    batch_size: int = 0  # dataset races: 0 = full batch, k = mini-batches of k
 
 
 @dataclass
 class Problem:
-    """A 2-D surface by name, or a formula in x and y (`surface = "formula"`)."""
+    """A 2-D surface by name, a formula in x and y (`surface = "formula"`), or — when
+    `dataset` is set — a tiny model trained on a small dataset."""
 
     surface: str = "rosenbrock"
     params: dict[str, Any] = field(default_factory=dict)
     formula: str = ""
     start: tuple[float, float] | None = None  # None: the surface's default start
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None  # formula view box
+    dataset: str = ""  # e.g. "circle": then the fields below apply and the surface does not
+    data: dict[str, Any] = field(default_factory=dict)  # the dataset's parameters
+    model: dict[str, Any] = field(default_factory=dict)  # kind, hidden, activation, ...
+    loss: str = ""  # "" = the dataset's default loss
+    loss_params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_dataset(self) -> bool:
+        return bool(self.dataset)
+
+    def dataset_problem(self) -> DatasetProblem:
+        return DatasetProblem(self.dataset, self.data, self.model, self.loss, self.loss_params)
 
 
 @dataclass
@@ -112,12 +127,10 @@ def validate(exp: Experiment) -> Experiment:
     _check_int(out.history_cap, "history_cap", 100, 1_000_000_000)
     if out.device not in DEVICES:
         raise ConfigError("device", f"must be one of {', '.join(DEVICES)}, got {out.device!r}")
-    if out.problem.bounds is not None:
-        out.problem.bounds = _box(out.problem.bounds, "problem.bounds")
-    surface = surface_of(out.problem)
-    out.problem.params = surface.validate(out.problem.params, "problem.params")
-    if out.problem.start is not None:
-        out.problem.start = _pair(out.problem.start, "problem.start")
+    if out.problem.is_dataset:
+        _validate_dataset_problem(out.problem)
+    else:
+        _validate_surface_problem(out.problem)
     if not out.runs:
         raise ConfigError("runs", "add at least one run")
     out.runs = [validate_run(run, f"runs[{i}]") for i, run in enumerate(out.runs)]
@@ -130,9 +143,25 @@ def validate(exp: Experiment) -> Experiment:
     return out
 
 
+def _validate_surface_problem(problem: Problem) -> None:
+    if problem.bounds is not None:
+        problem.bounds = _box(problem.bounds, "problem.bounds")
+    surface = surface_of(problem)
+    problem.params = surface.validate(problem.params, "problem.params")
+    if problem.start is not None:
+        problem.start = _pair(problem.start, "problem.start")
+
+
+def _validate_dataset_problem(problem: Problem) -> None:
+    checked = validate_dataset_problem(problem.dataset_problem())
+    problem.data, problem.model = checked.data, checked.model
+    problem.loss_params = checked.loss_params
+
+
 def validate_run(run: Run, where: str) -> Run:
     """A checked copy of one run (defaults filled in); ConfigError names the field."""
     run = copy.deepcopy(run)
+    _check_int(run.batch_size, f"{where}.batch_size", 0, 100_000_000)
     if not isinstance(run.name, str) or not run.name.strip():
         raise ConfigError(f"{where}.name", "a run needs a name")
     spec = get_optimizer(run.optimizer, f"{where}.optimizer")
@@ -306,14 +335,21 @@ def to_dict(exp: Experiment) -> dict:
     if exp.description:
         out["description"] = exp.description
     out.update(steps=exp.steps, seed=exp.seed, device=exp.device, history_cap=exp.history_cap)
-    problem: dict[str, Any] = {"surface": exp.problem.surface}
-    if exp.problem.formula:
-        problem["formula"] = exp.problem.formula
-    if exp.problem.start is not None:
-        problem["start"] = list(exp.problem.start)
-    if exp.problem.bounds is not None:
-        problem["bounds"] = [list(b) for b in exp.problem.bounds]
-    problem["params"] = dict(exp.problem.params)
+    p = exp.problem
+    if p.is_dataset:
+        problem: dict[str, Any] = {"dataset": p.dataset}
+        if p.loss:
+            problem["loss"] = p.loss
+        problem.update(data=dict(p.data), model=dict(p.model), loss_params=dict(p.loss_params))
+    else:
+        problem = {"surface": p.surface}
+        if p.formula:
+            problem["formula"] = p.formula
+        if p.start is not None:
+            problem["start"] = list(p.start)
+        if p.bounds is not None:
+            problem["bounds"] = [list(b) for b in p.bounds]
+        problem["params"] = dict(p.params)
     out["problem"] = problem
     out["runs"] = [_run_to_dict(r) for r in exp.runs]
     return out
@@ -325,6 +361,8 @@ def _run_to_dict(run: Run) -> dict:
         out["color"] = run.color
     if not run.enabled:
         out["enabled"] = False
+    if run.batch_size:
+        out["batch_size"] = run.batch_size
     out["hyper"] = dict(run.hyper)
     if run.clip != Clip():
         out["clip"] = asdict(run.clip)

@@ -14,9 +14,10 @@ from typing import Iterable, TextIO
 import numpy as np
 
 COLUMNS = ("step", "x", "y", "loss", "lr", "grad_norm", "grad_norm_clipped")
-COL = {name: i for i, name in enumerate(COLUMNS)}
-CSV_HEADER = ("run", "optimizer", "step", "x", "y", "loss", "lr", "grad_norm",
-              "grad_norm_clipped", "status")
+# Dataset races add these (x, y are then the model's (w, b) when it has exactly two).
+DATASET_COLUMNS = ("epoch", "train_loss", "test_loss", "accuracy")
+COL = {name: i for i, name in enumerate(COLUMNS + DATASET_COLUMNS)}
+CSV_HEADER = ("run", "optimizer", *COLUMNS, "status")
 
 
 class _Columns:
@@ -76,13 +77,14 @@ class RunHistory:
     optimizer: str
     cap: int
     expected_rows: int = 0  # preallocate this many (at most cap); 0: grow as needed
+    columns_names: tuple[str, ...] = COLUMNS
     status: str = "running"
     message: str = ""
     exact: _Columns = field(init=False)
     tail: _DecimatedTail | None = field(init=False, default=None)
 
     def __post_init__(self):
-        self.exact = _Columns(len(COLUMNS), min(self.cap, self.expected_rows or 1024))
+        self.exact = _Columns(len(self.columns_names), min(self.cap, self.expected_rows or 1024))
 
     def append(self, rows: np.ndarray) -> None:
         room = self.cap - self.exact.n
@@ -91,7 +93,7 @@ class RunHistory:
             rows = rows[room:]
         if len(rows):
             if self.tail is None:
-                self.tail = _DecimatedTail(len(COLUMNS), max(1024, self.cap // 4))
+                self.tail = _DecimatedTail(len(self.columns_names), max(1024, self.cap // 4))
             self.tail.append(rows)
 
     def __len__(self) -> int:
@@ -102,18 +104,18 @@ class RunHistory:
         return self.exact.n + (self.tail.seen if self.tail else 0)
 
     def columns(self) -> np.ndarray:
-        """Shape (7, kept rows): a zero-copy view unless the run went past the cap."""
+        """Shape (columns, kept rows): a zero-copy view unless the run went past the cap."""
         if self.tail is None:
             return self.exact.view()
         return np.concatenate([self.exact.view(), self.tail.array().T], axis=1)
 
     def array(self) -> np.ndarray:
-        """Shape (kept rows, 7), in step order."""
+        """Shape (kept rows, columns), in step order."""
         return self.columns().T
 
     def column(self, name: str) -> np.ndarray:
         """One column; a zero-copy view unless the run went past the cap."""
-        c = COL[name]
+        c = self.columns_names.index(name)
         if self.tail is None:
             return self.exact.data[c, :self.exact.n]
         return np.concatenate([self.exact.data[c, :self.exact.n], self.tail.array()[:, c]])
@@ -131,8 +133,9 @@ class History:
     """One RunHistory per run, in run order."""
 
     def __init__(self, names: Iterable[str], optimizers: Iterable[str], cap: int,
-                 expected_rows: int = 0):
-        self.runs = [RunHistory(n, o, cap, expected_rows) for n, o in zip(names, optimizers)]
+                 expected_rows: int = 0, columns: tuple[str, ...] = COLUMNS):
+        self.columns = columns
+        self.runs = [RunHistory(n, o, cap, expected_rows, columns) for n, o in zip(names, optimizers)]
 
     def __getitem__(self, i: int) -> RunHistory:
         return self.runs[i]
@@ -142,12 +145,20 @@ class History:
 
     def write_csv(self, out: TextIO) -> None:
         """Long format, one row per run and step; the last row of a run carries its final
-        status, the others `running`. Floats are written at full precision (repr)."""
+        status, the others `running`. Floats at full precision (repr); a value that does not
+        apply (NaN: accuracy of a regression, w and b of a bigger model) is left empty."""
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_HEADER)
+        writer.writerow(("run", "optimizer", *self.columns, "status"))
+        integral = {i for i, name in enumerate(self.columns) if name in ("step", "epoch")}
         for run in self.runs:
             data = run.array()
             last = len(data) - 1
             for k, row in enumerate(data.tolist()):
-                status = run.status if k == last else "running"
-                writer.writerow([run.name, run.optimizer, int(row[0]), *map(repr, row[1:]), status])
+                cells = [_cell(v, i in integral) for i, v in enumerate(row)]
+                writer.writerow([run.name, run.optimizer, *cells, run.status if k == last else "running"])
+
+
+def _cell(value: float, integral: bool) -> str:
+    if value != value:  # NaN: does not apply
+        return ""
+    return str(int(value)) if integral else repr(value)
