@@ -388,8 +388,12 @@ def save(exp: Experiment, path: str) -> None:
 
 
 def _toml(data: dict, prefix: str = "") -> str:
-    """A small TOML writer for our own structure: scalars, arrays, tables, arrays of tables."""
-    scalars = [(k, v) for k, v in data.items() if not isinstance(v, (dict, list)) or _is_array(v)]
+    """A small TOML writer for our own structure: scalars, arrays, tables, arrays of tables.
+
+    None (an optional value left empty, e.g. L-BFGS max_eval) is left out: reading the file
+    back gives the default, None, again."""
+    scalars = [(k, v) for k, v in data.items()
+               if v is not None and (not isinstance(v, (dict, list)) or _is_array(v))]
     tables = [(k, v) for k, v in data.items() if isinstance(v, dict)]
     table_lists = [(k, v) for k, v in data.items() if isinstance(v, list) and not _is_array(v)]
     lines = [f"{_key(k)} = {_value(v)}" for k, v in scalars]
