@@ -177,3 +177,23 @@ def test_closing_during_a_run_stops_the_thread(window, qtbot):
     thread = w.worker.thread
     w.close()
     assert not thread.isRunning()
+
+
+def test_settings_remember_the_experiment_and_a_corrupt_store_is_ignored(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    first = MainWindow(small_experiment(steps=25), settings=settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.close()
+    second = MainWindow(None, settings=settings, autoplay=False)
+    qtbot.addWidget(second)
+    assert second.experiment == xp.validate(small_experiment(steps=25))
+    second.close()
+    settings.setValue("last_experiment", "[[[ not toml")
+    settings.setValue("geometry", "garbage")
+    third = MainWindow(None, settings=settings, autoplay=False)
+    qtbot.addWidget(third)
+    assert third.experiment.name == xp.default_experiment().name
+    third.close()
