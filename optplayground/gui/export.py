@@ -1,0 +1,240 @@
+"""Export what the window shows: a plot as PNG (1×, 2×, 4×) or SVG, a region of the window
+as PNG, the runs as CSV, a picture on the clipboard. Every file is written atomically
+(a temporary file beside it, then a rename): a failed export leaves no file and never a
+half-written one.
+
+SVG comes from pyqtgraph's SVGExporter. pyqtgraph 0.14 reads path data as "x,y" pairs,
+and Qt >= 6.11 ends closed paths with "Z" (pyqtgraph issue #3485): `_closed_paths_kept`
+takes the "Z"s out around pyqtgraph's coordinate fix and puts them back, so SVG export
+works on either side of Qt 6.11.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import os
+import re
+import xml.etree.ElementTree as ET
+from typing import Iterator
+
+import pyqtgraph as pg
+from pyqtgraph.exporters import SVGExporter
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QImage, QPainter, QPen, QRegion
+from PySide6.QtWidgets import QApplication, QWidget
+
+from ..core.atomic import write_atomic, write_text_atomic
+from ..core.params import ConfigError
+
+SCALES = (1, 2, 4)
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", XLINK_NS)
+
+
+# ---------------------------------------------------------------- pictures
+
+def plot_image(widget: QWidget, scale: float = 1, rect: QRect | None = None) -> QImage:
+    """A widget (or the part `rect` of it) as it looks on screen, at `scale` times its pixels.
+
+    Everything grows with the scale: text, markers and the curves' line widths (pyqtgraph
+    draws curves with cosmetic pens, whose width is in device pixels: they are widened for
+    the rendering), so a 2× picture is the screen's picture, only sharper.
+    """
+    rect = QRect(rect) if rect is not None else widget.rect()
+    width, height = _scaled(rect.size(), scale)
+    image = QImage(width, height, QImage.Format.Format_ARGB32)
+    image.setDevicePixelRatio(width / rect.width())
+    image.fill(widget.palette().window().color())
+    with _curves_widened(_views(widget), width / rect.width()):
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        QWidget.render(widget, painter, QPoint(0, 0), QRegion(rect))  # not a view's scene render
+        painter.end()
+    image.setDevicePixelRatio(1)  # a file's pixels are its pixels
+    return image
+
+
+def plot_svg(widget: QWidget) -> str:
+    """A plot as SVG text. A widget of several plots (the map grid) becomes one picture
+    with each plot placed where it is on screen."""
+    views = _views(widget)
+    if views == [widget]:
+        return _item_svg(_root_item(widget))
+    root = ET.Element(f"{{{SVG_NS}}}svg", {"version": "1.1", "width": str(widget.width()),
+                                           "height": str(widget.height()),
+                                           "viewBox": f"0 0 {widget.width()} {widget.height()}"})
+    color = widget.palette().window().color().name()
+    ET.SubElement(root, f"{{{SVG_NS}}}rect", {"width": "100%", "height": "100%", "fill": color})
+    for i, view in enumerate(views):
+        part = ET.fromstring(_item_svg(_root_item(view)))
+        _prefix_ids(part, f"p{i}-")
+        corner = view.mapTo(widget, QPoint(0, 0))
+        part.attrib.update({"x": str(corner.x()), "y": str(corner.y()), "width": str(view.width()),
+                            "height": str(view.height()),
+                            "viewBox": f"0 0 {view.width()} {view.height()}"})
+        root.append(part)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def copy_image(image: QImage) -> None:
+    QApplication.clipboard().setImage(image)
+
+
+# ---------------------------------------------------------------- files
+
+def save_png(image: QImage, path: str) -> None:
+    if image.isNull():
+        raise ConfigError("output", f"cannot write {path}: nothing to draw")
+
+    def write(tmp: str) -> None:
+        if not image.save(tmp, "PNG"):
+            raise OSError(f"could not encode {path}")
+
+    write_atomic(path, write)
+
+
+def save_plot_png(widget: QWidget, path: str, scale: float = 1, rect: QRect | None = None) -> None:
+    save_png(plot_image(widget, scale, rect), path)
+
+
+def save_plot_svg(widget: QWidget, path: str) -> None:
+    write_text_atomic(path, plot_svg(widget))
+
+
+def save_csv(history, path: str) -> None:
+    """The same file `optplayground run --csv` writes."""
+    text = io.StringIO()
+    history.write_csv(text)
+    write_text_atomic(path, text.getvalue())
+
+
+def per_plot_paths(path: str, names) -> dict[str, str]:
+    """'out.svg' -> {'map': 'out-map.svg', 'loss': 'out-loss.svg', …}."""
+    stem, ext = os.path.splitext(path)
+    return {name: f"{stem}-{name}{ext}" for name in names}
+
+
+def check_writable(path: str, where: str) -> None:
+    """Fail before a long race when the folder of `path` cannot take the file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ConfigError(where, f"cannot write {path}: {folder} is not a folder")
+    if os.path.isdir(path):
+        raise ConfigError(where, f"cannot write {path}: it is a folder")
+
+
+# ---------------------------------------------------------------- internals
+
+def _views(widget: QWidget) -> list[pg.GraphicsView]:
+    """The pyqtgraph views shown in a widget, in reading order."""
+    if isinstance(widget, pg.GraphicsView):
+        return [widget]
+    views = [v for v in widget.findChildren(pg.GraphicsView) if v.isVisibleTo(widget)]
+    return sorted(views, key=lambda v: (v.mapTo(widget, QPoint(0, 0)).y(),
+                                        v.mapTo(widget, QPoint(0, 0)).x()))
+
+
+def _root_item(view: pg.GraphicsView):
+    """The item that fills a view: a PlotWidget's PlotItem, a layout widget's layout."""
+    if isinstance(view, pg.PlotWidget):
+        return view.plotItem
+    return getattr(view, "ci", None) or view.scene()
+
+
+def _scaled(size, scale: float) -> tuple[int, int]:
+    if scale <= 0:
+        raise ConfigError("scale", f"must be positive, got {scale}")
+    return max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
+
+
+@contextlib.contextmanager
+def _curves_widened(views: list[pg.GraphicsView], factor: float) -> Iterator[None]:
+    """Curves (and their legend samples) drawn `factor` times as wide, for the duration."""
+    saved = []
+    if factor != 1:
+        for view in views:
+            for item in view.scene().items():
+                if isinstance(item, (pg.PlotCurveItem, pg.PlotDataItem)):
+                    for key in ("pen", "shadowPen"):
+                        pen = item.opts.get(key)
+                        if isinstance(pen, QPen) and pen.isCosmetic():
+                            wide = QPen(pen)
+                            wide.setWidthF(max(pen.widthF(), 1.0) * factor)
+                            saved.append((item, key, pen))
+                            item.opts[key] = wide
+    try:
+        yield
+    finally:
+        for item, key, pen in saved:
+            item.opts[key] = pen
+
+
+def _item_svg(item) -> str:
+    with _closed_paths_kept():
+        return SVGExporter(item).export(toBytes=True).decode("utf-8")
+
+
+def _prefix_ids(root: ET.Element, prefix: str) -> None:
+    """Keep ids (clip paths) unique when several SVG documents become one."""
+    for element in root.iter():
+        if "id" in element.attrib:
+            element.attrib["id"] = prefix + element.attrib["id"]
+        for key, value in element.attrib.items():
+            if "url(#" in value:
+                element.attrib[key] = value.replace("url(#", f"url(#{prefix}")
+            elif key == f"{{{XLINK_NS}}}href" and value.startswith("#"):
+                element.attrib[key] = "#" + prefix + value[1:]
+
+
+_CLOSE = re.compile(r"\s*[Zz]\s*")
+
+
+@contextlib.contextmanager
+def _closed_paths_kept() -> Iterator[None]:
+    """Let pyqtgraph's `correctCoordinates` see only "x,y" pairs (issue #3485).
+
+    Qt >= 6.11 writes a closed subpath as "M0,0 L9,0 L9,9 Z"; pyqtgraph 0.14 splits every
+    token at "," and fails on "Z". Around each call, the "Z"s are taken out (their places
+    remembered) and put back after the coordinates were transformed. On Qt < 6.11 there
+    are none and this changes nothing. Exports run in the main thread only, so swapping
+    the module's function for the duration of one export is safe.
+    """
+    module = importlib.import_module("pyqtgraph.exporters.SVGExporter")
+    original = module.correctCoordinates
+
+    def correct(node, defs, item, options):
+        closes = [(path, _take_out_closes(path)) for path in node.getElementsByTagName("path")]
+        original(node, defs, item, options)
+        for path, places in closes:
+            if places:
+                _put_back_closes(path, places)
+
+    module.correctCoordinates = correct
+    try:
+        yield
+    finally:
+        module.correctCoordinates = original
+
+
+def _take_out_closes(path) -> list[int]:
+    """Remove the "Z" tokens of a <path>'s data; return after how many points each stood."""
+    tokens = _CLOSE.sub(" Z ", path.getAttribute("d")).split()
+    places, points = [], []
+    for token in tokens:
+        if token == "Z":
+            places.append(len(points))
+        else:
+            points.append(token)
+    if places:
+        path.setAttribute("d", " ".join(points))
+    return places
+
+
+def _put_back_closes(path, places: list[int]) -> None:
+    points = path.getAttribute("d").split()
+    for place in reversed(places):
+        points.insert(place, "Z")
+    path.setAttribute("d", " ".join(points))
