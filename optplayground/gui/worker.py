@@ -2,7 +2,8 @@
 
 `EngineWorker` lives in a QThread and steps the core `Engine` from a timer of its own, so
 queued calls (pause, edits, a new race) are handled between two slices of work. It emits
-at most one batch per frame (~60 per second), never one signal per step.
+at most one batch per frame (~60 per second), never one signal per step. A dataset race
+also sends snapshots of its models (`viewsReady`) a few times per second.
 """
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from ..core.engine import Batch, Engine, RunRows
 from ..core.experiment import Experiment, Run
 from ..core.params import ConfigError
+from ..core.views import run_views
 
 FRAME_S = 1 / 60  # at most one batch per frame
 SLICE_S = 0.012  # stepping time per timer tick at full speed; leaves the GIL to the UI
+VIEWS_S = 0.2  # dataset races: model snapshots at most five times per second,
+VIEWS_DUTY = 0.1  # and never more than a tenth of the time (big models snapshot less often)
+VIEW_RESOLUTION = 64  # a 64×64 prediction grid per run
 
 
 def merge_batches(batches: list[Batch]) -> Batch:
@@ -34,6 +39,7 @@ class EngineWorker(QObject):
     finished = Signal(int)  # generation: the race reached its last step
     failed = Signal(int, str)  # generation, message: the race could not start
     note = Signal(str)  # e.g. "CUDA is not available here: running on the CPU"
+    viewsReady = Signal(int, object)  # generation, list[core.views.RunView] (dataset races)
 
     def __init__(self):
         super().__init__()
@@ -47,6 +53,7 @@ class EngineWorker(QObject):
         self._last_emit = 0.0
         self._timer: QTimer | None = None
         self._chunk = 1  # steps per advance() call, adapted so a call takes ~1 ms
+        self._views_due = 0.0  # no model snapshot before this time (perf_counter)
 
     @Slot()
     def setup(self) -> None:
@@ -71,6 +78,7 @@ class EngineWorker(QObject):
             self.note.emit(self.engine.device_note)
         self._chunk = 1
         self._emit(self.engine.advance(0))  # nothing stepped: tells the window the race exists
+        self._emit_views(force=True)
         self._set_timer()
 
     @Slot(bool)
@@ -90,6 +98,7 @@ class EngineWorker(QObject):
     def step_once(self) -> None:
         if self.engine is not None and not self.engine.done:
             self._emit(self.engine.advance(1))
+            self._emit_views(force=True)
             if self.engine.done:
                 self.finished.emit(self.generation)
 
@@ -138,10 +147,13 @@ class EngineWorker(QObject):
                 self._pending.append(engine.advance(steps))
         if engine.done:
             self._flush()
+            self._emit_views(force=True)
             self.finished.emit(self.generation)
             self._set_timer()
-        elif time.perf_counter() - self._last_emit >= FRAME_S:
+            return
+        if time.perf_counter() - self._last_emit >= FRAME_S:
             self._flush()
+        self._emit_views()
 
     def _run_for(self, seconds: float) -> None:
         """Advance in chunks until `seconds` have passed; chunks adapt to ~1 ms each."""
@@ -164,6 +176,18 @@ class EngineWorker(QObject):
     def _emit(self, batch: Batch) -> None:
         self._last_emit = time.perf_counter()
         self.batchReady.emit(self.generation, batch)
+
+    def _emit_views(self, force: bool = False) -> None:
+        """Snapshot a dataset race's models for the window: throttled by time (the cost is
+        measured, so a big model is snapshot less often) unless `force`d."""
+        engine = self.engine
+        now = time.perf_counter()
+        if engine is None or engine.task is None or (now < self._views_due and not force):
+            return
+        views = run_views(engine, VIEW_RESOLUTION)
+        cost = time.perf_counter() - now
+        self._views_due = now + max(VIEWS_S, cost / VIEWS_DUTY)
+        self.viewsReady.emit(self.generation, views)
 
 
 class WorkerThread(QObject):
