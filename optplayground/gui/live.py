@@ -11,7 +11,7 @@ import numpy as np
 
 from ..core.engine import Batch
 from ..core.experiment import Clip, Experiment
-from ..core.history import History, RunHistory
+from ..core.history import COLUMNS, DATASET_COLUMNS, History, RunHistory
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,9 @@ class LiveRuns:
         self.step = 0
         enabled = [(i, r) for i, r in enumerate(experiment.runs) if r.enabled]
         self.styles = [RunStyle(r.name, experiment.color_of(i), r.optimizer, r.clip) for i, r in enabled]
+        columns = COLUMNS + DATASET_COLUMNS if experiment.problem.is_dataset else COLUMNS
         self.history = History([r.name for _, r in enabled], [r.optimizer for _, r in enabled],
-                               experiment.history_cap, experiment.steps + 1)
+                               experiment.history_cap, experiment.steps + 1, columns)
         self.version += 1
 
     def add_batch(self, generation: int, batch: Batch) -> bool:
