@@ -1,0 +1,451 @@
+"""Bad input is refused by name before anything runs; bad runs end cleanly, never crash.
+
+Every hyperparameter's range lives in its spec and `validate` applies it; files with syntax
+errors, unknown keys, wrong types or a newer format give one ConfigError with the line or
+the key; runs that escape an unbounded surface end as diverged with finite rows. The last
+section keeps the examples tests/test_fuzz.py found as plain regression tests.
+"""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from optplayground.core import experiment as xp
+from optplayground.core.engine import Engine
+from optplayground.core.experiment import (CLIP_PARAMS, LOOKAHEAD_PARAMS, Clip, Experiment,
+                                           Problem, Run, Switch)
+from optplayground.core.optimizers import OPTIMIZERS, get_optimizer
+from optplayground.core.params import ConfigError, Param
+from optplayground.core.schedules import SCHEDULES, Stage
+from optplayground.core.surfaces import SURFACES, get_surface
+
+
+def refusal(exp: Experiment) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        xp.validate(exp)
+    return info.value
+
+
+def one_run(run: Run, **kw) -> Experiment:
+    return Experiment(runs=[run], steps=20, device="cpu", **kw)
+
+
+# A run is stopped once it is farther outside the view box than this many box sizes.
+ESCAPE_MARGIN = 10
+
+
+def race(exp: Experiment) -> Engine:
+    engine = Engine(exp)
+    engine.run_to_end()
+    return engine
+
+
+# ---------------------------------------------------------------- every range, by name
+
+def out_of_range(p: Param) -> list:
+    """Values p must refuse: past each end of its range, and of the wrong type."""
+    bad: list = []
+    if p.kind in ("float", "int", "floats"):
+        if p.low is not None:
+            bad.append(p.low if p.low_open else p.low - 1)
+        if p.high is not None:
+            bad.append(p.high if p.high_open else p.high + 1)
+        bad += [math.nan, math.inf, -math.inf, "1e999", 10 ** 400, "fast", True, [], {}]
+        if p.kind == "int":
+            bad.append(2.5)
+        if p.kind == "floats":
+            bad = [tuple([v] * len(p.default)) for v in bad[:2]] + bad + [(0.5,), (0.5,) * 3]
+    elif p.kind == "bool":
+        bad += ["maybe", 3, 0.5, []]
+    elif p.kind == "choice":
+        bad += ["bogus", 3, True]
+    elif p.kind == "str":  # milestones
+        bad += ["fast", "", "10,5", "0", "2.5", 7, []]
+    if not p.optional:
+        bad.append(None)
+    return bad
+
+
+def cases(specs, params_of=lambda spec: spec.params):
+    return [pytest.param(spec.name, p, id=f"{spec.name}.{p.name}")
+            for spec in specs for p in params_of(spec)]
+
+
+def assert_refused(exp: Experiment, field: str, p: Param, value) -> None:
+    """Refused by name; a number past an end of the range is told the range."""
+    error = refusal(exp)
+    assert error.field == field, (value, error)
+    assert error.message
+    number = type(value) in (int, float) and abs(value) < 1e300
+    if number and p.range_text() and (p.kind == "float" or type(value) is int):
+        assert p.range_text() in error.message, error
+
+
+@pytest.mark.parametrize("name, p", cases(OPTIMIZERS.values()))
+def test_every_optimizer_parameter_refuses_values_out_of_range(name, p):
+    for value in out_of_range(p):
+        assert_refused(one_run(Run("r", name, {p.name: value})), f"runs[0].hyper.{p.name}", p, value)
+
+
+@pytest.mark.parametrize("name, p", cases(SCHEDULES.values()))
+def test_every_schedule_parameter_refuses_values_out_of_range(name, p):
+    for value in out_of_range(p):
+        run = Run("r", "sgd", schedule=[Stage(name, {p.name: value})])
+        assert_refused(one_run(run), f"runs[0].schedule[0].{p.name}", p, value)
+
+
+@pytest.mark.parametrize("name, p", cases(SURFACES.values()))
+def test_every_surface_parameter_refuses_values_out_of_range(name, p):
+    for value in out_of_range(p):
+        exp = one_run(Run("r", "sgd"), problem=Problem(surface=name, params={p.name: value}))
+        assert_refused(exp, f"problem.params.{p.name}", p, value)
+
+
+@pytest.mark.parametrize("p", CLIP_PARAMS, ids=lambda p: p.name)
+def test_every_clip_setting_refuses_values_out_of_range(p):
+    for value in out_of_range(p):
+        assert_refused(one_run(Run("r", "sgd", clip=Clip(**{p.name: value}))),
+                       f"runs[0].clip.{p.name}", p, value)
+
+
+@pytest.mark.parametrize("p", LOOKAHEAD_PARAMS, ids=lambda p: p.name)
+def test_every_lookahead_setting_refuses_values_out_of_range(p):
+    for value in out_of_range(p):
+        assert_refused(one_run(Run("r", "sgd", lookahead={p.name: value})),
+                       f"runs[0].lookahead.{p.name}", p, value)
+
+
+def test_a_later_run_and_a_later_stage_are_named():
+    runs = [Run("a", "adam"), Run("b", "sgd", schedule=[
+        Stage("linear", steps=5), Stage("step", {"gamma": 1.5})])]
+    assert refusal(Experiment(runs=runs)).field == "runs[1].schedule[1].gamma"
+    runs[1] = Run("b", "sgd", switch=Switch(10, "adam", {"betas": (0.9, 1.0)}))
+    assert refusal(Experiment(runs=runs)).field == "runs[1].switch.hyper.betas"
+
+
+@pytest.mark.parametrize("run, field, words", [
+    (Run("r", "nesterov", {"momentum": 0.0}), "runs[0].hyper", "momentum > 0"),
+    (Run("r", "nesterov", {"dampening": 0.5}), "runs[0].hyper", "dampening = 0"),
+    (Run("r", "sgd", {"nesterov": True}), "runs[0].hyper", "momentum > 0"),
+    (Run("r", "rprop", {"etas": (1.1, 1.2)}), "runs[0].hyper", "η₋ < 1 < η₊"),
+    (Run("r", "rprop", {"step_sizes": (1.0, 0.1)}), "runs[0].hyper", "min ≤ max"),
+    (Run("r", "sgd", schedule=[Stage("onecycle", {"three_phase": True, "pct_start": 0.5})]),
+     "runs[0].schedule[0]", "pct_start < 0.5"),
+    (Run("r", "sgd", schedule=[Stage("linear"), Stage("cosine")]), "runs[0].schedule[0].steps",
+     "every stage but the last"),
+    (Run("r", "sgd", schedule=[Stage("linear", steps=5), Stage("plateau")]),
+     "runs[0].schedule[1].name", "alone"),
+    (Run("r", "sgd", schedule=[Stage("cosnie")]), "runs[0].schedule[0].name", "unknown schedule"),
+])
+def test_rules_across_fields_name_the_spec(run, field, words):
+    error = refusal(one_run(run))
+    assert error.field == field and words in error.message, error
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"steps": "ten"}, "steps"), ({"steps": 0}, "steps"), ({"steps": 10.0}, "steps"),
+    ({"steps": True}, "steps"), ({"steps": None}, "steps"), ({"seed": -1}, "seed"),
+    ({"seed": "7"}, "seed"), ({"history_cap": 5}, "history_cap"), ({"device": "tpu"}, "device"),
+    ({"runs": []}, "runs"), ({"problem": Problem(surface="nope")}, "problem.surface"),
+    ({"problem": Problem(surface="formula", formula="x +")}, "problem.formula"),
+    ({"problem": Problem(start=(math.nan, 0.0))}, "problem.start"),
+])
+def test_experiment_fields_are_named(changes, field):
+    exp = one_run(Run("r", "adam"))
+    for key, value in changes.items():
+        setattr(exp, key, value)
+    assert refusal(exp).field == field
+
+
+# ---------------------------------------------------------------- files
+
+def read(text: str) -> Experiment:
+    return xp.validate(xp.loads(text))
+
+
+def file_refusal(text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        read(text)
+    return info.value
+
+
+RUN = "[[runs]]\nname = 'a'\noptimizer = 'adam'\n"
+
+
+@pytest.mark.parametrize("text, line", [
+    ("steps = 10\nseed = = 1\n", 2),
+    ("steps = 10\n[problem\nsurface = 'booth'\n", 2),
+    (RUN + "[runs.hyper]\nlr = 0.1\nlr = 0.2\n", 6),
+    ("name = 'unterminated\n", 1),
+    ("steps = 10\n\n\nbetas = [0.9, \n", 4),
+])
+def test_toml_syntax_errors_give_the_line(text, line):
+    error = file_refusal(text)
+    assert error.field == "file" and "not valid TOML" in error.message
+    assert f"line {line}" in error.message, error
+
+
+@pytest.mark.parametrize("text, field", [
+    ("colour = 'red'\n" + RUN, "colour"),
+    ("[problem]\nsurfce = 'booth'\n" + RUN, "problem.surfce"),
+    (RUN + "optimiser = 'sgd'\n", "runs[0].optimiser"),
+    (RUN + "[runs.clip]\nmod = 'norm'\n", "runs[0].clip.mod"),
+    (RUN + "[runs.hyper]\nzeta = 1\n", "runs[0].hyper.zeta"),
+    (RUN + "[[runs.schedule]]\nname = 'step'\ngama = 0.5\n", "runs[0].schedule[0].gama"),
+    (RUN + "[runs.lookahead]\nkk = 3\n", "runs[0].lookahead.kk"),
+    (RUN + "[runs.switch]\nat = 5\noptimizer = 'sgd'\nwhen = 3\n", "runs[0].switch.when"),
+])
+def test_unknown_keys_are_named(text, field):
+    error = file_refusal(text)
+    assert error.field == field and "unknown" in error.message, error
+
+
+@pytest.mark.parametrize("text, field", [
+    ('steps = "ten"\n' + RUN, "steps"),
+    ("steps = 1.5\n" + RUN, "steps"),
+    ("seed = true\n" + RUN, "seed"),
+    ("runs = 3\n", "runs"),
+    ("runs = [1, 2]\n", "runs[0]"),
+    ("problem = 3\n" + RUN, "problem"),
+    ('[problem]\nstart = "a"\n' + RUN, "problem.start"),
+    ('[problem]\nstart = "12"\n' + RUN, "problem.start"),
+    ("[problem]\nstart = [true, false]\n" + RUN, "problem.start"),
+    ("[problem]\nstart = [1979-05-27, 1]\n" + RUN, "problem.start"),
+    ("[problem]\nsurface = 3\n" + RUN, "problem.surface"),
+    ("[problem]\nparams = 3\n" + RUN, "problem.params"),
+    ("[problem]\nsurface = 'formula'\nformula = 'x'\nbounds = 'box'\n" + RUN, "problem.bounds"),
+    ("[problem]\nsurface = 'formula'\nformula = 'x'\nbounds = [[1, -1], [0, 1]]\n" + RUN,
+     "problem.bounds[0]"),
+    ("[problem.params]\nb = 'steep'\n" + RUN, "problem.params.b"),
+    (RUN + "[runs.hyper]\nlr = \"fast\"\n", "runs[0].hyper.lr"),
+    (RUN + "[runs.hyper]\nbetas = 0.9\n", "runs[0].hyper.betas"),
+    (RUN + "[runs.hyper]\nbetas = [0.9, [0.99]]\n", "runs[0].hyper.betas"),
+    (RUN + "[runs.hyper]\nlr = 1979-05-27\n", "runs[0].hyper.lr"),
+    (RUN + "[runs.hyper]\namsgrad = 'sometimes'\n", "runs[0].hyper.amsgrad"),
+    (RUN + "hyper = 3\n", "runs[0].hyper"),
+    (RUN + "enabled = 'no'\n", "runs[0].enabled"),
+    (RUN + "color = 3\n", "runs[0].color"),
+    (RUN + "schedule = 'cosine'\n", "runs[0].schedule"),
+    (RUN + "schedule = [3]\n", "runs[0].schedule[0]"),
+    (RUN + "[[runs.schedule]]\nname = 3\n", "runs[0].schedule[0]"),
+    (RUN + "[[runs.schedule]]\nname = 'step'\nsteps = 'x'\n", "runs[0].schedule[0].steps"),
+    (RUN + "[[runs.schedule]]\nname = 'multistep'\nmilestones = {a = 1}\n",
+     "runs[0].schedule[0].milestones"),
+    (RUN + "[runs.clip]\nmode = 3\n", "runs[0].clip.mode"),
+    (RUN + "[runs.clip]\nmax_norm = 'big'\n", "runs[0].clip.max_norm"),
+    (RUN + "lookahead = 5\n", "runs[0].lookahead"),
+    (RUN + "[runs.lookahead]\nk = 2.5\n", "runs[0].lookahead.k"),
+    (RUN + "switch = 5\n", "runs[0].switch"),
+    (RUN + "[runs.switch]\nat = 'x'\noptimizer = 'sgd'\n", "runs[0].switch.at"),
+    (RUN + "[runs.switch]\nat = 5\noptimizer = 3\n", "runs[0].switch.optimizer"),
+    ("format = '1'\n" + RUN, "format"),
+])
+def test_wrong_types_are_named(text, field):
+    assert file_refusal(text).field == field
+
+
+@pytest.mark.parametrize("text, field", [
+    ("[[runs]]\noptimizer = 'adam'\n", "runs[0].name"),
+    ("steps = 10\n", "runs"),
+    (RUN + "[runs.switch]\nat = 5\n", "runs[0].switch"),
+])
+def test_missing_fields_are_named(text, field):
+    assert file_refusal(text).field == field
+
+
+def test_a_newer_format_says_so():
+    error = file_refusal(f"format = {xp.FORMAT_VERSION + 1}\n" + RUN)
+    assert error.field == "format" and "newer" in error.message and "update" in error.message
+
+
+def test_files_that_cannot_be_read(tmp_path):
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"name = '\xff\xfe'\n")
+    for path, words in ((binary, "not UTF-8"), (tmp_path / "missing.toml", "cannot read")):
+        with pytest.raises(ConfigError) as info:
+            xp.load(str(path))
+        assert info.value.field == "file" and words in info.value.message
+
+
+def test_a_valid_file_still_reads():
+    exp = read(RUN + "[runs.hyper]\nlr = 0.01\nbetas = [0.9, 0.99]\n[problem]\nstart = [1, 2]\n")
+    assert exp.runs[0].hyper["betas"] == (0.9, 0.99) and exp.problem.start == (1.0, 2.0)
+
+
+# ---------------------------------------------------------------- unbounded surfaces
+
+def plain_sgd(f, start, lr, steps):
+    """Points x_0..x_steps of plain torch SGD."""
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr)
+    points = []
+    for _ in range(steps + 1):
+        points.append(p.detach().tolist())
+        opt.zero_grad()
+        f(p).backward()
+        opt.step()
+    return np.array(points)
+
+
+@pytest.mark.parametrize("name, start, lr", [("saddle", (-1.8, 0.01), 0.1),
+                                             ("monkey_saddle", (1.5, 0.2), 0.01)])
+def test_escaping_a_saddle_ends_as_diverged_at_the_step_it_left(name, start, lr):
+    surface = get_surface(name)
+    engine = race(Experiment(problem=Problem(surface=name, start=start),
+                             runs=[Run("sgd", "sgd", {"lr": lr})], steps=500, device="cpu"))
+    record = engine.history[0]
+    rows = record.array()
+    (x0, x1), (y0, y1) = surface.bounds
+    mx, my = ESCAPE_MARGIN * (x1 - x0), ESCAPE_MARGIN * (y1 - y0)
+
+    def outside(xy):
+        x, y = xy[..., 0], xy[..., 1]
+        return (x < x0 - mx) | (x > x1 + mx) | (y < y0 - my) | (y > y1 + my)
+
+    left = len(rows) - 1
+    assert record.status == "diverged"
+    assert record.message == f"diverged at step {left}: left the map"
+    assert np.all(np.isfinite(rows)) and outside(rows[left, 1:3]) and not outside(rows[:left, 1:3]).any()
+    expected = plain_sgd(lambda p: surface.value(p), start, lr, left)
+    np.testing.assert_allclose(rows[:, 1:3], expected, rtol=0, atol=1e-12)
+
+
+def test_a_jump_straight_to_infinity_ends_as_diverged_with_finite_rows():
+    engine = race(Experiment(problem=Problem(surface="monkey_saddle"),
+                             runs=[Run("huge", "sgd", {"lr": 1e300})], steps=50, device="cpu"))
+    record = engine.history[0]
+    assert record.status == "diverged" and "not finite" in record.message
+    assert len(record.array()) == 1 and np.all(np.isfinite(record.array()))
+
+
+# ---------------------------------------------------------------- custom optimizers
+
+@pytest.mark.parametrize("path, words", [
+    ("nosuchmodule:Thing", "cannot import module 'nosuchmodule'"),
+    ("torch.optim:Nope", "has no attribute 'Nope'"),
+    ("fake_optimizers:NotAnOptimizer", "not a subclass of torch.optim.Optimizer"),
+    ("builtins:len", "not a subclass of torch.optim.Optimizer"),
+    ("torch.optim.Adam", "did you mean torch.optim:Adam"),
+    ("torch.optim:Optimizer", "required argument"),
+    ("lookahead", "wraps one"),
+    ("", "unknown optimizer"),
+])
+def test_a_custom_optimizer_that_is_not_one_is_refused_by_validate(path, words):
+    error = refusal(Experiment(runs=[Run("ok", "adam"), Run("custom", path)], device="cpu"))
+    assert error.field == "runs[1].optimizer" and words in error.message, error
+    switch = Run("s", "adam", switch=Switch(5, path))
+    error = refusal(one_run(switch))
+    assert error.field == "runs[0].switch.optimizer" and words in error.message, error
+
+
+def test_a_custom_optimizers_own_constructor_checks_its_values_in_validate():
+    """Imported classes have no known ranges: validate asks their constructor (found: torch's
+    ValueError escaped Engine())."""
+    error = refusal(one_run(Run("c", "torch.optim:Adam", {"lr": -1})))
+    assert error.field == "runs[0].hyper" and "Invalid learning rate: -1.0" in error.message
+    assert refusal(one_run(Run("c", "torch.optim:Adam", {"lr": "fast"}))).field == "runs[0].hyper.lr"
+    engine = race(one_run(Run("c", "torch.optim:Adam", {"lr": 0.01})))
+    assert engine.history[0].status == "done"
+
+
+# ---------------------------------------------------------------- device
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_cuda_runs_on_the_cpu_with_a_note():
+    def rows(device):
+        exp = Experiment(runs=[Run("a", "adam", {"lr": 0.05}), Run("b", "momentum", {"lr": 1e-4})],
+                         steps=30, device=device)
+        engine = race(exp)
+        return engine, [r.array() for r in engine.history.runs]
+
+    engine, on_cuda = rows("cuda")
+    assert engine.device.type == "cpu" and "CUDA is not available" in engine.device_note
+    assert [r.status for r in engine.history.runs] == ["done", "done"]
+    _, on_cpu = rows("cpu")
+    for got, want in zip(on_cuda, on_cpu):
+        np.testing.assert_array_equal(got, want)
+
+
+# ---------------------------------------------------------------- found by test_fuzz.py
+
+@pytest.mark.parametrize("run, field", [
+    (Run("r", "sgd", schedule=[Stage("step", steps=math.nan), Stage("cosine")]),
+     "runs[0].schedule[0].steps"),                                        # was ValueError
+    (Run("r", "ranger", {"k": "inf"}), "runs[0].hyper.k"),                 # was OverflowError
+    (Run("r", "adam", {"lr": 10 ** 400}), "runs[0].hyper.lr"),              # was OverflowError
+    (Run("r", None), "runs[0].optimizer"),                                # was TypeError
+    (Run("r", "sgd", enabled="no"), "runs[0].enabled"),                   # raced anyway
+    (Run("r", "lbfgs", {"max_iter": 10 ** 6}), "runs[0].hyper.max_iter"),  # stalled the race
+    (Run("r", "ranger", {"n_sma_threshold": 3}), "runs[0].hyper.n_sma_threshold"),
+    (Run("r", "sgd", clip=Clip("norm", norm_type=1000)), "runs[0].clip.norm_type"),
+])
+def test_found_values_that_escaped_or_slipped_through_validate(run, field):
+    assert refusal(one_run(run)).field == field
+
+
+def test_found_onecycle_with_a_zero_length_phase_is_refused_before_the_engine():
+    run = Run("r", "sgd", {"lr": 0.1}, schedule=[Stage("onecycle", {"pct_start": 0.5})])
+    exp = Experiment(runs=[run], steps=2, device="cpu")  # warm-up of 0.5·2 - 1 = 0 updates
+    error = refusal(exp)
+    assert error.field == "runs[0].schedule[0].pct_start" and "zero updates" in error.message
+    exp.steps = 3
+    assert race(exp).history[0].status == "done"
+
+
+@pytest.mark.parametrize("bounds, field", [
+    ("box", "problem.bounds"), (((1.0, -1.0), (0.0, 1.0)), "problem.bounds[0]"),
+    (((0.0, 1.0), (2.0, 2.0)), "problem.bounds[1]"), (((math.nan, 1.0), (0.0, 1.0)), "problem.bounds[0]"),
+])
+def test_found_a_formula_view_box_is_checked(bounds, field):
+    exp = one_run(Run("r", "sgd"), problem=Problem(surface="formula", formula="x*x + y*y",
+                                                    bounds=bounds))
+    assert refusal(exp).field == field  # "box" crashed Engine(); the others ended every run
+
+
+def test_found_a_ranger_threshold_of_4_runs_where_3_crashed():
+    engine = race(one_run(Run("r", "ranger", {"lr": 0.01, "n_sma_threshold": 4})))
+    assert engine.history[0].status == "done" and len(engine.history[0].array()) == 21
+
+
+def test_found_an_infinite_gradient_at_a_finite_point_is_not_stored():
+    exp = one_run(Run("r", "sgd"), problem=Problem(surface="formula", formula="sqrt(abs(x)) + y*y",
+                                                    start=(0.0, 1.0)))
+    record = race(exp).history[0]
+    assert (record.status, record.message) == ("diverged", "diverged at step 0: not finite")
+    assert len(record.array()) == 0
+
+
+def test_found_an_infinite_lr_is_not_stored():
+    """At the minimum the point never moves, but lr·2ᵗ overflows after one update."""
+    run = Run("r", "sgd", {"lr": 1e308}, schedule=[Stage("exponential", {"gamma": 2.0})])
+    exp = one_run(run, problem=Problem(surface="quadratic", start=(0.0, 0.0)))
+    record = race(exp).history[0]
+    assert (record.status, record.message) == ("diverged", "diverged at step 1: not finite")
+    np.testing.assert_array_equal(record.array(), [[0, 0, 0, 0, 1e308, 0, 0]])
+
+
+def test_found_get_optimizer_refuses_a_name_that_is_not_text():
+    for name in (None, 3, ["adam"]):
+        with pytest.raises(ConfigError) as info:
+            get_optimizer(name, "runs[2].optimizer")
+        assert info.value.field == "runs[2].optimizer" and "optimizer name" in info.value.message
+
+
+def test_found_an_overflow_inside_a_built_in_step_is_divergence_not_error():
+    """ASGD computes (1 + λ·lr·t)^α with Python floats: α = 1e300 raised OverflowError."""
+    engine = race(one_run(Run("r", "asgd", {"alpha": 1e300}), problem=Problem(surface="booth")))
+    record = engine.history[0]
+    assert record.status == "diverged" and record.message.startswith("diverged at step 0:")
+    assert "out of range" in record.message and len(record.array()) == 1
+
+
+def test_found_a_validated_experiment_with_empty_optional_values_saves_and_reads_back():
+    """validate fills optional values with None, which TOML cannot hold: dumps raised."""
+    exp = xp.validate(Experiment(runs=[
+        Run("l", "lbfgs"), Run("c", "sgd", schedule=[Stage("cyclic")]),
+        Run("o", "adam", schedule=[Stage("onecycle")])], steps=50))
+    assert exp.runs[0].hyper["max_eval"] is None and exp.runs[1].schedule[0].params["base_lr"] is None
+    text = xp.dumps(exp)
+    assert "max_eval" not in text and "base_lr" not in text
+    assert xp.validate(xp.loads(text)) == exp
