@@ -5,22 +5,22 @@ worker; batches flow into `LiveRuns`; a 60 Hz frame timer redraws what changed.
 """
 from __future__ import annotations
 
-import io
+import html
 import time
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QScrollArea, QSplitter, QStackedWidget, QToolBar,
                                QVBoxLayout, QWidget)
 
 from ..core import experiment as xp
-from ..core.atomic import write_text_atomic
 from ..core.experiment import Experiment
 from ..core.params import ConfigError
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
 from .controls.transport import TransportBar
+from .files import FileActions, dropped_experiment
 from .live import LiveRuns
 from .plots import GradNormPlot, LossPlot, LRPlot, MapGrid, TrajectoryMap
 from .worker import WorkerThread
@@ -33,6 +33,7 @@ class MainWindow(QMainWindow):
                  autoplay: bool = True):
         super().__init__()
         self.setWindowTitle("optplayground")
+        self.setAcceptDrops(True)  # drop an experiment .toml on the window to open it
         self.settings = settings
         self.experiment = experiment or self._remembered_experiment() or xp.default_experiment()
         self.path: str | None = None
@@ -66,8 +67,14 @@ class MainWindow(QMainWindow):
     def _build_panels(self) -> None:
         self.problem_panel = ProblemPanel()
         self.runs_panel = RunsPanel()
+        self.about_label = QLabel()  # the experiment's name and what it shows
+        self.about_label.setObjectName("about-experiment")
+        self.about_label.setWordWrap(True)
+        self.about_label.setTextFormat(Qt.RichText)
+        self.about_label.setContentsMargins(0, 0, 0, 6)
         side = QWidget()
         column = QVBoxLayout(side)
+        column.addWidget(self.about_label)
         column.addWidget(self.problem_panel)
         column.addWidget(self.runs_panel, 1)
         scroll = QScrollArea()
@@ -116,6 +123,7 @@ class MainWindow(QMainWindow):
         right = QSplitter(Qt.Vertical)
         for plot in self.step_plots:
             right.addWidget(plot)
+        self.step_splitter = right
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.map_stack)
@@ -129,10 +137,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file = menu.addMenu("&File")
-        self._action(file, "&Open…", QKeySequence.Open, self.open_dialog)
-        self._action(file, "&Save", QKeySequence.Save, self.save)
-        self._action(file, "Save &As…", QKeySequence.SaveAs, self.save_as)
-        self._action(file, "&Export CSV…", "Ctrl+E", self.export_csv_dialog)
+        self.files = FileActions(self)  # open, recent, presets, save, export, copy
+        self.files.build(file)
         file.addSeparator()
         self._action(file, "&Quit", QKeySequence.Quit, self.close)
 
@@ -188,12 +194,21 @@ class MainWindow(QMainWindow):
             self.show_error("This experiment cannot run", str(error))
             return False
         self.experiment = checked
+        self._show_about(checked)
         self.problem_panel.set_problem(checked.problem, checked.seed)
         self.runs_panel.set_runs(checked.runs)
         self.transport.set_steps(checked.steps)
         self.transport.set_device(checked.device)
         self.restart()
         return True
+
+    def _show_about(self, exp: Experiment) -> None:
+        self.setWindowTitle(f"{exp.name} — optplayground" if exp.name else "optplayground")
+        text = f"<b>{html.escape(exp.name)}</b>"
+        if exp.description:
+            text += f"<br>{html.escape(exp.description)}"
+        self.about_label.setText(text)
+        self.about_label.setToolTip(exp.description)
 
     @Slot()
     def restart(self) -> None:
@@ -360,6 +375,7 @@ class MainWindow(QMainWindow):
             return False
         if self.load_experiment(exp):
             self.path = path
+            self.files.recent.add(path)
             return True
         return False
 
@@ -384,25 +400,32 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot save", str(error))
             return False
         self.path = path
+        self.files.recent.add(path)
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
-    @Slot()
-    def export_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export CSV", "runs.csv", "CSV (*.csv)")
-        if path:
-            self.export_csv(path)
+    def plot_widgets(self) -> dict[str, QWidget]:
+        """The plots File ▸ Export offers, by name: the map as shown (overlay or grid)."""
+        return {"map": self.map_stack.currentWidget(), "loss": self.loss_plot,
+                "lr": self.lr_plot, "grad": self.grad_plot}
 
-    def export_csv(self, path: str) -> bool:
-        text = io.StringIO()
-        self.live.history.write_csv(text)
-        try:
-            write_text_atomic(path, text.getvalue())
-        except ConfigError as error:
-            self.show_error("Cannot export", str(error))
-            return False
-        self.statusBar().showMessage(f"Wrote {path}", 5000)
-        return True
+    def dashboard(self) -> tuple[QWidget, QRect]:
+        """The map and the step plots: a widget and the part of it they fill."""
+        return self.splitter, self.map_stack.geometry().united(self.step_splitter.geometry())
+
+    def dragEnterEvent(self, event) -> None:
+        if dropped_experiment(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        path = dropped_experiment(event.mimeData())
+        if path is None:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self.open_path(path)
 
     def show_error(self, title: str, message: str) -> None:
         self.statusBar().showMessage(message.replace("\n", " "), 10000)

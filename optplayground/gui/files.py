@@ -1,0 +1,297 @@
+"""The File menu's work for the main window: export, the clipboard, recent files, presets,
+and experiment files dropped on the window.
+
+The window asks for paths with dialogs; everything after the dialog is a plain method
+(`export_plot`, `export_dashboard`, `export_csv`, `load_preset`, …) that tests call directly.
+A failed write is reported by the window (status bar and a non-blocking message box).
+"""
+from __future__ import annotations
+
+import os
+import re
+
+from PySide6.QtCore import QMimeData, QObject, QSettings, Slot
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu
+
+from ..core.params import ConfigError
+from . import export
+
+PLOTS = (("map", "Trajectory map"), ("loss", "Loss"), ("lr", "Learning rate"),
+         ("grad", "Gradient norm"))
+FORMATS = {"png": "PNG images (*.png)", "svg": "SVG drawings (*.svg)"}
+
+
+class RecentFiles:
+    """The last experiment files opened or saved, newest first, kept in QSettings.
+
+    Files that no longer exist drop out of the list when it is read. Without settings (tests,
+    `shot`) the list lives only as long as the window.
+    """
+
+    KEY = "recent_files"
+    LIMIT = 8
+
+    def __init__(self, settings: QSettings | None):
+        self.settings = settings
+        self._memory: list[str] = []
+
+    def paths(self) -> list[str]:
+        stored = self._load()
+        existing = [p for p in stored if os.path.isfile(p)]
+        if existing != stored:
+            self._store(existing)
+        return existing
+
+    def add(self, path: str) -> None:
+        path = os.path.abspath(path)
+        self._store([path] + [p for p in self._load() if p != path])
+
+    def clear(self) -> None:
+        self._store([])
+
+    def _load(self) -> list[str]:
+        if self.settings is None:
+            return list(self._memory)
+        value = self.settings.value(self.KEY, [])
+        if isinstance(value, str):  # an ini file gives one entry back as a plain string
+            value = [value] if value else []
+        return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
+
+    def _store(self, paths: list[str]) -> None:
+        paths = paths[:self.LIMIT]
+        if self.settings is None:
+            self._memory = paths
+        else:
+            self.settings.setValue(self.KEY, paths)
+            self.settings.sync()
+
+
+def dropped_experiment(mime: QMimeData) -> str | None:
+    """The first local .toml file among dropped URLs."""
+    if not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile() and url.toLocalFile().lower().endswith(".toml"):
+            return url.toLocalFile()
+    return None
+
+
+def slug(text: str) -> str:
+    """A file-name friendly form of an experiment's name."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "experiment"
+
+
+class FileActions(QObject):
+    """Builds the File menu of `window` and carries out its exports, recent files, presets."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.recent = RecentFiles(window.settings)
+        self.scale = self._remembered_scale()
+        self._folder = ""  # where the last export went: the next dialog starts there
+
+    # ------------------------------------------------------------ the menu
+
+    def build(self, menu: QMenu) -> None:
+        w = self.window
+        self._action(menu, "&Open…", QKeySequence.Open, w.open_dialog)
+        self.recent_menu = menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+        self.presets_menu = menu.addMenu("&Presets")
+        self._fill_presets_menu()
+        menu.addSeparator()
+        self._action(menu, "&Save", QKeySequence.Save, w.save)
+        self._action(menu, "Save &As…", QKeySequence.SaveAs, w.save_as)
+        menu.addSeparator()
+        self._build_export_menu(menu.addMenu("&Export"))
+        self._build_copy_menu(menu.addMenu("&Copy to Clipboard"))
+
+    def _build_export_menu(self, menu: QMenu) -> None:
+        self._action(menu, "&CSV of All Runs…", "Ctrl+E", self._ask_csv)
+        self._action(menu, "&Dashboard as PNG…", "Ctrl+Shift+E", self._ask_dashboard)
+        self._action(menu, "&Window as PNG…", None, self._ask_window)
+        menu.addSeparator()
+        for name, title in PLOTS:
+            for fmt in FORMATS:
+                self._action(menu, f"{title} as {fmt.upper()}…", None,
+                             lambda _=False, n=name, f=fmt: self._ask_plot(n, f))
+        menu.addSeparator()
+        scales = menu.addMenu("PNG &Scale")
+        group = QActionGroup(self)
+        self.scale_actions = {}
+        for scale in export.SCALES:
+            action = scales.addAction(f"{scale}×")
+            action.setCheckable(True)
+            action.setChecked(scale == self.scale)
+            action.setStatusTip(f"PNG exports get {scale}× the pixels of the screen")
+            action.triggered.connect(lambda _=False, s=scale: self.set_scale(s))
+            group.addAction(action)
+            self.scale_actions[scale] = action
+
+    def _build_copy_menu(self, menu: QMenu) -> None:
+        self._action(menu, "&Dashboard", "Ctrl+Shift+C", self.copy_dashboard)
+        for name, title in PLOTS:
+            self._action(menu, title, None, lambda _=False, n=name: self.copy_plot(n))
+
+    def _action(self, menu: QMenu, text: str, shortcut, slot) -> QAction:
+        action = menu.addAction(text)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            self.window.addAction(action)  # shortcuts work while the menu bar is hidden too
+        action.triggered.connect(slot)
+        return action
+
+    @Slot()
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        paths = self.recent.paths()
+        for i, path in enumerate(paths, 1):
+            action = menu.addAction(f"&{i} {os.path.basename(path)}")
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.setData(path)
+            action.triggered.connect(lambda _=False, p=path: self.window.open_path(p))
+        if paths:
+            menu.addSeparator()
+        clear = menu.addAction("Clear List")
+        clear.setEnabled(bool(paths))
+        clear.triggered.connect(self.recent.clear)
+        menu.setToolTipsVisible(True)
+
+    def _fill_presets_menu(self) -> None:
+        from ..core.presets import list_presets
+
+        menu = self.presets_menu
+        menu.setToolTipsVisible(True)
+        try:
+            presets = list_presets()
+        except ConfigError as error:
+            menu.addAction(f"(presets unavailable: {error})").setEnabled(False)
+            return
+        for preset in presets:
+            action = menu.addAction(preset.title)
+            action.setToolTip(preset.description)
+            action.setStatusTip(preset.description)
+            action.setData(preset.name)
+            action.triggered.connect(lambda _=False, n=preset.name: self.load_preset(n))
+
+    # ------------------------------------------------------------ what the menu does
+
+    def load_preset(self, name: str) -> bool:
+        from ..core.presets import load_preset
+
+        try:
+            experiment = load_preset(name)
+        except ConfigError as error:
+            self.window.show_error("Cannot load the preset", str(error))
+            return False
+        if not self.window.load_experiment(experiment):
+            return False
+        self.window.path = None  # Save asks for a file: the preset itself stays as shipped
+        self.window.statusBar().showMessage(f"Preset: {experiment.name}", 5000)
+        return True
+
+    def set_scale(self, scale: int) -> None:
+        self.scale = scale
+        if hasattr(self, "scale_actions"):
+            self.scale_actions[scale].setChecked(True)
+        if self.window.settings is not None:
+            self.window.settings.setValue("export_scale", scale)
+
+    def export_plot(self, name: str, fmt: str, path: str, scale: int | None = None) -> bool:
+        """One plot ("map", "loss", "lr", "grad") as PNG or SVG; the map as it is shown
+        (overlay or grid)."""
+        widget = self._plots()[name]
+        if fmt == "svg":
+            return self._write(path, lambda: export.save_plot_svg(widget, path))
+        return self._write(path, lambda: export.save_plot_png(widget, path, scale or self.scale))
+
+    def export_dashboard(self, path: str, scale: int | None = None) -> bool:
+        """The map and the step plots as one PNG."""
+        widget, rect = self._dashboard()
+        return self._write(path, lambda: export.save_plot_png(widget, path, scale or self.scale, rect))
+
+    def export_window(self, path: str, scale: int | None = None) -> bool:
+        self._draw_latest()
+        return self._write(path, lambda: export.save_plot_png(self.window, path, scale or self.scale))
+
+    def export_csv(self, path: str) -> bool:
+        """Every row of every run: the same file as `optplayground run --csv`."""
+        return self._write(path, lambda: export.save_csv(self.window.live.history, path))
+
+    @Slot()
+    def copy_dashboard(self) -> None:
+        widget, rect = self._dashboard()
+        export.copy_image(export.plot_image(widget, 1, rect))
+        self.window.statusBar().showMessage("Copied the dashboard", 3000)
+
+    def copy_plot(self, name: str) -> None:
+        export.copy_image(export.plot_image(self._plots()[name]))
+        title = dict(PLOTS)[name]
+        self.window.statusBar().showMessage(f"Copied the {title.lower()}", 3000)
+
+    # ------------------------------------------------------------ internals
+
+    def _plots(self) -> dict:
+        self._draw_latest()
+        return self.window.plot_widgets()
+
+    def _dashboard(self):
+        self._draw_latest()
+        return self.window.dashboard()
+
+    def _draw_latest(self) -> None:
+        self.window.on_frame()  # rows that arrived since the last frame are in the picture
+
+    def _write(self, path: str, write) -> bool:
+        try:
+            write()
+        except ConfigError as error:
+            self.window.show_error("Cannot export", str(error))
+            return False
+        self._folder = os.path.dirname(os.path.abspath(path))
+        self.window.statusBar().showMessage(f"Wrote {path}", 5000)
+        return True
+
+    def _ask(self, title: str, suffix: str, filter_text: str) -> str:
+        name = f"{slug(self.window.experiment.name)}{suffix}"
+        start = os.path.join(self._folder or os.path.dirname(self.window.path or ""), name)
+        path, _ = QFileDialog.getSaveFileName(self.window, title, start, filter_text)
+        return path
+
+    @Slot()
+    def _ask_csv(self) -> None:
+        path = self._ask("Export CSV of all runs", ".csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    @Slot()
+    def _ask_dashboard(self) -> None:
+        path = self._ask("Export the dashboard as PNG", "-dashboard.png", FORMATS["png"])
+        if path:
+            self.export_dashboard(path)
+
+    @Slot()
+    def _ask_window(self) -> None:
+        path = self._ask("Export the window as PNG", "-window.png", FORMATS["png"])
+        if path:
+            self.export_window(path)
+
+    def _ask_plot(self, name: str, fmt: str) -> None:
+        title = dict(PLOTS)[name]
+        path = self._ask(f"Export the {title.lower()} as {fmt.upper()}", f"-{name}.{fmt}",
+                         FORMATS[fmt])
+        if path:
+            self.export_plot(name, fmt, path)
+
+    def _remembered_scale(self) -> int:
+        settings = self.window.settings
+        try:
+            scale = int(settings.value("export_scale", 1)) if settings is not None else 1
+        except (TypeError, ValueError):
+            scale = 1
+        return scale if scale in export.SCALES else 1
