@@ -115,6 +115,19 @@ def _rprop_rule(values: Mapping[str, Any]) -> str | None:
     return None
 
 
+class _LBFGS(torch.optim.LBFGS):
+    """torch's L-BFGS, except that an lr of exactly 0 (where a schedule decays to 0) makes no
+    move instead of dividing by zero in the strong-Wolfe line search, whose first trial
+    step is lr. Without a line search torch already makes no move at lr 0."""
+
+    def step(self, closure):
+        group = self.param_groups[0]
+        if group["lr"] == 0 and group["line_search_fn"] is not None:
+            with torch.enable_grad():
+                return closure()
+        return super().step(closure)
+
+
 _SGD = torch.optim.SGD
 _SGD_PARAMS = (_lr(1e-3), _momentum(0.9), _dampening(), _weight_decay(), _MAXIMIZE)
 
@@ -296,7 +309,7 @@ _SPECS = [
                 "θ ← θ + a·d,  a = lr   (or a strong-Wolfe line search)\n"
                 "repeated up to max_iter times per step",
         needs_closure=True,
-        factory=_torch(torch.optim.LBFGS)),
+        factory=_torch(_LBFGS)),
     OptimizerSpec(
         name="ranger", title="Ranger",
         params=(Param("lr", 1e-3, low=0.0, low_open=True, log=True,
