@@ -15,6 +15,7 @@ from optplayground.core import experiment as xp
 from optplayground.core.engine import Engine
 from optplayground.core.experiment import (CLIP_PARAMS, LOOKAHEAD_PARAMS, Clip, Experiment,
                                            Problem, Run, Switch)
+from optplayground.core.history import COL
 from optplayground.core.optimizers import OPTIMIZERS, get_optimizer
 from optplayground.core.params import ConfigError, Param
 from optplayground.core.schedules import SCHEDULES, Stage
@@ -449,3 +450,17 @@ def test_found_a_validated_experiment_with_empty_optional_values_saves_and_reads
     text = xp.dumps(exp)
     assert "max_eval" not in text and "base_lr" not in text
     assert xp.validate(xp.loads(text)) == exp
+
+
+def test_found_lbfgs_line_search_at_lr_0_makes_no_move_instead_of_failing():
+    """The strong-Wolfe search starts at step lr: at lr 0 (cosine at T_max) torch divided by 0."""
+    run = Run("l", "lbfgs", {"lr": 0.5, "line_search_fn": "strong_wolfe", "max_iter": 3},
+              schedule=[Stage("cosine", {"T_max": 4})])
+    record = race(Experiment(problem=Problem(surface="rastrigin"), runs=[run], steps=8,
+                             device="cpu")).history[0]
+    rows = record.array()
+    assert record.status == "done" and len(rows) == 9
+    assert rows[4, COL["lr"]] == 0 and rows[3, COL["lr"]] > 0 and rows[5, COL["lr"]] > 0
+    np.testing.assert_array_equal(rows[5, 1:4], rows[4, 1:4])  # x, y, loss: no move at lr 0
+    assert not np.array_equal(rows[4, 1:3], rows[3, 1:3])      # but moves before and after
+    assert not np.array_equal(rows[6, 1:3], rows[5, 1:3])
