@@ -1,0 +1,75 @@
+"""Leaving never hangs or aborts: Ctrl+C, closing mid-run, closing with a dialog open."""
+import os
+import signal
+import time
+
+from optplayground.core.experiment import Experiment, Problem, Run
+from optplayground.gui.main_window import MainWindow
+
+LONG = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=10_000_000,
+                  runs=[Run("a", "adam", {"lr": 0.01}), Run("b", "momentum", {"lr": 1e-4})])
+
+
+def test_ctrl_c_in_the_terminal_closes_the_window_cleanly(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from optplayground.gui.app import quit_on_ctrl_c
+
+    w = MainWindow(LONG, settings=None)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.live.step > 10, timeout=30000)
+    poll = quit_on_ctrl_c(QApplication.instance(), w)
+    try:
+        thread = w.worker.thread
+        sent = time.perf_counter()
+        os.kill(os.getpid(), signal.SIGINT)
+        qtbot.waitUntil(lambda: not w.isVisible(), timeout=5000)
+        assert time.perf_counter() - sent < 1.0
+        assert not thread.isRunning()
+    finally:
+        poll.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def test_closing_with_a_dialog_open_during_a_run_exits_fast(qtbot):
+    w = MainWindow(LONG, settings=None)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.live.step > 50, timeout=30000)
+    w.show_error("Something", "a dialog is open")  # non-modal message box
+    thread = w.worker.thread
+    started = time.perf_counter()
+    w.close()
+    assert time.perf_counter() - started < 1.0
+    assert not thread.isRunning()
+
+
+def test_a_failing_optimizer_shows_its_error_and_the_others_go_on(qtbot):
+    exp = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=40, runs=[
+        Run("buggy", "fake_optimizers:ExplodingSGD", {"lr": 1e-4}), Run("fine", "adam", {"lr": 0.01})])
+    w = MainWindow(exp, settings=None)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=20000)
+    w.on_frame()
+    assert w.live.run(0).status == "error"
+    assert "boom in step 4" in w.runs_label.text()
+    assert len(w.live.run(1).column("step")) == 41
+    w.close()
+
+
+def test_cuda_asked_for_without_cuda_runs_on_the_cpu_with_a_visible_note(qtbot):
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    exp = Experiment(runs=[Run("a", "adam")], steps=20, device="cuda")
+    w = MainWindow(exp, settings=None)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: "CUDA is not available" in w.statusBar().currentMessage(), timeout=10000)
+    qtbot.waitUntil(lambda: w.live.step == 20, timeout=10000)
+    w.on_frame()
+    assert "cpu" in w.device_label.text()
+    w.close()
