@@ -3,7 +3,7 @@
     optplayground                      open the window (a default race)
     optplayground EXPERIMENT.toml      open the window with that experiment
     optplayground run …                race headless, print a summary, write CSV
-    optplayground list surfaces|optimizers|schedules
+    optplayground list surfaces|optimizers|schedules|presets
 """
 from __future__ import annotations
 
@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="race headless, print a summary, write CSV",
                          epilog=EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("experiment", nargs="?", help="an experiment .toml file")
+    run.add_argument("--preset", metavar="NAME", help="a built-in experiment (optplayground list presets)")
     run.add_argument("--steps", type=int, help="number of updates (overrides the file)")
     run.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     run.add_argument("--seed", type=int)
@@ -100,13 +101,14 @@ def _parser() -> argparse.ArgumentParser:
 
     shot = sub.add_parser("shot", help="open the window, race N steps, save a screenshot")
     shot.add_argument("experiment", nargs="?", help="an experiment .toml file (default: the default race)")
+    shot.add_argument("--preset", metavar="NAME", help="a built-in experiment (optplayground list presets)")
     shot.add_argument("--steps", type=int, default=200)
     shot.add_argument("--out", required=True, metavar="window.png")
     shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT (default 1600x1000)")
     shot.set_defaults(func=_cmd_shot)
 
     lister = sub.add_parser("list", help="print what can be chosen, with parameters and defaults")
-    lister.add_argument("what", choices=("surfaces", "optimizers", "schedules"))
+    lister.add_argument("what", choices=("surfaces", "optimizers", "schedules", "presets"))
     lister.set_defaults(func=_cmd_list)
     return parser
 
@@ -163,10 +165,17 @@ def _experiment_from_args(args):
 
     quick = any(getattr(args, k, None) for k in ("surface", "formula", "quick_runs", "start",
                                                   "dataset", "model", "loss"))
-    if args.experiment and quick:
-        raise ConfigError("command line", "give either an experiment file or the quick form, not both")
+    sources = [name for name, given in (("an experiment file", args.experiment),
+                                        ("--preset", args.preset), ("the quick form", quick)) if given]
+    if len(sources) > 1:
+        raise ConfigError("command line", "give one of an experiment file, --preset or the quick "
+                                          f"form, not {' and '.join(sources)}")
     if args.experiment:
         exp = xp.load(args.experiment)
+    elif args.preset:
+        from .core.presets import load_preset
+
+        exp = load_preset(args.preset)
     elif quick:
         exp = _quick_experiment(args)
     else:
@@ -375,6 +384,8 @@ def _dataset_summary(engine) -> str:
 # ---------------------------------------------------------------- list
 
 def _cmd_list(args) -> int:
+    if args.what == "presets":
+        return _list_presets()
     from .core.optimizers import OPTIMIZERS
     from .core.schedules import SCHEDULES
     from .core.surfaces import SURFACES
@@ -385,4 +396,17 @@ def _cmd_list(args) -> int:
         for p in spec.params:
             rng = p.range_text()
             print(f"    {p.name:<22} = {format_value(p.default):<14} {rng:<16} {p.help}")
+    return 0
+
+
+def _list_presets() -> int:
+    """Each preset's name and title, then the first sentence of its description."""
+    import textwrap
+
+    from .core.presets import list_presets
+
+    for preset in list_presets():
+        print(f"{preset.name:<28} {preset.title}")
+        first = preset.description.split(". ")[0].rstrip(".") + "."
+        print("    " + textwrap.shorten(first, 96, placeholder=" …"))
     return 0

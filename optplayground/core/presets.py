@@ -1,0 +1,72 @@
+"""Curated experiments that each teach one thing, shipped as TOML files in the package.
+
+The files live in `optplayground/resources/presets`, found through importlib.resources so
+they load the same from a checkout, an installed wheel or a PyInstaller bundle. A preset's
+name is its file stem; its title and description are the experiment's `name` and
+`description`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+
+from . import experiment as xp
+from .params import ConfigError
+
+PRESET_DIR = files("optplayground") / "resources" / "presets"
+
+# Teaching order: the learning rate, then momentum and adaptivity, noise, safety nets,
+# schedules, combinations. Files not listed here follow alphabetically.
+ORDER = (
+    "lr_too_high",
+    "momentum_valley",
+    "saddle_escape",
+    "himmelblau_basins",
+    "noisy_quadratic_low_noise",
+    "noisy_quadratic_high_noise",
+    "clipping_tames_explosions",
+    "warmup_cosine",
+    "plateau_schedule",
+    "adam_then_sgd",
+    "lookahead_wrapper",
+    "ranger_radam_adam",
+    "lbfgs_vs_first_order",
+)
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str         # file stem, what `--preset` takes
+    title: str        # the experiment's name
+    description: str  # what to watch for and why it happens
+
+
+def preset_names() -> list[str]:
+    """Every preset's name in teaching order."""
+    found = {entry.name[:-5] for entry in PRESET_DIR.iterdir()
+             if entry.name.endswith(".toml") and entry.is_file()}
+    return [n for n in ORDER if n in found] + sorted(found - set(ORDER))
+
+
+def list_presets() -> list[Preset]:
+    presets = []
+    for name in preset_names():
+        exp = load_preset(name)
+        presets.append(Preset(name, exp.name, exp.description))
+    return presets
+
+
+def load_preset(name: str) -> xp.Experiment:
+    """The preset's experiment as its file says it (call `experiment.validate` to check it)."""
+    names = preset_names()
+    if name not in names:
+        raise ConfigError("preset", f"unknown preset {name!r} (known: {', '.join(names)})")
+    text = (PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8")
+    try:
+        return xp.loads(text)
+    except ConfigError as e:  # a broken shipped file: say which one
+        where = f"preset {name}" + (f": {e.field}" if e.field else "")
+        raise ConfigError(where, e.message) from None
+
+
+__all__ = ["PRESET_DIR", "ORDER", "Preset", "preset_names", "list_presets", "load_preset"]
