@@ -20,6 +20,7 @@ from ..core.params import ConfigError
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
 from .controls.transport import TransportBar
+from .dataset_area import DatasetArea
 from .files import FileActions, dropped_experiment
 from .live import LiveRuns
 from .plots import GradNormPlot, LossPlot, LRPlot, MapGrid, TrajectoryMap
@@ -111,8 +112,11 @@ class MainWindow(QMainWindow):
         self.map = TrajectoryMap()
         self.grid = MapGrid()
         self.map_stack = QStackedWidget()
+        self.dataset_area = DatasetArea()  # a dataset race's views replace the map
+        self.worker.worker.viewsReady.connect(self.dataset_area.set_views)
         self.map_stack.addWidget(self.map)
         self.map_stack.addWidget(self.grid)
+        self.map_stack.addWidget(self.dataset_area)
         for view in (self.map, self.grid):
             view.startPicked.connect(self.on_start_picked)
             view.startMoved.connect(self.on_start_picked)
@@ -123,6 +127,9 @@ class MainWindow(QMainWindow):
         right = QSplitter(Qt.Vertical)
         for plot in self.step_plots:
             right.addWidget(plot)
+        for index, plot in enumerate(self.dataset_area.step_plots, start=1):
+            right.insertWidget(index, plot)  # train/test loss and accuracy below the loss
+        self.dataset_area.link_steps(self.loss_plot)
         self.step_splitter = right
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.sidebar)
@@ -153,8 +160,10 @@ class MainWindow(QMainWindow):
         self.log_loss_action = self._action(view, "&Log loss axis", "L", self.loss_plot.set_log_y)
         self.log_loss_action.setCheckable(True)
         self.log_loss_action.setChecked(self.loss_plot.log_y)
+        view.addAction(self.dataset_area.epoch_action)
         self.view_bar.addAction(self.grid_action)
         self.view_bar.addAction(self.log_loss_action)
+        self.view_bar.addAction(self.dataset_area.epoch_action)
         self.view_bar.addWidget(QLabel("  smoothing "))
         self.smoothing = QDoubleSpinBox()
         self.smoothing.setRange(0.0, 0.999)
@@ -214,16 +223,20 @@ class MainWindow(QMainWindow):
     def restart(self) -> None:
         try:
             exp = xp.validate(self.experiment)
-            surface = xp.surface_of(exp.problem)
+            surface = None if exp.problem.is_dataset else xp.surface_of(exp.problem)
         except ConfigError as error:
             self.statusBar().showMessage(f"Cannot start: {error}", 8000)
             return
         self.generation += 1
         self.live.reset(exp, self.generation)
-        start = exp.problem.start or surface.start
-        for view in (self.map, self.grid):
-            view.set_surface(surface, exp.problem.params, start)
-            view.set_runs(self.live.styles)
+        self._show_mode(surface is None)
+        if surface is None:
+            self.dataset_area.set_experiment(exp, self.generation, self.live.styles)
+        else:
+            start = exp.problem.start or surface.start
+            for view in (self.map, self.grid):
+                view.set_surface(surface, exp.problem.params, start)
+                view.set_runs(self.live.styles)
         for plot in self.step_plots:
             plot.set_runs(self.live.styles)
         self._drawn_version = -1
@@ -320,14 +333,23 @@ class MainWindow(QMainWindow):
 
     def _restyle(self) -> None:
         self.live.restyle(self.experiment)
-        for view in (self.map, self.grid, *self.step_plots):
+        for view in (self.map, self.grid, self.dataset_area, *self.step_plots):
             view.set_styles(self.live.styles)
 
     @Slot(bool)
     def set_grid_view(self, grid: bool) -> None:
         self.grid_action.setChecked(grid)
-        self.map_stack.setCurrentWidget(self.grid if grid else self.map)
+        if not self.experiment.problem.is_dataset:
+            self.map_stack.setCurrentWidget(self.grid if grid else self.map)
         self._drawn_version = -1
+
+    def _show_mode(self, dataset: bool) -> None:
+        """A dataset race shows its views and metric plots; a surface race the map."""
+        surface_map = self.grid if self.grid_action.isChecked() else self.map
+        self.map_stack.setCurrentWidget(self.dataset_area if dataset else surface_map)
+        self.dataset_area.show_step_plots(dataset)
+        self.grid_action.setEnabled(not dataset)
+        self.runs_panel.editor.set_dataset_mode(dataset)
 
     # ------------------------------------------------------------ drawing
 
@@ -406,7 +428,10 @@ class MainWindow(QMainWindow):
 
     def plot_widgets(self) -> dict[str, QWidget]:
         """The plots File ▸ Export offers, by name: the map as shown (overlay or grid)."""
-        return {"map": self.map_stack.currentWidget(), "loss": self.loss_plot,
+        shown = self.map_stack.currentWidget()
+        if shown is self.dataset_area:
+            shown = self.dataset_area.currentWidget()  # the dataset view in front
+        return {"map": shown, "loss": self.loss_plot,
                 "lr": self.lr_plot, "grad": self.grad_plot}
 
     def dashboard(self) -> tuple[QWidget, QRect]:
@@ -459,7 +484,7 @@ class MainWindow(QMainWindow):
             dialog.close()
         self.statusBar().clearMessage()  # its timeout timer
         self.frame_timer.stop()
-        for view in (self.map, self.grid, *self.step_plots):
+        for view in (self.map, self.grid, self.dataset_area, *self.step_plots):
             if hasattr(view, "shutdown"):
                 view.shutdown()
         self.worker.shutdown()

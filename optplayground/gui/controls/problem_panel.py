@@ -1,4 +1,5 @@
-"""The problem: which surface (or the user's formula), its parameters, start point and seed."""
+"""The problem: a surface (or the user's formula) with its parameters and start point, or a
+dataset with the model trained on it; and the seed."""
 from __future__ import annotations
 
 import copy
@@ -14,6 +15,7 @@ from ...core.params import ConfigError
 from ...core.surfaces import SURFACES
 from .common import (error_label, formula_label, label_width, mark_invalid, rich_tooltip,
                      show_error)
+from .dataset_editor import DatasetEditor
 from .spec_form import SpecForm
 
 FORMULA = "formula"
@@ -21,6 +23,10 @@ FORMULA_HELP = ("Your own function of x and y: numbers, x, y, pi, e, + − * / *
                 + ", ".join(FUNCTIONS) + ". Press Return to apply.")
 START_LIMIT = 1e6
 SEED_LIMIT = 2**31 - 1
+MODES = (("surface", "Surface: a 2-D function",
+          "Optimizers race down a 2-D loss surface; the map shows their paths"),
+         ("dataset", "Dataset: train a tiny model",
+          "Optimizers train the same small model on a small dataset; the views show the fits"))
 
 
 def _hint_label() -> QLabel:
@@ -31,7 +37,10 @@ def _hint_label() -> QLabel:
 
 
 class ProblemPanel(QWidget):
-    """Edits a `Problem`; every valid edit emits a new Problem (the race restarts on it)."""
+    """Edits a `Problem`; every valid edit emits a new Problem (the race restarts on it).
+
+    The mode combo switches between a surface and a dataset; each side remembers its last
+    problem, so switching back restores it."""
 
     problemChanged = Signal(object)  # Problem
     seedChanged = Signal(int)
@@ -40,7 +49,8 @@ class ProblemPanel(QWidget):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)  # no stretching in a column
-        self._problem = Problem()
+        self._problem = Problem()  # the surface side (kept while the dataset side shows)
+        self._mode = "surface"
         self._params_form: SpecForm | None = None
         self._updating = False
         self._build()
@@ -51,6 +61,20 @@ class ProblemPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
         column.addWidget(QLabel("<b>Problem</b>"))
+        self.mode_combo = QComboBox()
+        for mode, title, tip in MODES:
+            self.mode_combo.addItem(title, mode)
+            self.mode_combo.setItemData(self.mode_combo.count() - 1, tip, Qt.ToolTipRole)
+        self.mode_combo.currentIndexChanged.connect(self._mode_picked)
+        column.addWidget(self.mode_combo)
+        self.dataset_editor = DatasetEditor()
+        self.dataset_editor.problemChanged.connect(self.problemChanged)
+        column.addWidget(self.dataset_editor)
+        self.surface_box = QWidget()
+        outer, column = column, QVBoxLayout(self.surface_box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        outer.addWidget(self.surface_box)
 
         self.surface_combo = QComboBox()
         for name, surface in SURFACES.items():
@@ -97,17 +121,20 @@ class ProblemPanel(QWidget):
         start_label = QLabel("start")
         start_label.setMinimumWidth(label_width(self))  # lines up with the params' labels
         form.addRow(start_label, start_row)
+        column.addLayout(form)
 
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setHorizontalSpacing(8)
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, SEED_LIMIT)
         self.seed_spin.setKeyboardTracking(False)
         self.seed_spin.setMaximumWidth(130)
-        self.seed_spin.setToolTip("Seed of the random gradient noise: the same seed replays "
-                                  "the same noise")
         self.seed_spin.valueChanged.connect(self._seed_edited)
         self.seed_label = QLabel("seed")
+        self.seed_label.setMinimumWidth(label_width(self))
         form.addRow(self.seed_label, self.seed_spin)
-        column.addLayout(form)
+        outer.addLayout(form)
 
     def _coordinate_spin(self, name: str) -> QDoubleSpinBox:
         spin = QDoubleSpinBox()
@@ -125,22 +152,39 @@ class ProblemPanel(QWidget):
 
     def problem(self) -> Problem:
         """The problem as last applied (a formula counts once it is valid and entered)."""
+        if self._mode == "dataset":
+            return self.dataset_editor.problem()
         return copy.deepcopy(self._problem)
+
+    def mode(self) -> str:
+        """"surface" or "dataset"."""
+        return self._mode
 
     def set_problem(self, problem: Problem, seed: int) -> None:
         """Show `problem` and `seed` without emitting."""
+        self._mode = "dataset" if problem.is_dataset else "surface"
+        self._updating = True
+        try:
+            self.mode_combo.setCurrentIndex(self.mode_combo.findData(self._mode))
+            self.seed_spin.setValue(min(max(int(seed), 0), SEED_LIMIT))
+        finally:
+            self._updating = False
+        if problem.is_dataset:
+            self.dataset_editor.set_problem(problem)
+            self._show_mode()
+            return
         self._problem = copy.deepcopy(problem)
         self._updating = True
         try:
             self.surface_combo.setCurrentIndex(max(0, self.surface_combo.findData(problem.surface)))
             if problem.surface == FORMULA:
                 self.formula_edit.setText(problem.formula)
-            self.seed_spin.setValue(min(max(int(seed), 0), SEED_LIMIT))
         finally:
             self._updating = False
         show_error(self.formula_error, "")
         mark_invalid(self.formula_edit, False)
         self._show_surface()
+        self._show_mode()
 
     def set_start(self, x: float, y: float) -> None:
         """Show a new start point (e.g. picked on the map) without emitting."""
@@ -178,10 +222,29 @@ class ProblemPanel(QWidget):
         self.definition_label.setVisible(bool(definition) and not is_formula)
         self.definition_label.setText(definition)
         self._rebuild_params(surface)
-        stochastic = bool(surface and surface.stochastic)
-        self.seed_label.setVisible(stochastic)
-        self.seed_spin.setVisible(stochastic)
+        self._show_seed()
         self._show_start()
+
+    def _show_mode(self) -> None:
+        dataset = self._mode == "dataset"
+        self.dataset_editor.setVisible(dataset)
+        self.surface_box.setVisible(not dataset)
+        self._show_seed()
+
+    def _show_seed(self) -> None:
+        """A dataset race always has a seed; a surface only when it is stochastic."""
+        if self._mode == "dataset":
+            shown = True
+            tip = "Seed of the data, the initial weights and the mini-batch order"
+        else:
+            try:
+                shown = surface_of(self._problem).stochastic
+            except ConfigError:
+                shown = False
+            tip = "Seed of the random gradient noise: the same seed replays the same noise"
+        self.seed_label.setVisible(shown)
+        self.seed_spin.setVisible(shown)
+        self.seed_spin.setToolTip(tip)
 
     def _rebuild_params(self, surface) -> None:
         if self._params_form is not None:
@@ -212,7 +275,15 @@ class ProblemPanel(QWidget):
     # ------------------------------------------------------------ editing
 
     def _emit(self) -> None:
-        self.problemChanged.emit(copy.deepcopy(self._problem))
+        self.problemChanged.emit(self.problem())
+
+    @Slot(int)
+    def _mode_picked(self, index: int) -> None:
+        if self._updating:
+            return
+        self._mode = self.mode_combo.itemData(index)
+        self._show_mode()
+        self._emit()
 
     @Slot(int)
     def _surface_picked(self, index: int) -> None:

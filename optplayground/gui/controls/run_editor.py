@@ -1,23 +1,27 @@
-"""Everything about one run: optimizer and hyperparameters, LR schedule, clipping, Lookahead."""
+"""Everything about one run: optimizer and hyperparameters, LR schedule, clipping, Lookahead,
+and in a dataset race the batch size."""
 from __future__ import annotations
 
 import copy
 from dataclasses import asdict
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from ...core.experiment import CLIP_PARAMS, LOOKAHEAD_PARAMS, Clip, Run, validate_run
 from ...core.optimizers import LOOKAHEAD, OPTIMIZERS, OptimizerSpec, get_optimizer, import_optimizer
 from ...core.params import ConfigError
 from .schedule_editor import ScheduleEditor
-from .common import error_label, formula_label, mark_invalid, rich_tooltip, show_error
+from .common import (NUMBER_WIDTH, error_label, formula_label, label_width, mark_invalid,
+                     rich_tooltip, show_error)
 from .spec_form import SpecForm
 
 IMPORT = "import"
 CLIP_FIELDS = {"none": (), "norm": ("max_norm", "norm_type"), "value": ("clip_value",)}
 # Flags that change what an optimizer keeps in its state: flipping one mid-run is a new race.
 STRUCTURAL_KINDS = ("bool", "choice")
+BATCH_LIMIT = 100_000_000
 
 
 def section(title: str) -> QLabel:
@@ -90,6 +94,9 @@ class RunEditor(QWidget):
         self.hyper_holder.setContentsMargins(0, 4, 0, 0)
         column.addLayout(self.hyper_holder)
 
+        self.batch_box = self._batch_box()
+        column.addWidget(self.batch_box)
+
         column.addWidget(section("LR schedule"))
         self.schedule_editor = ScheduleEditor()
         self.schedule_editor.stagesChanged.connect(self._stages_edited)
@@ -114,7 +121,37 @@ class RunEditor(QWidget):
         column.addWidget(self.error)
         column.addStretch(1)
 
+    def _batch_box(self) -> QWidget:
+        """"Mini-batches": the batch size, shown in dataset races only."""
+        box = QWidget()
+        box_column = QVBoxLayout(box)
+        box_column.setContentsMargins(0, 0, 0, 0)
+        box_column.addWidget(section("Mini-batches"))
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setRange(0, BATCH_LIMIT)
+        self.batch_spin.setSpecialValueText("full batch")
+        self.batch_spin.setKeyboardTracking(False)
+        self.batch_spin.setAccelerated(True)
+        self.batch_spin.setMaximumWidth(NUMBER_WIDTH + 30)
+        self.batch_spin.setToolTip("Train points per update: 0 = full batch (every update "
+                                   "sees all of them, one update per epoch). A new value "
+                                   "restarts the race.")
+        self.batch_spin.valueChanged.connect(self._batch_edited)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setHorizontalSpacing(8)
+        label = QLabel("batch size")
+        label.setMinimumWidth(label_width(self))
+        form.addRow(label, self.batch_spin)
+        box_column.addLayout(form)
+        box.hide()
+        return box
+
     # ------------------------------------------------------------ API
+
+    def set_dataset_mode(self, on: bool) -> None:
+        """Show the batch size (it only means something when training on a dataset)."""
+        self.batch_box.setVisible(on)
 
     def run(self) -> Run:
         return copy.deepcopy(self._run)
@@ -133,6 +170,7 @@ class RunEditor(QWidget):
             show_error(self.path_error, "")
             mark_invalid(self.path_edit, False)
             self.schedule_editor.set_stages(self._run.schedule)
+            self.batch_spin.setValue(min(self._run.batch_size, BATCH_LIMIT))
             self.clip_form.set_values(asdict(self._run.clip))
             self.lookahead_box.setChecked(self._run.lookahead is not None)
             defaults = {p.name: p.default for p in LOOKAHEAD_PARAMS}
@@ -224,6 +262,13 @@ class RunEditor(QWidget):
                    if p.kind in STRUCTURAL_KINDS and values[p.name] != self._run.hyper.get(p.name)]
         self._run.hyper = dict(values)
         self._emit(restart=bool(flipped))
+
+    @Slot(int)
+    def _batch_edited(self, value: int) -> None:
+        if self._updating or value == self._run.batch_size:
+            return
+        self._run.batch_size = value
+        self._emit(restart=True)  # other batches make another race
 
     @Slot(object, bool)
     def _stages_edited(self, stages: list, restart: bool) -> None:

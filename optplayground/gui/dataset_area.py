@@ -1,0 +1,147 @@
+"""What the window shows of a dataset race, in place of the surface map.
+
+Tabs: "Fit" (the data and each run's fit), "Loss surface (w, b)" when the model is a line
+fit with exactly two parameters (the train loss over the (w, b) plane with every
+optimizer's path: the same race seen as a surface race), and "BatchNorm" when the model
+normalises. The area also owns the step plots only a dataset race has (train/test loss,
+accuracy) and their step/epoch x-axis; the main window places them beside its own.
+
+The fits come from the worker's model snapshots (`set_views`); the data points and the
+(w, b) surface are computed here from the experiment (same seed, same numbers).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import pyqtgraph as pg
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QTabWidget
+
+from ..core.experiment import Experiment
+from ..core.training import TrainingTask
+from ..core.views import WeightSurface, weight_surface
+from .live import LiveRuns, RunStyle
+from .plots.base import TEXT_COLOR
+from .plots.batchnorm_histogram import BatchNormHistogram
+from .plots.fit_view import FitView
+from .plots.metrics_plot import AccuracyPlot, MetricsPlot
+from .plots.trajectory_map import TrajectoryMap
+
+FIT_TAB, SURFACE_TAB, BATCHNORM_TAB = range(3)
+
+
+class DatasetArea(QTabWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.generation = 0
+        self.task: TrainingTask | None = None
+        self.surface: WeightSurface | None = None
+        self.fit = FitView()
+        self.weight_map = TrajectoryMap()
+        self.weight_map.plotItem.setLabel("bottom", "w (weight)")
+        self.weight_map.plotItem.setLabel("left", "b (bias)")
+        self.weight_map.start_marker.movable = False  # the initial weights come from the seed
+        self.weight_map.start_marker.setLabel("initial (w, b)", {
+            "color": TEXT_COLOR, "offset": (12, -8), "anchor": (0, 1)})
+        self.batchnorm = BatchNormHistogram()
+        self.addTab(self.fit, "Fit")
+        self.addTab(self.weight_map, "Loss surface (w, b)")
+        self.addTab(self.batchnorm, "BatchNorm")
+        self.setTabToolTip(SURFACE_TAB, "A line fit has two parameters: its train loss over "
+                                        "the (w, b) plane is a map, and each optimizer's path "
+                                        "on it is the race seen as a surface race")
+        self.setTabToolTip(BATCHNORM_TAB, "The first hidden layer's pre-activations before "
+                                          "and after BatchNorm")
+
+        self.metrics_plot = MetricsPlot()
+        self.accuracy_plot = AccuracyPlot()
+        self.accuracy_plot.setXLink(self.metrics_plot)
+        self._step_plot: pg.PlotWidget | None = None
+        self.epoch_action = QAction("&Epochs on the x-axis", self)
+        self.epoch_action.setCheckable(True)
+        self.epoch_action.setToolTip("Train/test loss and accuracy against epochs (the first "
+                                     "row of each) instead of steps")
+        self.epoch_action.toggled.connect(self._epoch_toggled)
+        self.show_step_plots(False)
+
+    # ---------------------------------------------------------------- public API
+
+    @property
+    def step_plots(self) -> tuple[MetricsPlot, AccuracyPlot]:
+        return self.metrics_plot, self.accuracy_plot
+
+    def link_steps(self, plot: pg.PlotWidget) -> None:
+        """Pan and zoom with the window's step plots while the x-axis is the step."""
+        self._step_plot = plot
+        self._link()
+
+    def set_experiment(self, experiment: Experiment, generation: int,
+                       styles: Sequence[RunStyle]) -> None:
+        """A new (validated) dataset race: its points, its (w, b) surface, fresh runs."""
+        self.generation = generation
+        self.task = TrainingTask(experiment.problem.dataset_problem(), experiment.seed, "cpu")
+        self.surface = weight_surface(self.task)
+        self.fit.set_dataset(self.task.dataset)
+        if self.surface is not None:
+            self.weight_map.set_surface(self.surface, {}, self.surface.start)
+        self.setTabVisible(SURFACE_TAB, self.surface is not None)
+        self.setTabVisible(BATCHNORM_TAB, self.task.has_batchnorm)
+        self.show_step_plots(True)
+        self.set_runs(styles)
+
+    def show_step_plots(self, on: bool) -> None:
+        """The train/test loss plot, the accuracy plot (classification only) and their
+        x-axis toggle: shown in dataset races, hidden in surface races."""
+        classification = self.task is not None and self.task.dataset.task == "classification"
+        self.metrics_plot.setVisible(on)
+        self.accuracy_plot.setVisible(on and classification)
+        self.epoch_action.setVisible(on)
+
+    def set_runs(self, styles: Sequence[RunStyle]) -> None:
+        for view in self._views():
+            view.set_runs(styles)
+
+    def set_styles(self, styles: Sequence[RunStyle]) -> None:
+        for view in self._views():
+            view.set_styles(styles)
+
+    @Slot(int, object)
+    def set_views(self, generation: int, views) -> None:
+        """The worker's model snapshots (core.views.RunView); older races' are dropped."""
+        if generation != self.generation:
+            return
+        self.fit.set_views(views)
+        self.batchnorm.set_views(views)
+
+    def refresh(self, live: LiveRuns) -> None:
+        self.fit.refresh(live)
+        if self.surface is not None:
+            self.weight_map.refresh(live)
+        self.batchnorm.refresh(live)
+        for plot in self.step_plots:
+            plot.refresh(live)
+
+    def set_x_axis(self, name: str) -> None:
+        """"step" or "epoch" for the train/test loss and accuracy plots."""
+        self.epoch_action.setChecked(name == "epoch")
+        for plot in self.step_plots:
+            plot.set_x_axis(name)
+        self._link()
+
+    def shutdown(self) -> None:
+        self.weight_map.shutdown()
+
+    # ---------------------------------------------------------------- internals
+
+    def _views(self):
+        return (self.fit, self.weight_map, self.batchnorm, *self.step_plots)
+
+    def _link(self) -> None:
+        by_step = self.metrics_plot.x_axis == "step"
+        self.metrics_plot.setXLink(self._step_plot if by_step else None)
+
+    @Slot(bool)
+    def _epoch_toggled(self, on: bool) -> None:
+        if (self.metrics_plot.x_axis == "epoch") != on:
+            self.set_x_axis("epoch" if on else "step")
