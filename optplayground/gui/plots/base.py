@@ -43,6 +43,8 @@ def style_plot(item: pg.PlotItem, title: str, left: str, bottom: str) -> None:
     item.setLabel("left", left, color=TEXT_COLOR, **{"font-size": "10pt"})
     item.setLabel("bottom", bottom, color=TEXT_COLOR, **{"font-size": "10pt"})
     item.showGrid(x=True, y=True, alpha=0.15)
+    # One huge value (a run flying off) must not rescale the whole axis to "x1e+15".
+    item.getAxis("left").enableAutoSIPrefix(False)
 
 
 LEGEND_ROWS = 8  # more entries than this wrap into another column

@@ -18,7 +18,7 @@ THRESHOLD_DASH = Qt.PenStyle.DotLine
 
 
 class GradNormPlot(RunCurvesPlot):
-    title = "Gradient norm: raw ─  clipped ┄  max_norm ┈"
+    title = "Gradient norm: raw ─ clipped ┄"
     y_label = "‖g‖"
 
     def __init__(self, parent=None, log_y: bool = True):
