@@ -16,7 +16,8 @@ from .params import ConfigError
 PRESET_DIR = files("optplayground") / "resources" / "presets"
 
 # Teaching order: the learning rate, then momentum and adaptivity, noise, safety nets,
-# schedules, combinations. Files not listed here follow alphabetically.
+# schedules, combinations, then training on a dataset. Files not listed here follow
+# alphabetically.
 ORDER = (
     "lr_too_high",
     "momentum_valley",
@@ -31,6 +32,7 @@ ORDER = (
     "lookahead_wrapper",
     "ranger_radam_adam",
     "lbfgs_vs_first_order",
+    "linear_regression_tutorial",  # a dataset race, and its (w, b) surface: the bridge
 )
 
 
