@@ -32,10 +32,6 @@ def one_run(run: Run, **kw) -> Experiment:
     return Experiment(runs=[run], steps=20, device="cpu", **kw)
 
 
-# A run is stopped once it is farther outside the view box than this many box sizes.
-ESCAPE_MARGIN = 10
-
-
 def race(exp: Experiment) -> Engine:
     engine = Engine(exp)
     engine.run_to_end()
@@ -68,9 +64,9 @@ def out_of_range(p: Param) -> list:
     return bad
 
 
-def cases(specs, params_of=lambda spec: spec.params):
+def cases(specs):
     return [pytest.param(spec.name, p, id=f"{spec.name}.{p.name}")
-            for spec in specs for p in params_of(spec)]
+            for spec in specs for p in spec.params]
 
 
 def assert_refused(exp: Experiment, field: str, p: Param, value) -> None:
@@ -86,7 +82,8 @@ def assert_refused(exp: Experiment, field: str, p: Param, value) -> None:
 @pytest.mark.parametrize("name, p", cases(OPTIMIZERS.values()))
 def test_every_optimizer_parameter_refuses_values_out_of_range(name, p):
     for value in out_of_range(p):
-        assert_refused(one_run(Run("r", name, {p.name: value})), f"runs[0].hyper.{p.name}", p, value)
+        run = Run("r", name, {p.name: value})
+        assert_refused(one_run(run), f"runs[0].hyper.{p.name}", p, value)
 
 
 @pytest.mark.parametrize("name, p", cases(SCHEDULES.values()))
@@ -276,6 +273,10 @@ def test_a_valid_file_still_reads():
 
 # ---------------------------------------------------------------- unbounded surfaces
 
+# The engine stops a run once it is farther outside the view box than this many box sizes.
+ESCAPE_MARGIN = 10
+
+
 def plain_sgd(f, start, lr, steps):
     """Points x_0..x_steps of plain torch SGD."""
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
@@ -307,7 +308,8 @@ def test_escaping_a_saddle_ends_as_diverged_at_the_step_it_left(name, start, lr)
     left = len(rows) - 1
     assert record.status == "diverged"
     assert record.message == f"diverged at step {left}: left the map"
-    assert np.all(np.isfinite(rows)) and outside(rows[left, 1:3]) and not outside(rows[:left, 1:3]).any()
+    assert np.all(np.isfinite(rows)) and outside(rows[left, 1:3])
+    assert not outside(rows[:left, 1:3]).any()
     expected = plain_sgd(lambda p: surface.value(p), start, lr, left)
     np.testing.assert_allclose(rows[:, 1:3], expected, rtol=0, atol=1e-12)
 
@@ -345,7 +347,8 @@ def test_a_custom_optimizers_own_constructor_checks_its_values_in_validate():
     ValueError escaped Engine())."""
     error = refusal(one_run(Run("c", "torch.optim:Adam", {"lr": -1})))
     assert error.field == "runs[0].hyper" and "Invalid learning rate: -1.0" in error.message
-    assert refusal(one_run(Run("c", "torch.optim:Adam", {"lr": "fast"}))).field == "runs[0].hyper.lr"
+    error = refusal(one_run(Run("c", "torch.optim:Adam", {"lr": "fast"})))
+    assert error.field == "runs[0].hyper.lr"
     engine = race(one_run(Run("c", "torch.optim:Adam", {"lr": 0.01})))
     assert engine.history[0].status == "done"
 
@@ -396,7 +399,8 @@ def test_found_onecycle_with_a_zero_length_phase_is_refused_before_the_engine():
 
 @pytest.mark.parametrize("bounds, field", [
     ("box", "problem.bounds"), (((1.0, -1.0), (0.0, 1.0)), "problem.bounds[0]"),
-    (((0.0, 1.0), (2.0, 2.0)), "problem.bounds[1]"), (((math.nan, 1.0), (0.0, 1.0)), "problem.bounds[0]"),
+    (((0.0, 1.0), (2.0, 2.0)), "problem.bounds[1]"),
+    (((math.nan, 1.0), (0.0, 1.0)), "problem.bounds[0]"),
 ])
 def test_found_a_formula_view_box_is_checked(bounds, field):
     exp = one_run(Run("r", "sgd"), problem=Problem(surface="formula", formula="x*x + y*y",
@@ -446,7 +450,8 @@ def test_found_a_validated_experiment_with_empty_optional_values_saves_and_reads
     exp = xp.validate(Experiment(runs=[
         Run("l", "lbfgs"), Run("c", "sgd", schedule=[Stage("cyclic")]),
         Run("o", "adam", schedule=[Stage("onecycle")])], steps=50))
-    assert exp.runs[0].hyper["max_eval"] is None and exp.runs[1].schedule[0].params["base_lr"] is None
+    assert exp.runs[0].hyper["max_eval"] is None
+    assert exp.runs[1].schedule[0].params["base_lr"] is None
     text = xp.dumps(exp)
     assert "max_eval" not in text and "base_lr" not in text
     assert xp.validate(xp.loads(text)) == exp

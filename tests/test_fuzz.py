@@ -158,7 +158,8 @@ BAD_PAIR = st.sampled_from([(math.nan, 1.0), (1.0, math.inf), (1e301, 0.0), "a",
 GOOD_BOX = st.tuples(st.tuples(st.floats(-6, -0.5), st.floats(0.5, 6)),
                      st.tuples(st.floats(-6, -0.5), st.floats(0.5, 6)))
 BAD_BOX = st.sampled_from([((1.0, -1.0), (0.0, 1.0)), ((0.0, 0.0), (0.0, 1.0)), "box", 5,
-                           ((math.nan, 1.0), (0.0, 1.0)), ((0.0, 1.0),), ((0.0, 1e301), (0.0, 1.0))])
+                           ((math.nan, 1.0), (0.0, 1.0)), ((0.0, 1.0),),
+                           ((0.0, 1e301), (0.0, 1.0))])
 
 
 @st.composite
@@ -316,7 +317,8 @@ def _mutate(text: str, data) -> str:
             i = data.draw(st.integers(0, len(lines) - 1))
             text = "\n".join(lines[:i + 1] + [data.draw(TOML_LINES)] + lines[i + 1:])
         else:
-            i, j = data.draw(st.integers(0, len(lines) - 1)), data.draw(st.integers(0, len(lines) - 1))
+            line = st.integers(0, len(lines) - 1)
+            i, j = data.draw(line), data.draw(line)
             lines[i], lines[j] = lines[j], lines[i]
             text = "\n".join(lines)
     return text
