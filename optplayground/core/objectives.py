@@ -23,7 +23,7 @@ class SurfaceObjective:
     columns = COLUMNS
 
     def __init__(self, surface, params: dict, start, seed: int, device, dtype):
-        self.surface, self.surface_params = surface, params
+        self.surface, self.surface_params = surface, surface.validate(params)
         self.point = torch.tensor(start, dtype=dtype, device=device, requires_grad=True)
         self.params = [self.point]
         self.generator = None
@@ -38,15 +38,15 @@ class SurfaceObjective:
         """Nothing to draw: the noise of a stochastic surface is drawn by `loss`."""
 
     def loss(self) -> torch.Tensor:
-        return self.surface.objective(self.point, self.surface_params, self.generator)
+        return self.surface.checked_objective(self.point, self.surface_params, self.generator)
 
     def measure(self, loss: torch.Tensor) -> list[float]:
         """x, y and the clean loss f(x, y) of the current point."""
         x, y = self.point.detach().tolist()
         if self.generator is not None:
             with torch.no_grad():
-                loss = self.surface.value(self.point, self.surface_params)
-        return [x, y, float(loss.detach())]
+                loss = self.surface.fn(self.point, self.surface_params)
+        return [x, y, loss.item()]
 
     def extras(self) -> list[float]:
         return []

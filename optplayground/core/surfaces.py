@@ -49,8 +49,12 @@ class Surface(Spec):
                   generator: torch.Generator | None = None) -> Tensor:
         """What optimizers minimise: the clean loss plus, on stochastic surfaces, a noise term
         drawn from `generator` (which must live on xy's device)."""
-        xy = _as_points(xy)
-        params = self.validate(params or {})
+        return self.checked_objective(_as_points(xy), self.validate(params or {}), generator)
+
+    def checked_objective(self, xy: Tensor, params: dict,
+                          generator: torch.Generator | None = None) -> Tensor:
+        """`objective` for validated params and float points: the engine's every-step path,
+        which checks them once per race instead of once per step."""
         loss = self.fn(xy, params)
         if self.noise is None:
             return loss
