@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int)
     run.add_argument("--csv", metavar="OUT.csv", help="write every row of every run")
     run.add_argument("--save", metavar="OUT.toml", help="write the experiment as a file")
+    run.add_argument("--png", metavar="OUT.png",
+                     help="the dashboard (map, loss, LR, gradient norm) as the window shows it "
+                          "after the race (drawn offscreen, 1600x1000 window)")
+    run.add_argument("--svg", metavar="OUT.svg",
+                     help="each plot as SVG beside OUT: OUT-map.svg, OUT-loss.svg, OUT-lr.svg, "
+                          "OUT-grad.svg")
     run.add_argument("--quiet", action="store_true", help="no summary table")
     run.add_argument("--surface", help="NAME[:key=value,...]")
     run.add_argument("--formula", help="a surface in x and y")
@@ -139,6 +145,7 @@ def _cmd_run(args) -> int:
     from .core.engine import Engine
 
     exp = _experiment_from_args(args)
+    pictures = _pictures(args)  # paths checked before the race
     engine = Engine(exp)
     if engine.device_note:
         print(f"note: {engine.device_note}", file=sys.stderr)
@@ -147,9 +154,27 @@ def _cmd_run(args) -> int:
         write_csv(history, args.csv)
     if args.save:
         xp.save(exp, args.save)
+    if pictures is not None:
+        written = pictures.export_headless(exp, args.png, args.svg)
+        if not args.quiet:
+            print("wrote " + ", ".join(written))
     if not args.quiet:
         print(summary(engine))
     return 0
+
+
+def _pictures(args):
+    """The export module when --png or --svg asks for pictures (the window draws them)."""
+    if not (args.png or args.svg):
+        return None
+    try:
+        from .gui import export
+    except ImportError as error:
+        raise ConfigError("--png/--svg", f"drawing needs PySide6 and pyqtgraph: {error}") from None
+    for flag, path in (("--png", args.png), ("--svg", args.svg)):
+        if path:
+            export.check_writable(path, flag)
+    return export
 
 
 def write_csv(history, path: str) -> None:

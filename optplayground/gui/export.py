@@ -15,12 +15,13 @@ import importlib
 import io
 import os
 import re
+import sys
 import xml.etree.ElementTree as ET
 from typing import Iterator
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import SVGExporter
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, qInstallMessageHandler
 from PySide6.QtGui import QImage, QPainter, QPen, QRegion
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -41,7 +42,8 @@ def plot_image(widget: QWidget, scale: float = 1, rect: QRect | None = None) -> 
 
     Everything grows with the scale: text, markers and the curves' line widths (pyqtgraph
     draws curves with cosmetic pens, whose width is in device pixels: they are widened for
-    the rendering), so a 2× picture is the screen's picture, only sharper.
+    the rendering), so a 2× picture is the screen's picture, only sharper; hairlines stay
+    one pixel wide.
     """
     rect = QRect(rect) if rect is not None else widget.rect()
     width, height = _scaled(rect.size(), scale)
@@ -72,10 +74,16 @@ def plot_svg(widget: QWidget) -> str:
         part = ET.fromstring(_item_svg(_root_item(view)))
         _prefix_ids(part, f"p{i}-")
         corner = view.mapTo(widget, QPoint(0, 0))
-        part.attrib.update({"x": str(corner.x()), "y": str(corner.y()), "width": str(view.width()),
-                            "height": str(view.height()),
-                            "viewBox": f"0 0 {view.width()} {view.height()}"})
-        root.append(part)
+        # A group, not a nested <svg>: Qt's own SVG renderer (Tiny 1.2) skips nested ones.
+        group = ET.SubElement(root, f"{{{SVG_NS}}}g",
+                              {"transform": f"translate({corner.x()},{corner.y()})"})
+        for child in part:
+            if child.tag in (f"{{{SVG_NS}}}title", f"{{{SVG_NS}}}desc"):
+                continue
+            if child.get("width") == "100%":  # the part's background: its own size
+                child.set("width", str(view.width()))
+                child.set("height", str(view.height()))
+            group.append(child)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
 
 
@@ -111,19 +119,64 @@ def save_csv(history, path: str) -> None:
     write_text_atomic(path, text.getvalue())
 
 
-def per_plot_paths(path: str, names) -> dict[str, str]:
+def per_plot_paths(path: str, names, ext: str = ".svg") -> dict[str, str]:
     """'out.svg' -> {'map': 'out-map.svg', 'loss': 'out-loss.svg', …}."""
-    stem, ext = os.path.splitext(path)
-    return {name: f"{stem}-{name}{ext}" for name in names}
+    stem, given = os.path.splitext(path)
+    return {name: f"{stem}-{name}{given or ext}" for name in names}
 
 
 def check_writable(path: str, where: str) -> None:
     """Fail before a long race when the folder of `path` cannot take the file."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise ConfigError(where, f"cannot write {path}: {folder} is not a folder")
+        reason = "is not a folder" if os.path.exists(folder) else "does not exist"
+        raise ConfigError(where, f"cannot write {path}: {folder} {reason}")
     if os.path.isdir(path):
         raise ConfigError(where, f"cannot write {path}: it is a folder")
+
+
+# ---------------------------------------------------------------- headless
+
+def export_headless(experiment, png: str | None = None, svg: str | None = None,
+                    size: tuple[int, int] = (1600, 1000), timeout_s: float = 3600.0) -> list[str]:
+    """`optplayground run --png/--svg`: race the experiment in the real window, offscreen,
+    then write the dashboard as `png` and each plot as an SVG beside `svg`. Returns the
+    paths written."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # never flash a window
+    from .app import make_app
+    from .main_window import MainWindow
+    from .shot import _race_over, _wait_until
+
+    app = make_app()
+    previous = qInstallMessageHandler(_quiet_platform_notes)
+    window = MainWindow(experiment, settings=None, autoplay=True)
+    written: list[str] = []
+    try:
+        window.resize(*size)
+        window.show()
+        _wait_until(lambda: _race_over(window), timeout_s)
+        window.on_frame()
+        app.processEvents()
+        if png:
+            widget, rect = window.dashboard()
+            save_plot_png(widget, png, 1, rect)
+            written.append(png)
+        if svg:
+            plots = window.plot_widgets()
+            for name, path in per_plot_paths(svg, plots).items():
+                save_plot_svg(plots[name], path)
+                written.append(path)
+    finally:
+        window.close()
+        app.processEvents()
+        qInstallMessageHandler(previous)
+    return written
+
+
+def _quiet_platform_notes(mode, context, message: str) -> None:
+    """Qt's offscreen platform notes what it cannot do; a command line has no use for it."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
 
 
 # ---------------------------------------------------------------- internals
@@ -152,7 +205,11 @@ def _scaled(size, scale: float) -> tuple[int, int]:
 
 @contextlib.contextmanager
 def _curves_widened(views: list[pg.GraphicsView], factor: float) -> Iterator[None]:
-    """Curves (and their legend samples) drawn `factor` times as wide, for the duration."""
+    """Curves (and their legend samples) drawn `factor` times as wide, for the duration.
+
+    Hairlines (contours, 1-pixel lines) stay hairlines, as axes and grid do: widening
+    thousands of contour segments would cost seconds and add nothing.
+    """
     saved = []
     if factor != 1:
         for view in views:
@@ -160,9 +217,9 @@ def _curves_widened(views: list[pg.GraphicsView], factor: float) -> Iterator[Non
                 if isinstance(item, (pg.PlotCurveItem, pg.PlotDataItem)):
                     for key in ("pen", "shadowPen"):
                         pen = item.opts.get(key)
-                        if isinstance(pen, QPen) and pen.isCosmetic():
+                        if isinstance(pen, QPen) and pen.isCosmetic() and pen.widthF() > 1:
                             wide = QPen(pen)
-                            wide.setWidthF(max(pen.widthF(), 1.0) * factor)
+                            wide.setWidthF(pen.widthF() * factor)
                             saved.append((item, key, pen))
                             item.opts[key] = wide
     try:
@@ -173,6 +230,9 @@ def _curves_widened(views: list[pg.GraphicsView], factor: float) -> Iterator[Non
 
 
 def _item_svg(item) -> str:
+    # The SVG exporter paints item by item, without the scene's paint preparation: views
+    # would keep the range they had before the latest data (auto-range is lazy).
+    item.scene().prepareForPaint()
     with _closed_paths_kept():
         return SVGExporter(item).export(toBytes=True).decode("utf-8")
 

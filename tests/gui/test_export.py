@@ -1,0 +1,356 @@
+"""Export and files, through the real window: plots as PNG and SVG, the dashboard, the CSV,
+the clipboard, recent files, dropped files, presets, and `run --png/--svg`."""
+import html
+import io
+import os
+import subprocess
+import sys
+import xml.dom.minidom
+import xml.etree.ElementTree as ET
+from collections import Counter
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from optplayground import cli
+from optplayground.core import experiment as xp
+from optplayground.core.engine import Engine
+from optplayground.core.experiment import PALETTE, Experiment, Problem, Run
+from optplayground.core.presets import list_presets
+from optplayground.gui import export
+from optplayground.gui.files import RecentFiles
+from optplayground.gui.main_window import MainWindow
+
+SVG = "{http://www.w3.org/2000/svg}"
+PLOT_NAMES = ("map", "loss", "lr", "grad")
+
+
+def small_experiment(steps=40, name="export race"):
+    return Experiment(
+        name=name, description="Three runs & a <short> race.",
+        problem=Problem(surface="rosenbrock", start=(-1.5, 2.0)),
+        runs=[Run("Momentum", "momentum", {"lr": 1e-3}), Run("Adam", "adam", {"lr": 0.02}),
+              Run("SGD", "sgd", {"lr": 1e-3})],
+        steps=steps)
+
+
+@pytest.fixture
+def window(qtbot):
+    made = []
+
+    def make(experiment=None, settings=None):
+        w = MainWindow(experiment or small_experiment(), settings=settings, autoplay=True)
+        qtbot.addWidget(w)
+        w.resize(1400, 900)
+        w.show()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.close()
+
+
+def raced(qtbot, w):
+    qtbot.waitUntil(lambda: w.live.step >= w.experiment.steps
+                    and all(w.live.run(i).status != "running" for i in range(len(w.live))),
+                    timeout=30000)
+    w.on_frame()
+    return w
+
+
+def pixels(image: QImage) -> np.ndarray:
+    """height x width x 3 RGB array of an image."""
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    data = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * image.height())
+    return data.reshape(image.height(), image.bytesPerLine())[:, :image.width() * 3].reshape(
+        image.height(), image.width(), 3).copy()  # the image's memory goes with it
+
+
+def near(rgb: np.ndarray, color: str, tolerance: int = 12) -> int:
+    """How many pixels are within `tolerance` of `color` in every channel."""
+    target = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
+    return int(np.all(np.abs(rgb.astype(int) - target) <= tolerance, axis=2).sum())
+
+
+def stroke_counts(svg_text: str) -> Counter:
+    """How many drawn lines (<path>, <polyline>) each stroke colour has."""
+    root = ET.fromstring(svg_text)
+    counts = Counter()
+    for group in root.iter(f"{SVG}g"):
+        lines = [c for c in group if c.tag in (f"{SVG}path", f"{SVG}polyline")]
+        if lines and group.get("stroke"):
+            counts[group.get("stroke").lower()] += len(lines)
+    return counts
+
+
+def no_temporary_files(folder) -> bool:
+    return not [p for p in os.listdir(folder) if p.startswith(".optplayground-")]
+
+
+# ---------------------------------------------------------------- pictures
+
+def test_each_plot_exports_png_at_the_chosen_scale(window, qtbot, tmp_path):
+    w = raced(qtbot, window())
+    plots = w.plot_widgets()
+    assert set(plots) == set(PLOT_NAMES)
+    for name in PLOT_NAMES:
+        widget = plots[name]
+        for scale in (1, 2):
+            path = tmp_path / f"{name}-{scale}.png"
+            assert w.files.export_plot(name, "png", str(path), scale)
+            image = QImage(str(path))
+            assert (image.width(), image.height()) == (widget.width() * scale, widget.height() * scale)
+            assert path.stat().st_size > 5000
+    # The curves are in the picture in the runs' colours, and grow with the scale: twice as
+    # long and twice as wide is four times the pixels (not two: cosmetic pens are widened).
+    small, large = (pixels(export.plot_image(w.loss_plot, s)) for s in (1, 2))
+    for color in PALETTE[:3]:
+        assert near(small, color) > 50
+        assert near(large, color) > 3 * near(small, color)
+    w.files.set_scale(4)
+    assert w.files.export_plot("lr", "png", str(tmp_path / "lr-4.png"))
+    assert QImage(str(tmp_path / "lr-4.png")).width() == w.lr_plot.width() * 4
+
+
+def test_each_plot_exports_svg_with_every_run_in_its_colour(window, qtbot, tmp_path):
+    w = raced(qtbot, window())
+    for name in PLOT_NAMES:
+        path = tmp_path / f"{name}.svg"
+        assert w.files.export_plot(name, "svg", str(path))
+        text = path.read_text(encoding="utf-8")
+        counts = stroke_counts(text)
+        for color in PALETTE[:3]:
+            # each run's curve, plus its legend sample where the plot has a legend
+            assert counts[color] >= 2, (name, color, counts)
+    # Every step of the Adam run is a point (one path, or one line per step without
+    # antialiasing), and all of them lie inside the picture: the view's range is current.
+    root = ET.parse(tmp_path / "loss.svg").getroot()
+    width = float(root.get("viewBox").split()[2])
+    points = []
+    for group in root.iter(f"{SVG}g"):
+        if group.get("stroke") == PALETTE[1]:
+            for line in group:
+                text = line.get("points") or line.get("d")
+                points += [float(p.lstrip("ML").split(",")[0]) for p in text.split()]
+    assert len(points) >= w.experiment.steps
+    assert 0 <= min(points) and max(points) <= width
+
+
+def test_the_grid_view_exports_as_one_svg_with_a_map_per_run(window, qtbot, tmp_path):
+    w = raced(qtbot, window())
+    w.set_grid_view(True)
+    w.on_frame()
+    path = tmp_path / "grid.svg"
+    assert w.files.export_plot("map", "svg", str(path))
+    root = ET.parse(path).getroot()
+    panels = [g for g in root if g.tag == f"{SVG}g" and g.get("transform", "").startswith("translate")]
+    assert len(panels) == 4  # three maps and the colour bar
+    counts = [stroke_counts(ET.tostring(panel, encoding="unicode")) for panel in panels]
+    for color in PALETTE[:3]:  # each run's path is on one map only
+        assert sum(1 for c in counts if c[color] >= 1) == 1
+    ids = [e.get("id") for e in root.iter() if e.get("id")]
+    assert len(ids) == len(set(ids))  # clip paths of different maps do not collide
+    png = tmp_path / "grid.png"
+    assert w.files.export_plot("map", "png", str(png), 1)
+    assert QImage(str(png)).width() == w.grid.width()
+
+
+def test_svg_export_keeps_closed_paths_as_qt_611_writes_them():
+    """pyqtgraph issue #3485: Qt >= 6.11 ends closed paths with "Z"; our export keeps them."""
+    import importlib
+
+    module = importlib.import_module("pyqtgraph.exporters.SVGExporter")
+    original = module.correctCoordinates
+    doc = xml.dom.minidom.parseString(
+        '<g><g transform="matrix(2,0,0,2,10,20)">'
+        '<path d="M0,0 L1,0 L1,1 Z M5,5 L6,6 Z"/><polyline points="0,0 1,1"/></g></g>')
+    with export._closed_paths_kept():
+        module.correctCoordinates(doc.documentElement, [], None, {})
+    path = doc.getElementsByTagName("path")[0]
+    assert path.getAttribute("d") == "M10.0,20.0 L12.0,20.0 L12.0,22.0 Z M20.0,30.0 L22.0,32.0 Z"
+    assert doc.getElementsByTagName("polyline")[0].getAttribute("points") == "10.0,20.0 12.0,22.0"
+    assert module.correctCoordinates is original  # pyqtgraph is left as it was
+
+
+def test_dashboard_and_window_pngs_and_the_clipboard(window, qtbot, tmp_path):
+    w = raced(qtbot, window())
+    widget, rect = w.dashboard()
+    assert rect.contains(w.map_stack.geometry()) and rect.contains(w.step_splitter.geometry())
+    assert not rect.intersects(w.sidebar.geometry())
+    for scale in (1, 2):
+        path = tmp_path / f"dashboard-{scale}.png"
+        assert w.files.export_dashboard(str(path), scale)
+        image = QImage(str(path))
+        assert (image.width(), image.height()) == (rect.width() * scale, rect.height() * scale)
+    rgb = pixels(QImage(str(tmp_path / "dashboard-1.png")))
+    assert all(near(rgb, color) > 100 for color in PALETTE[:3])
+    assert w.files.export_window(str(tmp_path / "window.png"), 1)
+    assert QImage(str(tmp_path / "window.png")).size() == w.size()
+    w.files.copy_plot("loss")
+    assert QApplication.clipboard().image().size() == w.loss_plot.size()
+    w.files.copy_dashboard()
+    assert QApplication.clipboard().image().size() == rect.size()
+
+
+# ---------------------------------------------------------------- CSV and experiments
+
+def test_the_exported_csv_equals_a_headless_run_of_the_saved_experiment(window, qtbot, tmp_path):
+    w = raced(qtbot, window(small_experiment(steps=60)))
+    saved, from_window, from_cli = tmp_path / "race.toml", tmp_path / "w.csv", tmp_path / "c.csv"
+    assert w.save_to(str(saved))
+    assert w.files.export_csv(str(from_window))
+    assert cli.main(["run", str(saved), "--csv", str(from_cli), "--quiet"]) == 0
+    assert from_window.read_bytes() == from_cli.read_bytes()
+    text = io.StringIO()
+    Engine(xp.validate(small_experiment(steps=60))).run_to_end().write_csv(text)
+    assert from_window.read_text() == text.getvalue()
+    assert len(from_window.read_text().splitlines()) == 1 + 3 * 61
+
+
+def test_an_unwritable_path_writes_nothing_and_says_so(window, qtbot, tmp_path):
+    w = raced(qtbot, window(small_experiment(steps=10)))
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("a file, not a folder")
+    exports = {"csv": lambda path: w.files.export_csv(path),
+               "png": lambda path: w.files.export_plot("loss", "png", path),
+               "svg": lambda path: w.files.export_plot("map", "svg", path),
+               "dashboard": lambda path: w.files.export_dashboard(path)}
+    for kind, write in exports.items():
+        path = str(blocker / f"out-{kind}.png")
+        assert write(path) is False
+        assert not os.path.exists(path) and blocker.read_text() == "a file, not a folder"
+        assert f"cannot write {path}" in w.last_error
+        assert f"cannot write {path}" in w.statusBar().currentMessage()
+        boxes = [b for b in w.findChildren(QMessageBox) if b.isVisible()]
+        assert len(boxes) == 1 and f"cannot write {path}" in boxes[0].text()
+        boxes[0].close()
+    assert os.listdir(tmp_path) == ["file.txt"]  # no temporary file left behind
+
+
+def test_a_failed_export_leaves_the_existing_file_as_it_was(window, qtbot, tmp_path, monkeypatch):
+    w = raced(qtbot, window(small_experiment(steps=10)))
+    target = tmp_path / "loss.png"
+    assert w.files.export_plot("loss", "png", str(target))
+    before = target.read_bytes()
+    monkeypatch.setattr(export, "plot_image", lambda *args, **kwargs: QImage())
+    assert not w.files.export_plot("loss", "png", str(target))
+    assert target.read_bytes() == before
+    assert no_temporary_files(tmp_path)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name = 'x'\nsteps = [1,\n", "not valid TOML"),
+    ("format = 99\nname = 'from the future'\n", "newer than this app reads"),
+    ("[[runs]]\nname = 'x'\noptimizer = 'nope'\n", "unknown optimizer"),
+])
+def test_a_bad_file_shows_one_message_and_keeps_the_experiment(window, qtbot, tmp_path, text, message):
+    w = window(small_experiment(steps=10))
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    assert not w.open_path(str(bad))
+    assert message in w.last_error
+    boxes = [b for b in w.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1 and message in boxes[0].text()
+    assert w.experiment.name == "export race" and w.path is None
+    assert [r.name for r in w.experiment.runs] == ["Momentum", "Adam", "SGD"]
+    assert w.files.recent.paths() == []
+
+
+# ---------------------------------------------------------------- recent, drop, presets
+
+def test_recent_files_update_and_survive_a_settings_round_trip(window, qtbot, tmp_path):
+    ini = str(tmp_path / "settings.ini")
+    w = window(small_experiment(steps=10), QSettings(ini, QSettings.IniFormat))
+    first, second = str(tmp_path / "first.toml"), str(tmp_path / "second.toml")
+    assert w.save_to(first) and w.save_to(second)
+    assert w.open_path(first)
+    assert w.files.recent.paths() == [first, second]
+    w.files._fill_recent_menu()
+    entries = [a for a in w.files.recent_menu.actions() if a.data()]
+    assert [a.data() for a in entries] == [first, second]
+    entries[1].trigger()
+    assert w.path == second
+    assert RecentFiles(QSettings(ini, QSettings.IniFormat)).paths() == [second, first]
+    os.remove(first)  # a file that went away drops out of the list, and out of the store
+    assert w.files.recent.paths() == [second]
+    assert RecentFiles(QSettings(ini, QSettings.IniFormat))._load() == [second]
+    store = RecentFiles(QSettings(str(tmp_path / "many.ini"), QSettings.IniFormat))
+    names = [tmp_path / f"e{i}.toml" for i in range(10)]
+    for name in names:
+        name.write_text("")
+        store.add(str(name))
+    assert store.paths() == [str(n) for n in reversed(names)][:RecentFiles.LIMIT]
+
+
+def test_dropping_a_toml_on_the_window_opens_it(window, qtbot, tmp_path):
+    w = window(small_experiment(steps=10))
+    dropped = tmp_path / "dropped.toml"
+    xp.save(small_experiment(steps=10, name="dropped race"), str(dropped))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt")), QUrl.fromLocalFile(str(dropped))])
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(w, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(w, drop)
+    assert drop.isAccepted()
+    assert w.experiment.name == "dropped race" and w.path == str(dropped)
+    assert w.files.recent.paths() == [str(dropped)]
+    other = QMimeData()
+    other.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
+    refused = QDragEnterEvent(QPoint(50, 50), Qt.CopyAction, other, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(w, refused)
+    assert not refused.isAccepted()
+
+
+def test_the_presets_menu_lists_every_preset_and_loads_one(window, qtbot):
+    w = window(small_experiment(steps=10))
+    assert "Three runs &amp; a &lt;short&gt; race." in w.about_label.text()
+    presets = list_presets()
+    actions = w.files.presets_menu.actions()
+    assert [a.text() for a in actions] == [p.title for p in presets]
+    assert [a.toolTip() for a in actions] == [p.description for p in presets]
+    assert [a.data() for a in actions] == [p.name for p in presets]
+    w.path = "somewhere.toml"
+    chosen = presets[1]
+    actions[1].trigger()
+    assert w.experiment.name == chosen.title and w.path is None
+    assert html.escape(chosen.description) in w.about_label.text()
+    assert w.windowTitle().startswith(chosen.title)
+    assert w.about_label.isVisible()
+
+
+# ---------------------------------------------------------------- the command line
+
+def run_cli(*args, cwd):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, "-m", "optplayground", "run", *args],
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=240)
+
+
+def test_run_png_and_svg_write_the_dashboard_and_one_svg_per_plot(tmp_path):
+    done = run_cli("--surface", "rosenbrock", "--opt", "adam:lr=0.02", "--opt", "sgd:lr=0.001",
+                   "--steps", "40", "--png", "out.png", "--svg", "out.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(tmp_path / "out.png"))
+    assert image.width() > 800 and image.height() > 600
+    assert near(pixels(image), PALETTE[0]) > 100 and near(pixels(image), PALETTE[1]) > 100
+    for name in PLOT_NAMES:
+        counts = stroke_counts((tmp_path / f"out-{name}.svg").read_text(encoding="utf-8"))
+        assert counts[PALETTE[0]] >= 2 and counts[PALETTE[1]] >= 2, name
+    assert "wrote out.png, out-map.svg, out-loss.svg, out-lr.svg, out-grad.svg" in done.stdout
+    assert "propagateSizeHints" not in done.stderr
+
+
+def test_run_with_an_unwritable_picture_path_exits_2_and_writes_nothing(tmp_path):
+    (tmp_path / "file.txt").write_text("")
+    done = run_cli("--steps", "5", "--csv", "out.csv", "--svg", "file.txt/out.svg", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"optplayground: error: --svg: cannot write file.txt/out.svg: "
+        f"{tmp_path / 'file.txt'} is not a folder"]
+    assert sorted(os.listdir(tmp_path)) == ["file.txt"]
