@@ -38,8 +38,11 @@ exit status: 0 ok, 2 bad input (one line on stderr says what and where)
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].endswith(".toml") or argv[0] in ("--reset",):
-        return _open_app(argv)
+    if not argv or argv[0].endswith(".toml"):
+        try:
+            return _open_app(argv)
+        except KeyboardInterrupt:  # Ctrl+C before the window took it over
+            return 130
     parser = _parser()
     args = parser.parse_args(_glue_negative_values(argv))
     try:
@@ -91,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
                           "after the race (drawn offscreen, 1600x1000 window)")
     run.add_argument("--svg", metavar="OUT.svg",
                      help="each plot as SVG beside OUT: OUT-map.svg, OUT-loss.svg, OUT-lr.svg, "
-                          "OUT-grad.svg")
+                          "OUT-grad.svg (a dataset race adds OUT-metrics.svg, OUT-accuracy.svg)")
     run.add_argument("--quiet", action="store_true", help="no summary table")
     run.add_argument("--surface", help="NAME[:key=value,...]")
     run.add_argument("--formula", help="a surface in x and y")

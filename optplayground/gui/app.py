@@ -39,18 +39,25 @@ def run_app(argv: list[str]) -> int:
     settings = QSettings()
     window = MainWindow(experiment, settings)
     window.show()
-    _quit_on_ctrl_c(app, window)
-    # Everything built so far lives for the whole session: keep the collector off it, so
-    # full collections stay short and do not stall the worker or the UI.
-    gc.collect()
-    gc.freeze()
+    quit_on_ctrl_c(app, window)
+    settle_heap()
     return app.exec()
 
 
-def _quit_on_ctrl_c(app: QApplication, window) -> None:
-    """Ctrl+C in the terminal closes the window cleanly (Qt's loop would swallow it)."""
+def settle_heap() -> None:
+    """Everything built so far lives for the whole session: keep the collector off it, so
+    full collections stay short and do not stall the worker or the UI."""
+    gc.collect()
+    gc.freeze()
+
+
+def quit_on_ctrl_c(app: QApplication, window) -> QTimer:
+    """Ctrl+C in the terminal closes the window cleanly (Qt's loop would swallow it).
+
+    Returns the timer that lets Python run its signal handlers while Qt's loop waits."""
     signal.signal(signal.SIGINT, lambda *_: window.close())
     timer = QTimer(app)
     timer.setObjectName("sigint-poll")
-    timer.timeout.connect(lambda: None)  # lets Python run its signal handlers
+    timer.timeout.connect(lambda: None)
     timer.start(200)
+    return timer
