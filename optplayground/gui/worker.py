@@ -70,8 +70,9 @@ class EngineWorker(QObject):
         self.engine = None
         try:
             self.engine = Engine(experiment, keep_history=False)
-        except (ConfigError, ValueError, RuntimeError) as error:
-            self.failed.emit(generation, str(error))
+        except Exception as error:  # noqa: BLE001 — a user's optimizer can raise anything
+            message = str(error) if isinstance(error, ConfigError) else f"{type(error).__name__}: {error}"
+            self.failed.emit(generation, message)
             self._set_timer()
             return
         if self.engine.device_note:

@@ -40,6 +40,7 @@ class TransportBar(QWidget):
     resetRequested = Signal()
     speedChanged = Signal(object)  # float steps/s, or None for as fast as possible
     stepsChanged = Signal(int)
+    keepChanged = Signal(int)  # rows kept exactly per run (history cap)
     deviceChanged = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
@@ -91,6 +92,18 @@ class TransportBar(QWidget):
         self.steps_spin.valueChanged.connect(self.stepsChanged)
         row.addWidget(self.steps_spin)
 
+        row.addWidget(QLabel("keep"))
+        self.keep_spin = QSpinBox()
+        self.keep_spin.setRange(100, 1_000_000_000)
+        self.keep_spin.setValue(Experiment().history_cap)
+        self.keep_spin.setGroupSeparatorShown(True)
+        self.keep_spin.setKeyboardTracking(False)
+        self.keep_spin.setToolTip("Rows kept exactly per run (memory cap). Past it the plots "
+                                  "keep a thinned-out view of the rest; the CSV holds every "
+                                  "row up to the cap")
+        self.keep_spin.valueChanged.connect(self.keepChanged)
+        row.addWidget(self.keep_spin)
+
         row.addSpacing(10)
         row.addWidget(QLabel("device"))
         self.device_combo = QComboBox()
@@ -111,6 +124,11 @@ class TransportBar(QWidget):
         return button
 
     # ------------------------------------------------------------ API
+
+    def set_keep(self, rows: int) -> None:
+        self.keep_spin.blockSignals(True)
+        self.keep_spin.setValue(rows)
+        self.keep_spin.blockSignals(False)
 
     def set_playing(self, playing: bool) -> None:
         self.play_button.blockSignals(True)
