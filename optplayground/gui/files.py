@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 from ..core.params import ConfigError
 from . import export
 
-PLOTS = (("map", "Trajectory map"), ("loss", "Loss"), ("lr", "Learning rate"),
-         ("grad", "Gradient norm"))
+PLOT_TITLES = {"map": "Trajectory map", "loss": "Loss", "lr": "Learning rate",
+               "grad": "Gradient norm", "metrics": "Train and test loss", "accuracy": "Accuracy"}
 FORMATS = {"png": "PNG images (*.png)", "svg": "SVG drawings (*.svg)"}
 
 
@@ -96,30 +96,63 @@ class FileActions(QObject):
 
     def build(self, menu: QMenu) -> None:
         w = self.window
-        self._action(menu, "&Open…", QKeySequence.Open, w.open_dialog)
+        self._action("&Open…", QKeySequence.Open, w.open_dialog, menu)
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
         self.presets_menu = menu.addMenu("&Presets")
         self._fill_presets_menu()
         menu.addSeparator()
-        self._action(menu, "&Save", QKeySequence.Save, w.save)
-        self._action(menu, "Save &As…", QKeySequence.SaveAs, w.save_as)
+        self._action("&Save", QKeySequence.Save, w.save, menu)
+        self._action("Save &As…", QKeySequence.SaveAs, w.save_as, menu)
         menu.addSeparator()
-        self._build_export_menu(menu.addMenu("&Export"))
-        self._build_copy_menu(menu.addMenu("&Copy to Clipboard"))
+        # Both list the plots the window shows now (a dataset race has others): they are
+        # filled when they open; the actions with shortcuts belong to self and stay.
+        self.export_menu = menu.addMenu("&Export")
+        self.export_menu.aboutToShow.connect(self._fill_export_menu)
+        self.copy_menu = menu.addMenu("&Copy to Clipboard")
+        self.copy_menu.aboutToShow.connect(self._fill_copy_menu)
+        self._fixed = {
+            "csv": self._action("&CSV of All Runs…", "Ctrl+E", self._ask_csv),
+            "dashboard": self._action("&Dashboard as PNG…", "Ctrl+Shift+E", self._ask_dashboard),
+            "window": self._action("&Window as PNG…", None, self._ask_window),
+            "copy": self._action("&Dashboard", "Ctrl+Shift+C", self.copy_dashboard)}
+        self.scale_menu = self._build_scale_menu()
+        self._fill_export_menu()
+        self._fill_copy_menu()
 
-    def _build_export_menu(self, menu: QMenu) -> None:
-        self._action(menu, "&CSV of All Runs…", "Ctrl+E", self._ask_csv)
-        self._action(menu, "&Dashboard as PNG…", "Ctrl+Shift+E", self._ask_dashboard)
-        self._action(menu, "&Window as PNG…", None, self._ask_window)
+    @Slot()
+    def _fill_export_menu(self) -> None:
+        menu = self.export_menu
+        menu.clear()
+        menu.addActions([self._fixed[k] for k in ("csv", "dashboard", "window")])
         menu.addSeparator()
-        for name, title in PLOTS:
+        for name, title in self.plot_titles().items():
             for fmt in FORMATS:
-                self._action(menu, f"{title} as {fmt.upper()}…", None,
-                             lambda _=False, n=name, f=fmt: self._ask_plot(n, f))
+                action = menu.addAction(f"{title} as {fmt.upper()}…")
+                action.triggered.connect(lambda _=False, n=name, f=fmt: self._ask_plot(n, f))
         menu.addSeparator()
-        scales = menu.addMenu("PNG &Scale")
+        menu.addMenu(self.scale_menu)
+
+    @Slot()
+    def _fill_copy_menu(self) -> None:
+        menu = self.copy_menu
+        menu.clear()
+        menu.addAction(self._fixed["copy"])
+        for name, title in self.plot_titles().items():
+            action = menu.addAction(title)
+            action.triggered.connect(lambda _=False, n=name: self.copy_plot(n))
+
+    def plot_titles(self) -> dict[str, str]:
+        """The plots the window shows now, by name, with their menu titles."""
+        titles = {name: PLOT_TITLES.get(name, name.capitalize())
+                  for name in self.window.plot_widgets()}
+        if self.window.experiment.problem.is_dataset and "map" in titles:
+            titles["map"] = "Dataset view"
+        return titles
+
+    def _build_scale_menu(self) -> QMenu:
+        scales = QMenu("PNG &Scale", self.window)
         group = QActionGroup(self)
         self.scale_actions = {}
         for scale in export.SCALES:
@@ -130,18 +163,16 @@ class FileActions(QObject):
             action.triggered.connect(lambda _=False, s=scale: self.set_scale(s))
             group.addAction(action)
             self.scale_actions[scale] = action
+        return scales
 
-    def _build_copy_menu(self, menu: QMenu) -> None:
-        self._action(menu, "&Dashboard", "Ctrl+Shift+C", self.copy_dashboard)
-        for name, title in PLOTS:
-            self._action(menu, title, None, lambda _=False, n=name: self.copy_plot(n))
-
-    def _action(self, menu: QMenu, text: str, shortcut, slot) -> QAction:
-        action = menu.addAction(text)
+    def _action(self, text: str, shortcut, slot, menu: QMenu | None = None) -> QAction:
+        action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
             self.window.addAction(action)  # shortcuts work while the menu bar is hidden too
         action.triggered.connect(slot)
+        if menu is not None:
+            menu.addAction(action)
         return action
 
     @Slot()
@@ -203,8 +234,8 @@ class FileActions(QObject):
             self.window.settings.setValue("export_scale", scale)
 
     def export_plot(self, name: str, fmt: str, path: str, scale: int | None = None) -> bool:
-        """One plot ("map", "loss", "lr", "grad") as PNG or SVG; the map as it is shown
-        (overlay or grid)."""
+        """One plot of `window.plot_widgets()` ("map", "loss", "lr", "grad", …) as PNG or
+        SVG; the map as it is shown (overlay or grid)."""
         widget = self._plots()[name]
         if fmt == "svg":
             return self._write(path, lambda: export.save_plot_svg(widget, path))
@@ -231,7 +262,7 @@ class FileActions(QObject):
 
     def copy_plot(self, name: str) -> None:
         export.copy_image(export.plot_image(self._plots()[name]))
-        title = dict(PLOTS)[name]
+        title = self.plot_titles().get(name, name)
         self.window.statusBar().showMessage(f"Copied the {title.lower()}", 3000)
 
     # ------------------------------------------------------------ internals
@@ -282,7 +313,7 @@ class FileActions(QObject):
             self.export_window(path)
 
     def _ask_plot(self, name: str, fmt: str) -> None:
-        title = dict(PLOTS)[name]
+        title = self.plot_titles().get(name, name)
         path = self._ask(f"Export the {title.lower()} as {fmt.upper()}", f"-{name}.{fmt}",
                          FORMATS[fmt])
         if path:

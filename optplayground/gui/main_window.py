@@ -427,12 +427,18 @@ class MainWindow(QMainWindow):
         return True
 
     def plot_widgets(self) -> dict[str, QWidget]:
-        """The plots File ▸ Export offers, by name: the map as shown (overlay or grid)."""
+        """The plots File ▸ Export offers, by name: the map as shown (overlay or grid), and
+        in a dataset race the dataset view in front and the metric plots shown."""
         shown = self.map_stack.currentWidget()
         if shown is self.dataset_area:
             shown = self.dataset_area.currentWidget()  # the dataset view in front
-        return {"map": shown, "loss": self.loss_plot,
-                "lr": self.lr_plot, "grad": self.grad_plot}
+        plots = {"map": shown, "loss": self.loss_plot, "lr": self.lr_plot, "grad": self.grad_plot}
+        if self.experiment.problem.is_dataset:
+            metrics, accuracy = self.dataset_area.step_plots
+            plots["metrics"] = metrics
+            if accuracy.isVisibleTo(self):
+                plots["accuracy"] = accuracy
+        return plots
 
     def dashboard(self) -> tuple[QWidget, QRect]:
         """The map and the step plots: a widget and the part of it they fill."""

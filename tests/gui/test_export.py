@@ -354,3 +354,30 @@ def test_run_with_an_unwritable_picture_path_exits_2_and_writes_nothing(tmp_path
         f"optplayground: error: --svg: cannot write file.txt/out.svg: "
         f"{tmp_path / 'file.txt'} is not a folder"]
     assert sorted(os.listdir(tmp_path)) == ["file.txt"]
+
+
+def test_a_dataset_race_exports_its_view_and_metric_plots(window, qtbot, tmp_path):
+    exp = Experiment(name="circle race", problem=Problem(dataset="circle"),
+                     runs=[Run("Adam", "adam", {"lr": 0.01}), Run("SGD", "sgd", {"lr": 0.1})],
+                     steps=20)
+    w = raced(qtbot, window(exp))
+    plots = w.plot_widgets()
+    assert list(plots) == ["map", "loss", "lr", "grad", "metrics", "accuracy"]
+    assert plots["map"] is w.dataset_area.currentWidget()
+    w.files._fill_export_menu()
+    texts = [a.text() for a in w.files.export_menu.actions()]
+    assert "Dataset view as SVG…" in texts and "Accuracy as PNG…" in texts
+    assert texts[0] == "&CSV of All Runs…" and w.files._fixed["csv"].shortcut().toString() == "Ctrl+E"
+    for name in ("metrics", "accuracy"):
+        path = tmp_path / f"{name}.svg"
+        assert w.files.export_plot(name, "svg", str(path))
+        counts = stroke_counts(path.read_text(encoding="utf-8"))
+        assert counts[PALETTE[0]] >= 1 and counts[PALETTE[1]] >= 1, (name, counts)
+    assert w.files.export_plot("map", "svg", str(tmp_path / "view.svg"))
+    root = ET.parse(tmp_path / "view.svg").getroot()
+    texts = " ".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
+    assert "Adam" in texts and "SGD" in texts  # a decision map per run, titled by its run
+    assert len(list(root.iter(f"{SVG}image"))) >= 2
+    assert w.files.export_dashboard(str(tmp_path / "dashboard.png"))
+    _, rect = w.dashboard()
+    assert QImage(str(tmp_path / "dashboard.png")).size() == rect.size()
