@@ -70,7 +70,7 @@ class ProblemPanel(QWidget):
         self.dataset_editor = DatasetEditor()
         self.dataset_editor.problemChanged.connect(self.problemChanged)
         column.addWidget(self.dataset_editor)
-        self.surface_box = QWidget()
+        self.surface_box = QWidget()  # from here on the surface's widgets go into their box
         outer, column = column, QVBoxLayout(self.surface_box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)

@@ -93,7 +93,9 @@ class FitView(pg.GraphicsLayoutWidget):
         self.views: list[RunView] = []
         self._styles: list[RunStyle] = []
         self._scheme: _Scheme | None = None
-        self._caption: pg.LabelItem | None = None
+        self._caption: pg.LabelItem | None = None  # 2-D: what the marks and colours mean
+        self.legend: pg.LegendItem | None = None  # 1-D: runs, train and test
+        self._point_items: tuple[pg.ScatterPlotItem, pg.ScatterPlotItem] | None = None
 
     # ---------------------------------------------------------------- public API
 
@@ -262,5 +264,5 @@ class FitView(pg.GraphicsLayoutWidget):
         return f"   {which} loss {loss:.4g}" if math.isfinite(loss) else ""
 
     def titles(self) -> list[str]:
-        """Each map's title text (2-D), for tests and the export."""
+        """Each map's title text (2-D; a 1-D fit has a legend instead)."""
         return [plot.titleLabel.text for plot in self.plots] if not self.one_dimensional else []
