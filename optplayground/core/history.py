@@ -47,8 +47,11 @@ class _DecimatedTail:
         self.n = 0
         self.stride = 1
         self.seen = 0
+        self.latest: np.ndarray | None = None  # the newest row, kept so a run's end shows
 
     def append(self, rows: np.ndarray) -> None:
+        if len(rows):
+            self.latest = rows[-1].copy()
         start, self.seen = self.seen, self.seen + len(rows)
         i = self._next_kept(start, 0)
         while i < len(rows):
@@ -68,7 +71,11 @@ class _DecimatedTail:
         return i + (-(start + i)) % self.stride
 
     def array(self) -> np.ndarray:
-        return self.rows[:self.n]
+        """The kept rows, ending with the newest row even when it is off the stride."""
+        kept = self.rows[:self.n]
+        if self.latest is None or (self.n and np.array_equal(kept[-1], self.latest)):
+            return kept
+        return np.concatenate([kept, self.latest[None]])
 
 
 @dataclass
@@ -97,7 +104,7 @@ class RunHistory:
             self.tail.append(rows)
 
     def __len__(self) -> int:
-        return self.exact.n + (self.tail.n if self.tail else 0)
+        return self.exact.n + (len(self.tail.array()) if self.tail else 0)
 
     @property
     def rows_seen(self) -> int:
@@ -121,8 +128,8 @@ class RunHistory:
         return np.concatenate([self.exact.data[c, :self.exact.n], self.tail.array()[:, c]])
 
     def last(self) -> np.ndarray | None:
-        if self.tail is not None and self.tail.n:
-            return self.tail.array()[-1]
+        if self.tail is not None and self.tail.latest is not None:
+            return self.tail.latest
         return self.exact.data[:, self.exact.n - 1] if self.exact.n else None
 
     def nbytes(self) -> int:

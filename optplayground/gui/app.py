@@ -38,6 +38,9 @@ def run_app(argv: list[str]) -> int:
             return 2
     settings = QSettings()
     window = MainWindow(experiment, settings)
+    if experiment is not None:  # Ctrl+S saves back to it; it joins Open Recent
+        window.path = argv[0]
+        window.files.recent.add(argv[0])
     window.show()
     quit_on_ctrl_c(app, window)
     settle_heap()

@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.transport.resetRequested.connect(self.restart)
         self.transport.speedChanged.connect(self.worker.speedChanged)
         self.transport.stepsChanged.connect(self.on_steps_changed)
+        self.transport.keepChanged.connect(self.on_keep_changed)
         self.transport.deviceChanged.connect(self.on_device_changed)
         bar = QToolBar("Controls")
         bar.setObjectName("controls-toolbar")
@@ -207,6 +208,7 @@ class MainWindow(QMainWindow):
         self.problem_panel.set_problem(checked.problem, checked.seed)
         self.runs_panel.set_runs(checked.runs)
         self.transport.set_steps(checked.steps)
+        self.transport.set_keep(checked.history_cap)
         self.transport.set_device(checked.device)
         self.restart()
         return True
@@ -300,6 +302,11 @@ class MainWindow(QMainWindow):
     def on_start_picked(self, x: float, y: float) -> None:
         self.experiment.problem.start = (x, y)
         self.problem_panel.set_start(x, y)
+        self.restart()
+
+    @Slot(int)
+    def on_keep_changed(self, rows: int) -> None:
+        self.experiment.history_cap = rows
         self.restart()
 
     @Slot(int)
