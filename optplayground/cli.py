@@ -4,6 +4,7 @@
     optplayground EXPERIMENT.toml      open the window with that experiment
     optplayground run …                race headless, print a summary, write CSV
     optplayground list surfaces|optimizers|schedules|presets
+    optplayground bench [--quick] [--json OUT.json]   measure speed and memory here
 """
 from __future__ import annotations
 
@@ -115,6 +116,11 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--out", required=True, metavar="window.png")
     shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT (default 1600x1000)")
     shot.set_defaults(func=_cmd_shot)
+
+    bench = sub.add_parser("bench", help="measure speed and memory on this machine (offscreen)")
+    bench.add_argument("--quick", action="store_true", help="seconds instead of minutes (rough)")
+    bench.add_argument("--json", metavar="OUT.json", help="write the figures as JSON")
+    bench.set_defaults(func=_cmd_bench)
 
     lister = sub.add_parser("list", help="print what can be chosen, with parameters and defaults")
     lister.add_argument("what", choices=("surfaces", "optimizers", "schedules", "presets"))
@@ -407,6 +413,19 @@ def _dataset_summary(engine) -> str:
         if record.message and record.status not in ("done", "running"):
             lines.append(f"    {record.message}")
     return "\n".join(lines)
+
+
+def _cmd_bench(args) -> int:
+    import json
+
+    from .bench import run_bench, table
+    from .core.atomic import write_text_atomic
+
+    results = run_bench(args.quick, progress=lambda text: print(text, file=sys.stderr, flush=True))
+    if args.json:
+        write_text_atomic(args.json, json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    return 0
 
 
 # ---------------------------------------------------------------- list
