@@ -399,11 +399,11 @@ def _toml(data: dict, prefix: str = "") -> str:
     lines = [f"{_key(k)} = {_value(v)}" for k, v in scalars]
     for key, table in tables:
         lines.append(f"\n[{prefix}{_key(key)}]")
-        lines.append(_toml(table, f"{prefix}{_key(key)}.").lstrip("\n"))
+        lines.append(_toml(table, f"{prefix}{_key(key)}.").strip("\n"))
     for key, items in table_lists:
         for item in items:
             lines.append(f"\n[[{prefix}{_key(key)}]]")
-            lines.append(_toml(item, f"{prefix}{_key(key)}.").lstrip("\n"))
+            lines.append(_toml(item, f"{prefix}{_key(key)}.").strip("\n"))
     return "\n".join(line for line in lines if line != "") + "\n"
 
 
