@@ -23,23 +23,6 @@ def race(problem, steps=30, batch_size=0):
         Run("Momentum", "momentum", {"lr": 0.05, "momentum": 0.9}, batch_size=batch_size)])
 
 
-@pytest.fixture
-def window(qtbot):
-    made = []
-
-    def make(experiment, autoplay=True):
-        w = MainWindow(experiment, settings=None, autoplay=autoplay)
-        qtbot.addWidget(w)
-        w.resize(1400, 900)
-        w.show()
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.close()
-
-
 def wait_for_views(qtbot, w, step):
     """Until every run's snapshot after `step` updates is shown."""
     qtbot.waitUntil(lambda: len(w.dataset_area.fit.views) == len(w.live)

@@ -37,23 +37,6 @@ def small_experiment(steps=40, name="export race"):
         steps=steps)
 
 
-@pytest.fixture
-def window(qtbot):
-    made = []
-
-    def make(experiment=None, settings=None):
-        w = MainWindow(experiment or small_experiment(), settings=settings, autoplay=True)
-        qtbot.addWidget(w)
-        w.resize(1400, 900)
-        w.show()
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.close()
-
-
 def raced(qtbot, w):
     qtbot.waitUntil(lambda: w.live.step >= w.experiment.steps
                     and all(w.live.run(i).status != "running" for i in range(len(w.live))),
@@ -94,7 +77,7 @@ def no_temporary_files(folder) -> bool:
 # ---------------------------------------------------------------- pictures
 
 def test_each_plot_exports_png_at_the_chosen_scale(window, qtbot, tmp_path):
-    w = raced(qtbot, window())
+    w = raced(qtbot, window(small_experiment()))
     plots = w.plot_widgets()
     assert set(plots) == set(PLOT_NAMES)
     for name in PLOT_NAMES:
@@ -117,7 +100,7 @@ def test_each_plot_exports_png_at_the_chosen_scale(window, qtbot, tmp_path):
 
 
 def test_each_plot_exports_svg_with_every_run_in_its_colour(window, qtbot, tmp_path):
-    w = raced(qtbot, window())
+    w = raced(qtbot, window(small_experiment()))
     for name in PLOT_NAMES:
         path = tmp_path / f"{name}.svg"
         assert w.files.export_plot(name, "svg", str(path))
@@ -141,7 +124,7 @@ def test_each_plot_exports_svg_with_every_run_in_its_colour(window, qtbot, tmp_p
 
 
 def test_the_grid_view_exports_as_one_svg_with_a_map_per_run(window, qtbot, tmp_path):
-    w = raced(qtbot, window())
+    w = raced(qtbot, window(small_experiment()))
     w.set_grid_view(True)
     w.on_frame()
     path = tmp_path / "grid.svg"
@@ -177,7 +160,7 @@ def test_svg_export_keeps_closed_paths_as_qt_611_writes_them():
 
 
 def test_dashboard_and_window_pngs_and_the_clipboard(window, qtbot, tmp_path):
-    w = raced(qtbot, window())
+    w = raced(qtbot, window(small_experiment()))
     widget, rect = w.dashboard()
     assert rect.contains(w.map_stack.geometry()) and rect.contains(w.step_splitter.geometry())
     assert not rect.intersects(w.sidebar.geometry())
@@ -264,7 +247,7 @@ def test_a_bad_file_shows_one_message_and_keeps_the_experiment(window, qtbot, tm
 
 def test_recent_files_update_and_survive_a_settings_round_trip(window, qtbot, tmp_path):
     ini = str(tmp_path / "settings.ini")
-    w = window(small_experiment(steps=10), QSettings(ini, QSettings.IniFormat))
+    w = window(small_experiment(steps=10), settings=QSettings(ini, QSettings.IniFormat))
     first, second = str(tmp_path / "first.toml"), str(tmp_path / "second.toml")
     assert w.save_to(first) and w.save_to(second)
     assert w.open_path(first)

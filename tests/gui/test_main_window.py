@@ -21,23 +21,6 @@ def small_experiment(steps=150):
         steps=steps)
 
 
-@pytest.fixture
-def window(qtbot):
-    made = []
-
-    def make(experiment, autoplay=True):
-        w = MainWindow(experiment, settings=None, autoplay=autoplay)
-        qtbot.addWidget(w)
-        w.resize(1400, 900)
-        w.show()
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.close()
-
-
 def wait_for_end(qtbot, w, timeout=30000):
     qtbot.waitUntil(lambda: w.live.step >= w.experiment.steps
                     and all(w.live.run(i).status != "running" for i in range(len(w.live))),
