@@ -112,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     shot = sub.add_parser("shot", help="open the window, race N steps, save a screenshot")
     shot.add_argument("experiment", nargs="?", help="an experiment .toml file (default: the default race)")
     shot.add_argument("--preset", metavar="NAME", help="a built-in experiment (optplayground list presets)")
-    shot.add_argument("--steps", type=int, default=200)
+    shot.add_argument("--steps", type=int, help="number of updates (default: the experiment's)")
     shot.add_argument("--out", required=True, metavar="window.png")
     shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT (default 1600x1000)")
     shot.set_defaults(func=_cmd_shot)
