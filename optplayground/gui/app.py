@@ -5,7 +5,7 @@ import gc
 import signal
 import sys
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 
@@ -16,11 +16,18 @@ def make_app() -> QApplication:
     # The window's tensors are tiny (a 2-D point, a 200x200 heat map): extra intra-op threads
     # only fight the UI thread for the two cores.
     torch.set_num_threads(1)
+    qInstallMessageHandler(_quiet_platform_notes)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("optplayground")
     app.setOrganizationName("optplayground")
     pg.setConfigOptions(antialias=True)
     return app
+
+
+def _quiet_platform_notes(mode, context, message: str) -> None:
+    """Qt's offscreen platform notes what it cannot do (propagateSizeHints); nobody needs it."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
 
 
 def run_app(argv: list[str]) -> int:

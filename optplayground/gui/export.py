@@ -15,13 +15,12 @@ import importlib
 import io
 import os
 import re
-import sys
 import xml.etree.ElementTree as ET
 from typing import Iterator
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import SVGExporter
-from PySide6.QtCore import QPoint, QRect, qInstallMessageHandler
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QImage, QPainter, QPen, QRegion
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -148,7 +147,6 @@ def export_headless(experiment, png: str | None = None, svg: str | None = None,
     from .shot import _race_over, _wait_until
 
     app = make_app()
-    previous = qInstallMessageHandler(_quiet_platform_notes)
     window = MainWindow(experiment, settings=None, autoplay=True)
     written: list[str] = []
     try:
@@ -169,14 +167,7 @@ def export_headless(experiment, png: str | None = None, svg: str | None = None,
     finally:
         window.close()
         app.processEvents()
-        qInstallMessageHandler(previous)
     return written
-
-
-def _quiet_platform_notes(mode, context, message: str) -> None:
-    """Qt's offscreen platform notes what it cannot do; a command line has no use for it."""
-    if "propagateSizeHints" not in message:
-        print(message, file=sys.stderr)
 
 
 # ---------------------------------------------------------------- internals
