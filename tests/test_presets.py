@@ -1,7 +1,6 @@
 """Presets: every shipped experiment loads, validates, runs, and shows what it teaches."""
 import csv
 import functools
-import math
 import os
 import subprocess
 import sys

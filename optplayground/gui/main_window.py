@@ -10,7 +10,7 @@ import time
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QColor, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QScrollArea, QSplitter, QStackedWidget, QToolBar,
                                QVBoxLayout, QWidget)
 

@@ -2,14 +2,12 @@
 plots and the dataset side of the problem panel show exactly what the engine computes."""
 import numpy as np
 import pytest
-import torch
 
 from optplayground.core import experiment as xp
 from optplayground.core.engine import Engine
 from optplayground.core.experiment import Experiment, Problem, Run
 from optplayground.core.views import view_axes
 from optplayground.gui.controls.dataset_editor import DatasetEditor
-from optplayground.gui.main_window import MainWindow
 from optplayground.gui.plots.batchnorm_histogram import UNITS, histogram, shared_edges
 from optplayground.gui.worker import VIEW_RESOLUTION
 

@@ -22,7 +22,6 @@ from optplayground.core.experiment import PALETTE, Experiment, Problem, Run
 from optplayground.core.presets import list_presets
 from optplayground.gui import export
 from optplayground.gui.files import RecentFiles
-from optplayground.gui.main_window import MainWindow
 
 SVG = "{http://www.w3.org/2000/svg}"
 PLOT_NAMES = ("map", "loss", "lr", "grad")

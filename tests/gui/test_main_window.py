@@ -9,7 +9,6 @@ from PySide6.QtCore import QPointF, Qt
 from optplayground.core import experiment as xp
 from optplayground.core.engine import Engine
 from optplayground.core.experiment import Clip, Experiment, Problem, Run
-from optplayground.core.history import COL
 from optplayground.gui.main_window import MainWindow
 
 
