@@ -2,17 +2,22 @@
 
 A plot's items are made once per race (`set_runs`) and then only fed new arrays with
 `setData` from `refresh`, which returns at once when the race has not changed since the
-last frame. Curves downsample by peaks and clip to the view, so a million-step run draws
-about as fast as a short one and its spikes stay visible.
+last frame. A run's curve is reduced to the highest and lowest value of each pixel column
+of the part in view (`Envelope`, kept up to date with the new rows only), so a million-step
+run draws about as fast as a short one and its spikes stay visible.
 """
 from __future__ import annotations
 
-from typing import Sequence
+import math
+from typing import Callable, Sequence
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QGraphicsItem
 
 from ..live import LiveRuns, RunStyle
+from .envelope import Envelope
 
 LEGEND_BRUSH = (18, 18, 24, 200)
 LEGEND_PEN = (140, 140, 150, 160)
@@ -45,6 +50,35 @@ def style_plot(item: pg.PlotItem, title: str, left: str, bottom: str) -> None:
     item.showGrid(x=True, y=True, alpha=0.15)
     # One huge value (a run flying off) must not rescale the whole axis to "x1e+15".
     item.getAxis("left").enableAutoSIPrefix(False)
+    cache_pixels(item.getAxis("left"), item.getAxis("bottom"))
+
+
+def cache_pixels(*items: QGraphicsItem) -> None:
+    """Repaint these from a pixmap of their last look until they change: axes (their grid
+    spans the whole plot, so every new point of a curve repainted them), legends, the heat
+    map. A frame then copies them instead of drawing them again."""
+    for item in items:
+        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def cache_legend(legend: pg.LegendItem) -> None:
+    cache_pixels(legend, *(part for entry in legend.items for part in entry))
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k at or above a positive value."""
+    decade = 10.0 ** math.floor(math.log10(value))
+    return next(m * decade for m in (1.0, 2.0, 5.0, 10.0) if m * decade >= value)
+
+
+def nice_bounds(lo: float, hi: float, log: bool) -> tuple[float, float]:
+    """Round bounds around [lo, hi] (whole decades on a log axis) that the data crosses
+    only now and then: an axis fitted to them keeps its ticks while a race goes on."""
+    if log:
+        return 10.0 ** math.floor(math.log10(lo)), 10.0 ** (math.floor(math.log10(hi)) + 1)
+    step = nice_ceiling((hi - lo) / 4 if hi > lo else abs(hi) / 10 or 1.0)
+    low, high = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    return (low, high) if high > low else (low - step, high + step)
 
 
 LEGEND_ROWS = 8  # more entries than this wrap into another column
@@ -74,13 +108,23 @@ class RunCurvesPlot(pg.PlotWidget):
         self.plotItem.setDownsampling(auto=True, mode="peak")
         self.plotItem.setClipToView(True)
         self.legend = make_legend(self.plotItem, (-10, 10))
+        # Auto-range fits this invisible box (round bounds around the data) rather than the
+        # data itself, so axes and grid keep still while the curves grow.
+        self._bounds = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))  # a hidden item has no bounds
+        self._box: tuple[list, list] = ([], [])
+        self.plotItem.addItem(self._bounds)
         self._styles: list[RunStyle] = []
         self._items: list[list[pg.GraphicsObject]] = []  # per run; [0] stands for it in the legend
         self._live: LiveRuns | None = None
         self._drawn_version: int | None = None
         self._drawn_rows: list[tuple[object, int] | None] = []  # per run: (its history, rows)
+        self._envelopes: dict[int, Envelope] = {}  # by id of the curve they feed
+        self._sliced = False  # some curve holds only the part in view (zoomed in)
         # The context menu can toggle log-y too: follow the checkbox, whoever sets it.
         self.plotItem.ctrl.logYCheck.toggled.connect(self._on_log_y_toggled)
+        self.plotItem.vb.sigXRangeChanged.connect(self._on_x_range_changed)
+        self.plotItem.vb.sigResized.connect(self._on_resized)
+        self._width = 0.0
         self.set_log_y(log_y)
 
     # ---------------------------------------------------------------- public API
@@ -92,6 +136,7 @@ class RunCurvesPlot(pg.PlotWidget):
                 self.removeItem(item)
         self._styles = list(styles)
         self._items = [self._make_items(style) for style in self._styles]
+        self._envelopes.clear()
         for items in self._items:
             for item in items:
                 self.addItem(item)
@@ -127,6 +172,7 @@ class RunCurvesPlot(pg.PlotWidget):
             if redraw_all or drawn is None or drawn[0] is not run or drawn[1] != run.rows_seen:
                 self._draw_run(i, live)
                 self._drawn_rows[i] = (run, run.rows_seen)
+        self._fit_bounds()
 
     def set_log_y(self, on: bool) -> None:
         self.plotItem.setLogMode(y=bool(on))
@@ -155,6 +201,29 @@ class RunCurvesPlot(pg.PlotWidget):
     def _draw_run(self, index: int, live: LiveRuns) -> None:
         raise NotImplementedError
 
+    def _set_curve(self, curve: pg.PlotDataItem, run, steps: np.ndarray, values: np.ndarray,
+                   tag: str = "", transform: Callable[[np.ndarray], np.ndarray] | None = None
+                   ) -> None:
+        """Show `values` (a column of `run`, or derived from one as `tag` says) against the
+        steps: the part in view, at most two points per pixel column; `transform` must keep
+        the order of values (it is applied after the reduction)."""
+        envelope = self._envelopes.setdefault(id(curve), Envelope())
+        envelope.update(values, run, tag)
+        i0, i1 = self._in_view(steps)
+        self._sliced |= i1 - i0 < len(steps)
+        x, y = envelope.points(steps, values, i0, i1, self.plotItem.vb.width())
+        curve.setData(x, transform(y) if transform is not None else y)
+
+    def _in_view(self, steps: np.ndarray) -> tuple[int, int]:
+        """Indices of the steps in view and one beyond on each side; all while x auto-ranges."""
+        vb = self.plotItem.vb
+        if vb.autoRangeEnabled()[0] or len(steps) < 2:
+            return 0, len(steps)
+        lo, hi = vb.viewRange()[0]
+        i0 = int(np.searchsorted(steps, lo)) - 1
+        i1 = int(np.searchsorted(steps, hi, side="right")) + 1
+        return max(0, i0), min(len(steps), i1)
+
     def _runs_changed(self) -> None:
         """Hook: the set of runs was replaced."""
 
@@ -170,19 +239,59 @@ class RunCurvesPlot(pg.PlotWidget):
     def _forget_drawn(self) -> None:
         self._drawn_version = None
         self._drawn_rows = [None] * len(self._items)
+        self._sliced = False
 
     # ---------------------------------------------------------------- internals
+
+    def _fit_bounds(self) -> None:
+        """Round bounds around every shown point, for auto-range (see `nice_bounds`)."""
+        log = self.log_y
+        x_hi, y_lo, y_hi = -math.inf, math.inf, -math.inf
+        for items in self._items:
+            for item in items:
+                if not isinstance(item, pg.PlotDataItem) or not item.isVisible():
+                    continue
+                x, y = item.getOriginalDataset()
+                if x is None or not len(x):
+                    continue
+                y = y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)]
+                if len(y):
+                    x_hi = max(x_hi, float(x[-1]))
+                    y_lo, y_hi = min(y_lo, float(y.min())), max(y_hi, float(y.max()))
+        if x_hi == -math.inf:
+            box = ([], [])
+        else:
+            y_lo, y_hi = nice_bounds(y_lo, y_hi, log)
+            box = ([0.0, nice_ceiling(x_hi) if x_hi > 0 else 1.0], [y_lo, y_hi])
+        if box != self._box:
+            self._box = box
+            self._bounds.setData(*box)
 
     def _fill_legend(self) -> None:
         self.legend.clear()
         self.legend.setColumnCount(legend_columns(len(self._styles)))
         for items, style in zip(self._items, self._styles):
             self.legend.addItem(items[0], style.name)
+        cache_legend(self.legend)
 
     @Slot(bool)
     def _on_log_y_toggled(self, _on: bool) -> None:
         self._log_mode_changed()
+        self._box = ([], [])  # the bounds of the other scale
         self._redraw()
+
+    @Slot(object, object)
+    def _on_x_range_changed(self, *_args) -> None:
+        """Panned or zoomed: reduce the part now in view (auto-range already shows all)."""
+        if not self.plotItem.vb.autoRangeEnabled()[0] or self._sliced:
+            self._redraw()
+
+    @Slot(object)
+    def _on_resized(self, *_args) -> None:
+        width = self.plotItem.vb.width()
+        if width != self._width:
+            self._width = width
+            self._redraw()
 
 
 def link_step_axes(plots: Sequence[pg.PlotWidget]) -> None:

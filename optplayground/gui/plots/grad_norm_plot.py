@@ -51,10 +51,10 @@ class GradNormPlot(RunCurvesPlot):
 
     def _draw_run(self, index: int, live: LiveRuns) -> None:
         raw, clipped, _line = self._items[index]
-        step = live.column(index, "step")
-        raw.setData(step, live.column(index, "grad_norm"))
+        run, step = live.run(index), live.column(index, "step")
+        self._set_curve(raw, run, step, live.column(index, "grad_norm"))
         if self._styles[index].clip.mode != "none":
-            clipped.setData(step, live.column(index, "grad_norm_clipped"))
+            self._set_curve(clipped, run, step, live.column(index, "grad_norm_clipped"))
 
     def thresholds(self) -> list[float | None]:
         """Each run's max_norm line in data units, None where it has none (for tests/export)."""

@@ -170,14 +170,17 @@ class LossPlot(RunCurvesPlot):
 
     def _draw_run(self, index: int, live: LiveRuns) -> None:
         run, state = live.run(index), self._states[index]
-        loss = live.column(index, "loss")
+        loss, tag = live.column(index, "loss"), ""
         if state.smoother is not None:
             stride = run.tail.stride if run.tail is not None else 1
             loss = state.smoother.smooth(loss, min(len(loss), run.cap), stride)
+            tag = f"ema {state.smoother.weight!r}"
+        transform = None
         if self._shows_gap:
-            tiny = 1e-12 * max(1.0, abs(self._lowest))
-            loss = np.maximum(loss - self._lowest, 0.0) + tiny
-        self.curves[index].setData(live.column(index, "step"), loss)
+            lowest, tiny = self._lowest, 1e-12 * max(1.0, abs(self._lowest))
+            transform = lambda y: np.maximum(y - lowest, 0.0) + tiny  # keeps the order
+        self._set_curve(self.curves[index], run, live.column(index, "step"), loss, tag,
+                        transform)
 
     def _state(self, live: LiveRuns, index: int) -> _RunState:
         """The run's state, started afresh for a new race, and its lowest loss so far."""

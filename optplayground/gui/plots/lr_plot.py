@@ -18,4 +18,5 @@ class LRPlot(RunCurvesPlot):
         return [run_curve(style)]
 
     def _draw_run(self, index: int, live: LiveRuns) -> None:
-        self.curves[index].setData(live.column(index, "step"), live.column(index, "lr"))
+        self._set_curve(self.curves[index], live.run(index), live.column(index, "step"),
+                        live.column(index, "lr"))

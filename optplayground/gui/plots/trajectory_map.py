@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
 
 from ..live import LiveRuns, RunStyle
-from .base import TEXT_COLOR, legend_columns, make_legend, run_pen, set_title, style_plot
+from .base import (TEXT_COLOR, cache_legend, cache_pixels, legend_columns, make_legend, run_pen,
+                   set_title, style_plot)
 from .heat import RESOLUTION, Box, Heat, compute_heat, same_box
+from .paths import PATH_MAX, PixelPath, path_points  # noqa: F401 (known from here too)
 
 # Deep slate blue (low loss) to pale grey-blue (high): quiet enough for every run colour
 # and the white contours, minima and start marker to stand out on it.
@@ -25,27 +26,11 @@ COLORMAP_STOPS = ((0.0, (12, 18, 38)), (0.45, (52, 70, 102)), (1.0, (178, 190, 2
 DEBOUNCE_MS = 150
 CONTOUR_PEN = (255, 255, 255, 60)
 HALO_PEN = pg.mkPen((255, 255, 255, 90), width=5, cosmetic=True)  # lifts paths off dark ground
-# Paths longer than this are thinned for drawing: the first PATH_EXACT points (where the
-# interesting moves happen) exactly, the rest evenly, always ending at the last point.
-PATH_EXACT = 4000
-PATH_MAX = 10000
 
 
 def colormap() -> pg.ColorMap:
     return pg.ColorMap([p for p, _ in COLORMAP_STOPS], [c for _, c in COLORMAP_STOPS],
                        name="optplayground-slate")
-
-
-def path_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The points of a path worth drawing: finite ones, thinned past PATH_MAX."""
-    if not np.isfinite(x.sum() + y.sum()):
-        finite = np.isfinite(x) & np.isfinite(y)
-        x, y = x[finite], y[finite]
-    if len(x) <= PATH_MAX:
-        return x, y
-    rest = np.linspace(PATH_EXACT, len(x) - 1, PATH_MAX - PATH_EXACT).astype(np.int64)
-    keep = np.concatenate([np.arange(PATH_EXACT), rest])
-    return x[keep], y[keep]
 
 
 class LossColorBar(pg.ColorBarItem):
@@ -75,6 +60,7 @@ class TrajectoryMap(pg.PlotWidget):
         self.heat: Heat | None = None
         self._styles: list[RunStyle] = []
         self._paths: list[pg.PlotCurveItem] = []
+        self._thinned: list[PixelPath] = []  # per run: its path as the screen can show it
         self._heads: list[pg.ScatterPlotItem] = []
         self._only: int | None = None
         self._live: LiveRuns | None = None
@@ -110,6 +96,8 @@ class TrajectoryMap(pg.PlotWidget):
         self.start_marker.setZValue(40)
         for obj in (self.image, self.contours, self.minima, self.start_marker):
             item.addItem(obj, ignoreBounds=True)
+        # The picture under the paths is still while a race runs: copy it, do not redraw it.
+        cache_pixels(self.image, self.contours, self.minima)
         item.addItem(self._box)
         if self.legend is not None:
             self.legend.addItem(self.minima, "minimum")
@@ -165,6 +153,7 @@ class TrajectoryMap(pg.PlotWidget):
                 self.legend.removeItem(obj)
         self._styles = list(styles)
         self._paths, self._heads = [], []
+        self._thinned = [PixelPath() for _ in self._styles]
         for style in self._styles:
             path = pg.PlotCurveItem(skipFiniteCheck=True)
             path.setZValue(10)
@@ -194,6 +183,7 @@ class TrajectoryMap(pg.PlotWidget):
                 if self._only is None or self._only == i:
                     self.legend.addItem(path, style.name)
             self.legend.addItem(self.minima, "minimum")
+            cache_legend(self.legend)
         self._apply_visibility()
 
     def show_only(self, index: int | None) -> None:
@@ -217,7 +207,8 @@ class TrajectoryMap(pg.PlotWidget):
             run, drawn = live.run(i), self._drawn_rows[i]
             if drawn is not None and drawn[0] is run and drawn[1] == run.rows_seen:
                 continue  # this run has not moved since the last frame
-            x, y = path_points(live.column(i, "x"), live.column(i, "y"))
+            x, y = self._thinned[i].points(live.column(i, "x"), live.column(i, "y"), run,
+                                           self.vb.viewPixelSize())
             self._paths[i].setData(x, y)
             self._heads[i].setData(x[-1:], y[-1:])
             self._drawn_rows[i] = (run, run.rows_seen)
@@ -261,6 +252,9 @@ class TrajectoryMap(pg.PlotWidget):
 
     @Slot(object, object)
     def _on_range_changed(self, *_args) -> None:
+        if self._live is not None:  # zoomed: the paths' pixel grid may have changed
+            self._forget_drawn()
+            self.refresh(self._live)
         if not self.auto_heat or self.surface is None:
             return
         if self.heat is not None and same_box(self.heat.box, self.view_box()):
