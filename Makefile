@@ -22,3 +22,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Installers (minutes each, so not part of `make test`): packaging/README.md
+.PHONY: installer smoke
+installer:
+	packaging/build-linux.sh
+
+smoke:
+	@set -e; for package in dist/optplayground_*.deb dist/optplayground-*-linux-*.tar.gz; do \
+		packaging/smoke-test.sh "$$package"; done
