@@ -8,7 +8,8 @@ from __future__ import annotations
 import html
 import time
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import (QByteArray, QCoreApplication, QEvent, QRect, QSettings, Qt, QTimer,
+                            Slot)
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QScrollArea, QSplitter, QStackedWidget, QToolBar,
@@ -27,6 +28,8 @@ from .plots import GradNormPlot, LossPlot, LRPlot, MapGrid, TrajectoryMap
 from .worker import WorkerThread
 
 FRAME_MS = 16
+FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())  # follows a frame's paint (on_frame)
+LOW_PRIORITY = Qt.EventPriority.LowEventPriority.value  # as Qt's paint requests
 
 
 class MainWindow(QMainWindow):
@@ -362,13 +365,23 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_frame(self) -> None:
-        if self.live.version == self._drawn_version:
+        gate = self.worker.worker.gate
+        if self.live.version == self._drawn_version or not gate.may_hold():
             return
+        gate.hold()  # the race waits while this frame is drawn
         self._drawn_version = self.live.version
+        self.step_label.update()  # Qt's paint request is queued now, before FRAME_PAINTED
         self.map_stack.currentWidget().refresh(self.live)
         for plot in self.step_plots:
             plot.refresh(self.live)
         self._update_status()
+        QCoreApplication.postEvent(self, QEvent(FRAME_PAINTED), LOW_PRIORITY)
+
+    def event(self, event) -> bool:
+        if event.type() == FRAME_PAINTED:  # the paint request queued before it is done
+            self.worker.worker.gate.release()
+            return True
+        return super().event(event)
 
     def _update_status(self) -> None:
         now = time.perf_counter()

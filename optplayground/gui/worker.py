@@ -7,6 +7,8 @@ also sends snapshots of its models (`viewsReady`) a few times per second.
 """
 from __future__ import annotations
 
+import gc
+import threading
 import time
 
 import numpy as np
@@ -22,6 +24,67 @@ SLICE_S = 0.012  # stepping time per timer tick at full speed; leaves the GIL to
 VIEWS_S = 0.2  # dataset races: model snapshots at most five times per second,
 VIEWS_DUTY = 0.1  # and never more than a tenth of the time (big models snapshot less often)
 VIEW_RESOLUTION = 64  # a 64×64 prediction grid per run
+
+
+class FrameGate:
+    """Keeps the race off the GIL while the window draws a frame.
+
+    PySide6 lets go of the GIL inside every Qt call. With the engine stepping, the UI thread
+    then waited for it after every long call (a curve's path, an axis, the legend) for up to
+    the interpreter's switch interval, and a frame took 100 ms or more. The window holds the
+    gate from the start of a frame until Qt has painted it; the worker waits at the gate
+    between two chunks of steps (about a millisecond each). A hold lapses after HOLD_S, so a
+    frame that never paints cannot stall the race. While the race runs at full speed the
+    window draws its next frame only once the race had RACE_SHARE of the time since the
+    last one began: slow frames mean fewer frames, not a stalled race.
+    """
+
+    HOLD_S = 0.1
+    RACE_SHARE = 0.5
+    MAX_REST_S = 0.05  # one slow frame (a collection, a busy machine) does not stop the next
+
+    def __init__(self):
+        self._open = threading.Event()
+        self._open.set()
+        self._until = 0.0
+        self.racing = False  # the worker steps as fast as it can (set by the worker)
+        self._held_at = self._released_at = self._held_for = 0.0
+
+    def may_hold(self) -> bool:
+        """Whether the window may draw now (see RACE_SHARE)."""
+        rest = min(self._held_for * self.RACE_SHARE / (1.0 - self.RACE_SHARE), self.MAX_REST_S)
+        return not self.racing or time.perf_counter() - self._released_at >= rest
+
+    def hold(self) -> None:
+        self._held_at = time.perf_counter()
+        self._until = self._held_at + self.HOLD_S
+        self._open.clear()
+
+    def release(self) -> None:
+        if not self._open.is_set():
+            self._released_at = time.perf_counter()
+            self._held_for = self._released_at - self._held_at
+            self._open.set()
+
+    def wait(self) -> None:
+        """Return once the window is not drawing (or its hold lapsed)."""
+        remaining = self._until - time.perf_counter()
+        if remaining > 0 and not self._open.is_set():
+            self._open.wait(remaining)
+
+
+_heap_settled = False
+
+
+def settle_heap_once() -> None:
+    """Freeze the heap again after the process's first engine: building its optimizers
+    imports torch._dynamo, ~100k objects that live as long as the app, made after start-up
+    froze the rest (app.settle_heap). Unfrozen, every full collection walked them, holding
+    the GIL for 80-100 ms: a stalled frame."""
+    global _heap_settled
+    if not _heap_settled:
+        _heap_settled = True
+        gc.freeze()
 
 
 def merge_batches(batches: list[Batch]) -> Batch:
@@ -53,6 +116,7 @@ class EngineWorker(QObject):
         self._last_emit = 0.0
         self._timer: QTimer | None = None
         self._chunk = 1  # steps per advance() call, adapted so a call takes ~1 ms
+        self.gate = FrameGate()  # the window holds it while it draws
         self._views_due = 0.0  # no model snapshot before this time (perf_counter)
 
     @Slot()
@@ -75,6 +139,7 @@ class EngineWorker(QObject):
             self.failed.emit(generation, message)
             self._set_timer()
             return
+        settle_heap_once()
         if self.engine.device_note:
             self.note.emit(self.engine.device_note)
         self._chunk = 1
@@ -124,6 +189,7 @@ class EngineWorker(QObject):
         if self._timer is None:
             return
         running = self.playing and self.engine is not None and not self.engine.done
+        self.gate.racing = running and self.speed is None
         if not running:
             self._timer.stop()
             self._flush()
@@ -145,6 +211,7 @@ class EngineWorker(QObject):
             steps = int(self._due)
             if steps:
                 self._due -= steps
+                self.gate.wait()
                 self._pending.append(engine.advance(steps))
         if engine.done:
             self._flush()
@@ -161,6 +228,7 @@ class EngineWorker(QObject):
         engine = self.engine
         end = time.perf_counter() + seconds
         while not engine.done:
+            self.gate.wait()
             t0 = time.perf_counter()
             self._pending.append(engine.advance(self._chunk))
             took = time.perf_counter() - t0
