@@ -48,9 +48,9 @@ def run_app(argv: list[str]) -> int:
     if experiment is not None:  # Ctrl+S saves back to it; it joins Open Recent
         window.path = argv[0]
         window.files.recent.add(argv[0])
+    window.firstFrame.connect(settle_heap)  # after: a full collection takes a while
     window.show()
     quit_on_ctrl_c(app, window)
-    settle_heap()
     return app.exec()
 
 

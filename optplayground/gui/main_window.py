@@ -9,7 +9,7 @@ import html
 import time
 
 from PySide6.QtCore import (QByteArray, QCoreApplication, QEvent, QRect, QSettings, Qt, QTimer,
-                            Slot)
+                            Signal, Slot)
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QScrollArea, QSplitter, QStackedWidget, QToolBar,
@@ -33,6 +33,8 @@ LOW_PRIORITY = Qt.EventPriority.LowEventPriority.value  # as Qt's paint requests
 
 
 class MainWindow(QMainWindow):
+    firstFrame = Signal()  # the window's first frame is on screen (the first race starts now)
+    _painted = False  # the window got its first paint event
     def __init__(self, experiment: Experiment | None = None, settings: QSettings | None = None,
                  autoplay: bool = True):
         super().__init__()
@@ -49,6 +51,7 @@ class MainWindow(QMainWindow):
         self._rate = (time.perf_counter(), 0, 0.0)  # time, step, steps/s
 
         self.worker = WorkerThread(self)
+        self.worker.worker.gate.shown.clear()  # the first frame before the first race
         w = self.worker.worker
         w.batchReady.connect(self.on_batch)
         w.finished.connect(self.on_finished)
@@ -61,7 +64,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self.frame_timer = QTimer(self)
         self.frame_timer.setObjectName("frame-timer")
-        self.frame_timer.timeout.connect(self.on_frame)
+        self.frame_timer.timeout.connect(self._on_tick)
         self.frame_timer.start(FRAME_MS)
         self._restore_geometry()
         self.load_experiment(self.experiment)
@@ -364,11 +367,15 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ drawing
 
     @Slot()
+    def _on_tick(self) -> None:
+        if self.worker.worker.gate.may_hold():  # at full speed the race gets its share first
+            self.on_frame()
+
+    @Slot()
     def on_frame(self) -> None:
-        gate = self.worker.worker.gate
-        if self.live.version == self._drawn_version or not gate.may_hold():
+        if self.live.version == self._drawn_version:
             return
-        gate.hold()  # the race waits while this frame is drawn
+        self.worker.worker.gate.hold()  # the race waits while this frame is drawn
         self._drawn_version = self.live.version
         self.step_label.update()  # Qt's paint request is queued now, before FRAME_PAINTED
         self.map_stack.currentWidget().refresh(self.live)
@@ -379,8 +386,15 @@ class MainWindow(QMainWindow):
 
     def event(self, event) -> bool:
         if event.type() == FRAME_PAINTED:  # the paint request queued before it is done
-            self.worker.worker.gate.release()
+            gate = self.worker.worker.gate
+            gate.release()
+            if self._painted and not gate.shown.is_set():
+                gate.shown.set()
+                self.firstFrame.emit()
             return True
+        if event.type() == QEvent.Type.Paint and not self._painted:  # the first frame
+            self._painted = True
+            QCoreApplication.postEvent(self, QEvent(FRAME_PAINTED), LOW_PRIORITY)
         return super().event(event)
 
     def _update_status(self) -> None:

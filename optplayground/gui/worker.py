@@ -37,17 +37,24 @@ class FrameGate:
     frame that never paints cannot stall the race. While the race runs at full speed the
     window draws its next frame only once the race had RACE_SHARE of the time since the
     last one began: slow frames mean fewer frames, not a stalled race.
+
+    `shown` lets the window's first frame go first: building the first engine of the
+    process imports torch._dynamo (seconds of pure Python), which slowed the first paint
+    to a crawl; a window clears it when it is made and sets it once it has painted.
     """
 
     HOLD_S = 0.1
     RACE_SHARE = 0.5
     MAX_REST_S = 0.05  # one slow frame (a collection, a busy machine) does not stop the next
+    FIRST_FRAME_S = 3.0  # the first race waits at most this long for the window's first frame
 
     def __init__(self):
         self._open = threading.Event()
         self._open.set()
         self._until = 0.0
         self.racing = False  # the worker steps as fast as it can (set by the worker)
+        self.shown = threading.Event()
+        self.shown.set()
         self._held_at = self._released_at = self._held_for = 0.0
 
     def may_hold(self) -> bool:
@@ -132,6 +139,7 @@ class EngineWorker(QObject):
         self.generation = generation
         self._pending.clear()
         self.engine = None
+        self.gate.shown.wait(self.gate.FIRST_FRAME_S)
         try:
             self.engine = Engine(experiment, keep_history=False)
         except Exception as error:  # noqa: BLE001 — a user's optimizer can raise anything
@@ -289,6 +297,8 @@ class WorkerThread(QObject):
         """Stop stepping, end the thread's event loop and wait for it (idempotent)."""
         if not self.thread.isRunning():
             return
+        self.worker.gate.shown.set()  # nothing may keep the worker from the stop request
+        self.worker.gate.release()
         self.stopRequested.emit()
         self.thread.quit()
         if not self.thread.wait(5000):
