@@ -111,21 +111,27 @@ def feed(live, generation: int, experiment: Experiment, steps: int, real_steps: 
          rows_per_batch: int = 1000) -> None:
     """Fill the window's LiveRuns with `steps` steps of every run, as the worker does:
     batches of rows from an engine with keep_history=False. The first `real_steps` come
-    from a real engine; the rest repeat its last batch with the step count going on (what
-    memory keeps depends on the number of rows, and a million real steps of eight runs
-    would take many minutes)."""
+    from a real engine (a million real steps of eight runs would take many minutes); the
+    rest repeat its last batch's losses, LRs and gradient norms while each point crawls on
+    towards the surface's minimum, as a long race does. What memory keeps depends only on
+    the number of rows."""
     engine = Engine(experiment, keep_history=False)
     last = None
     while engine.step < min(real_steps, steps):
         last = engine.advance(min(rows_per_batch, real_steps - engine.step, steps - engine.step))
         live.add_batch(generation, last)
-    step = engine.step
+    step = start = engine.step
+    minima = engine.surface.minima_for(engine.surface_params) if engine.surface else ()
     while step < steps:
         n = min(rows_per_batch, steps - step, len(last.runs[0].rows))
+        done = (np.arange(step, step + n) - start + 1) / max(1, steps - start)
         runs = []
         for part in last.runs:
             rows = part.rows[:n].copy()
             rows[:, 0] = np.arange(step, step + n)
+            here = part.rows[-1, 1:3]
+            there = np.asarray(minima[0]) if minima else here
+            rows[:, 1:3] = here + np.outer(done, there - here)
             runs.append(RunRows(part.index, rows, "running"))
         step += n
         live.add_batch(generation, Batch(step=step, runs=runs, done=step >= steps))

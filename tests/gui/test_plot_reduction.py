@@ -9,9 +9,9 @@ import pytest
 from optplayground.core.history import COLUMNS, RunHistory
 from optplayground.core.surfaces import get_surface
 from optplayground.gui.plots import LossPlot, TrajectoryMap
-from optplayground.gui.plots.base import nice_bounds, nice_ceiling
+from optplayground.gui.plots.base import CURVE_WIDTH, DENSE_WIDTH, nice_bounds, nice_ceiling
 from optplayground.gui.plots.envelope import BLOCK, MIN_RAW, Envelope
-from optplayground.gui.plots.paths import MIN_THIN, PixelPath, cell_size
+from optplayground.gui.plots.paths import CELL_PIXELS, MIN_THIN, PixelPath, cell_size
 
 from .test_plots import original, synthetic_live
 
@@ -89,6 +89,10 @@ def test_loss_plot_draws_two_points_per_pixel_and_keeps_the_spike(qtbot):
     assert 0 < len(x) <= 2 * (width + 1)
     assert y.max() == 1e6 and y.min() == loss.min()
     assert x[0] == 0 and x[-1] <= len(loss) - 1
+    assert plot.curves[0].opts["pen"].widthF() == DENSE_WIDTH  # a band: a hairline is enough
+    short = synthetic_live([loss[:100]])
+    plot.refresh(short)
+    assert plot.curves[0].opts["pen"].widthF() == CURVE_WIDTH
 
 
 def test_zooming_in_draws_the_points_in_view(qtbot):
@@ -125,7 +129,8 @@ def test_pixel_path_keeps_a_point_per_cell_change_and_the_last_point():
         xs, ys = path.points(x[:m], y[:m], source, pixel)
     fresh = PixelPath().points(x, y, source, pixel)
     np.testing.assert_array_equal(xs, fresh[0])
-    cx, cy = np.floor(x / cell_size(0.01)), np.floor(y / cell_size(0.02))
+    cx = np.floor(x / cell_size(CELL_PIXELS * 0.01))
+    cy = np.floor(y / cell_size(CELL_PIXELS * 0.02))
     changed = np.concatenate([[True], (np.diff(cx) != 0) | (np.diff(cy) != 0)])
     changed[-1] = True  # the path always ends on its last point
     np.testing.assert_array_equal(xs, x[changed])

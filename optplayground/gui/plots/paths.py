@@ -3,8 +3,9 @@
 Drawing a long path with a wide antialiased pen (and its halo) costs time in proportion to
 its points: ten thousand points per run took ~20 ms per run and frame. Most of a long race
 crawls along a valley in moves far below a pixel, so `PixelPath` keeps a point only where
-the path enters another cell of a grid at most one pixel wide: the drawing looks the same,
-and it is kept up to date from the rows new since the last frame. Pure numpy (no Qt).
+the path enters another cell of a grid at most CELL_PIXELS wide: for a line over two pixels
+wide the drawing looks the same, and it is kept up to date from the rows new since the last
+frame. Pure numpy (no Qt).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .envelope import Growable
 PATH_EXACT = 2000
 PATH_MAX = 5000
 MIN_THIN = 500  # paths with at most this many points are drawn point by point
+CELL_PIXELS = 2.0  # the grid's cells are at most this many pixels wide
 
 
 def path_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -34,7 +36,7 @@ def path_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cell_size(pixel: float) -> float:
-    """The largest power of two not above one pixel: zooming a little keeps the grid."""
+    """The largest power of two not above `pixel`: zooming a little keeps the grid."""
     return 2.0 ** math.floor(math.log2(pixel))
 
 
@@ -56,7 +58,8 @@ class PixelPath:
         ending at the last finite point."""
         if len(x) <= MIN_THIN or not all(math.isfinite(p) and p > 0 for p in pixel):
             return path_points(x, y)
-        self._update(x, y, source, (cell_size(pixel[0]), cell_size(pixel[1])))
+        cell = (cell_size(CELL_PIXELS * pixel[0]), cell_size(CELL_PIXELS * pixel[1]))
+        self._update(x, y, source, cell)
         xs, ys = self.xs.view(), self.ys.view()
         if self.last is not None and (not len(xs) or (xs[-1], ys[-1]) != self.last):
             xs, ys = np.append(xs, self.last[0]), np.append(ys, self.last[1])
