@@ -4,8 +4,10 @@ from __future__ import annotations
 import gc
 import signal
 import sys
+from importlib.resources import files
 
 from PySide6.QtCore import QSettings, QTimer, qInstallMessageHandler
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 
@@ -19,6 +21,10 @@ def make_app() -> QApplication:
     qInstallMessageHandler(_quiet_platform_notes)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("optplayground")
+    app.setDesktopFileName("optplayground")  # taskbars match the window to its .desktop entry
+    icon = files("optplayground") / "resources" / "icons" / "optplayground.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
     app.setOrganizationName("optplayground")
     pg.setConfigOptions(antialias=True)
     return app
@@ -62,10 +68,12 @@ def settle_heap() -> None:
 
 
 def quit_on_ctrl_c(app: QApplication, window) -> QTimer:
-    """Ctrl+C in the terminal closes the window cleanly (Qt's loop would swallow it).
+    """Ctrl+C in the terminal (or SIGTERM) closes the window cleanly (Qt's loop would
+    swallow it).
 
     Returns the timer that lets Python run its signal handlers while Qt's loop waits."""
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    for number in (signal.SIGINT, signal.SIGTERM):  # Ctrl+C, or a polite kill
+        signal.signal(number, lambda *_: window.close())
     timer = QTimer(app)
     timer.setObjectName("sigint-poll")
     timer.timeout.connect(lambda: None)

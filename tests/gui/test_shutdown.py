@@ -30,6 +30,7 @@ def test_ctrl_c_in_the_terminal_closes_the_window_cleanly(qtbot):
     finally:
         poll.stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def test_closing_with_a_dialog_open_during_a_run_exits_fast(qtbot):
