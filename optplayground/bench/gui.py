@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..core.engine import Engine
+from .core import MEASUREMENTS as CORE_MEASUREMENTS
 from .core import feed, race, rss_bytes
 
 
@@ -208,6 +209,7 @@ class _FirstFrame(QObject):
 
 
 MEASUREMENTS = {
+    **CORE_MEASUREMENTS,  # --quick measures everything in one process
     "frames": lambda quick: frames(1.0 if quick else 10.0),
     "rates": lambda quick: rates(0.3 if quick else 3.0),
     "memory": lambda quick: (memory_and_redraw(8, 20_000, 3, real_steps=200) if quick
