@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+from dataclasses import replace
 from typing import Sequence
 
+from .core.atomic import check_writable
 from .core.params import ConfigError, format_value
 
 EPILOG_RUN = """\
@@ -76,9 +78,17 @@ def _glue_negative_values(argv: list[str]) -> list[str]:
     return out
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are bad input like any other: one line on stderr, exit status 2.
+    (argparse would print the whole usage block first.) Subcommands inherit the class."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="optplayground",
-                                     description="Watch optimizers race across loss surfaces.")
+    parser = _Parser(prog="optplayground",
+                     description="Watch optimizers race across loss surfaces.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="race headless, print a summary, write CSV",
@@ -154,7 +164,10 @@ def _cmd_run(args) -> int:
     from .core.engine import Engine
 
     exp = _experiment_from_args(args)
-    pictures = _pictures(args)  # paths checked before the race
+    for flag in ("--csv", "--save"):  # every output path is checked before the race
+        if getattr(args, flag[2:]):
+            check_writable(getattr(args, flag[2:]), flag)
+    pictures = _pictures(args)
     engine = Engine(exp)
     if engine.device_note:
         print(f"note: {engine.device_note}", file=sys.stderr)
@@ -182,7 +195,7 @@ def _pictures(args):
         raise ConfigError("--png/--svg", f"drawing needs PySide6 and pyqtgraph: {error}") from None
     for flag, path in (("--png", args.png), ("--svg", args.svg)):
         if path:
-            export.check_writable(path, flag)
+            check_writable(path, flag)
     return export
 
 
@@ -367,6 +380,8 @@ def summary(engine) -> str:
         data = record.array()
         if not len(data):
             lines.append(f"{record.name[:16]:<16} {record.optimizer[:12]:<12} {record.status:<10}")
+            if record.message:
+                lines.append(f"    {record.message}")
             continue
         step, x, y, loss = data[-1, :4]
         gap = min((math.hypot(x - mx, y - my) for mx, my in minima), default=float("nan"))
@@ -438,7 +453,13 @@ def _cmd_list(args) -> int:
     from .core.surfaces import SURFACES
 
     registry = {"surfaces": SURFACES, "optimizers": OPTIMIZERS, "schedules": SCHEDULES}[args.what]
-    for spec in registry.values():
+    specs = list(registry.values())
+    if args.what == "optimizers":
+        from .core.ranger import LOOKAHEAD
+
+        specs.append(replace(LOOKAHEAD, title=f"{LOOKAHEAD.title}: wraps any of the above "
+                                              "(--lookahead k=…,alpha=…)"))
+    for spec in specs:
         print(f"{spec.name:<18} {spec.title}")
         for p in spec.params:
             rng = p.range_text()

@@ -48,7 +48,8 @@ def out_of_range(p: Param) -> list:
             bad.append(p.low if p.low_open else p.low - 1)
         if p.high is not None:
             bad.append(p.high if p.high_open else p.high + 1)
-        bad += [math.nan, math.inf, -math.inf, "1e999", 10 ** 400, "fast", True, [], {}]
+        infinite = [] if p.inf_ok else [math.inf, "1e999"]  # inf_ok: +inf is a setting
+        bad += [math.nan, *infinite, -math.inf, 10 ** 400, "fast", True, [], {}]
         if p.kind == "int":
             bad.append(2.5)
         if p.kind == "floats":

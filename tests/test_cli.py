@@ -125,3 +125,45 @@ def test_dataset_quick_form(tmp_path):
     assert "accuracy" in result.stdout and "Circle" in result.stdout
     bad = cli("run", "--dataset", "linear", "--loss", "cross_entropy", "--opt", "adam")
     assert bad.returncode == 2 and "problem.loss" in bad.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (("run", "--device", "tpu"), "--device"),
+    (("run", "--steps", "abc", "--opt", "adam"), "--steps"),
+    (("run", "--schedule", "cosine", "--opt", "adam"), "must follow an --opt"),
+    (("run", "--bogus"), "--bogus"),
+    (("list", "foo"), "foo"),
+])
+def test_usage_mistakes_are_one_line_too(args, words):
+    result = cli(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and "usage:" not in result.stderr, result.stderr
+
+
+def test_every_output_path_is_checked_before_the_race(tmp_path):
+    csv_out = tmp_path / "ok.csv"
+    result = cli("run", "--opt", "adam", "--steps", "5", "--csv", str(csv_out),
+                 "--save", str(tmp_path / "missing" / "x.toml"))
+    assert result.returncode == 2 and "--save" in result.stderr and "cannot write" in result.stderr
+    assert not csv_out.exists()  # nothing written, not even the outputs that could be
+    folder = tmp_path / "a-folder.csv"
+    folder.mkdir()
+    result = cli("run", "--opt", "adam", "--steps", "5", "--csv", str(folder))
+    assert result.returncode == 2 and "it is a folder" in result.stderr
+
+
+def test_a_run_not_finite_at_its_start_still_says_how_it_ended(tmp_path):
+    out = tmp_path / "z.csv"
+    result = cli("run", "--formula", "log(x)", "--start", "-1,1", "--opt", "sgd",
+                 "--steps", "3", "--csv", str(out))
+    assert result.returncode == 0, result.stderr
+    assert read_csv(out)[1:] == [["sgd #1", "sgd", "0", "", "", "", "", "", "", "diverged"]]
+    assert "diverged at step 0: not finite" in result.stdout
+
+
+def test_list_optimizers_shows_the_lookahead_wrapper():
+    result = cli("list", "optimizers")
+    block = result.stdout.split("\nlookahead ")[1].splitlines()
+    assert "wraps any" in block[0]
+    assert block[1].split()[:3] == ["k", "=", "5"] and block[2].split()[:3] == ["alpha", "=", "0.5"]

@@ -227,3 +227,48 @@ def test_edits_that_need_new_optimizer_state_do_not_break_the_run(name, edit):
     record = engine.history[0]
     assert record.status == "done", record.message
     assert len(record.array()) == 21
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 3.0, math.inf])
+def test_clip_norm_types_equal_clip_grad_norm(norm_type):
+    engine = race(Run("sgd", "sgd", {"lr": 1e-3},
+                      clip=Clip(mode="norm", max_norm=5.0, norm_type=norm_type)), steps=40)
+
+    def clip_then_measure(p):  # what the engine records: raw and clipped, both in that norm
+        raw = torch.nn.utils.clip_grad_norm_([p], 5.0, norm_type).item()
+        return raw, torch.linalg.vector_norm(p.grad, norm_type).item()
+
+    p = torch.tensor((-1.5, 2.0), dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=1e-3)
+    got = engine.history[0].array()
+    for k in range(41):
+        opt.zero_grad()
+        rosenbrock(p).backward()
+        raw, clipped = clip_then_measure(p)
+        assert got[k, 1:3].tolist() == p.detach().tolist()
+        assert (got[k, COL["grad_norm"]], got[k, COL["grad_norm_clipped"]]) == (raw, clipped)
+        opt.step()
+    assert got[0, COL["grad_norm"]] > 5 and got[0, COL["grad_norm_clipped"]] == pytest.approx(5)
+
+
+def test_lookahead_through_the_engine_equals_a_plain_loop():
+    from optplayground.core.ranger import Lookahead
+
+    engine = race(Run("la", "adam", {"lr": 0.05}, lookahead={"k": 4, "alpha": 0.3},
+                      clip=Clip(mode="norm", max_norm=3.0, norm_type=1.0)), steps=60)
+
+    def make(p):
+        return Lookahead(torch.optim.Adam([p], lr=0.05), k=4, alpha=0.3), None
+
+    p = torch.tensor((-1.5, 2.0), dtype=torch.float64, requires_grad=True)
+    opt, _ = make(p)
+    rows = []
+    for k in range(61):
+        opt.zero_grad()
+        loss = rosenbrock(p)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p], 3.0, 1.0)
+        rows.append([*p.detach().tolist(), loss.item()])
+        if k < 60:
+            opt.step()
+    np.testing.assert_allclose(engine.history[0].array()[:, 1:4], rows, rtol=0, atol=1e-12)

@@ -253,3 +253,16 @@ def test_ranger_rejects_bad_settings():
                    {"weight_decay": -1.0}):
         with pytest.raises(ValueError):
             Ranger([point(1.0)], **kwargs)
+
+
+def test_ranger_defaults_are_the_reference_ones():
+    defaults = Ranger([point(0.0, 0.0)]).defaults
+    assert defaults["lr"] == 1e-3 and defaults["betas"] == (0.95, 0.999) and defaults["eps"] == 1e-5
+    assert (defaults["k"], defaults["alpha"], defaults["n_sma_threshold"]) == (6, 0.5, 5)
+    assert defaults["use_gc"] is True and defaults["weight_decay"] == 0
+    spec = get_optimizer("ranger").defaults()  # what the window and the CLI start from
+    assert (spec["lr"], spec["betas"], spec["eps"], spec["k"], spec["alpha"]) == (
+        1e-3, (0.95, 0.999), 1e-5, 6, 0.5)
+    # the first step at the default lr is lr·g (momentum with bias correction, no rectification)
+    p = point(1.0, -0.5)
+    assert_points(run(Ranger([p]), p, anisotropic, 1), [[1.0 - 1e-3 * 1.0, -0.5 - 1e-3 * -2.0]])

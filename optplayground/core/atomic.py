@@ -8,6 +8,24 @@ from typing import Callable
 from .params import ConfigError
 
 
+def check_writable(path: str, where: str) -> None:
+    """Fail before a long race when `path` cannot take the file: its folder is missing, it
+    is a folder, or the folder refuses a new file (tried for real: permissions, read-only
+    mounts and pseudo file systems all answer the same way then)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        reason = "is not a folder" if os.path.exists(folder) else "does not exist"
+        raise ConfigError(where, f"cannot write {path}: {folder} {reason}")
+    if os.path.isdir(path):
+        raise ConfigError(where, f"cannot write {path}: it is a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".optplayground-", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise ConfigError(where, f"cannot write {path}: {e.strerror or e}") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
 def write_atomic(path: str, write: Callable[[str], None]) -> None:
     """Call write(tmp_path), then move it onto `path`. An existing file is never half-written.
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .params import ConfigError, Param, validate_values
-from .optimizers import get_optimizer
+from .optimizers import LOOKAHEAD, get_optimizer
 from .training import DatasetProblem, validate_dataset_problem
 from .schedules import Stage, check_stage_lengths, validate_stages
 
@@ -29,16 +29,13 @@ CLIP_PARAMS = (
     Param("max_norm", 1.0, low=0, low_open=True, log=True,
           help="largest allowed gradient norm (mode = norm)"),
     # torch sums |g|^p unscaled: a large p overflows to inf on ordinary gradients (p = 1000: |g| > 2)
-    Param("norm_type", 2.0, low=1, high=10,
-          help="which p-norm measures the gradient (2 = Euclidean, 1 = sum of |components|)"),
+    Param("norm_type", 2.0, low=1, high=10, inf_ok=True,
+          help="which p-norm measures the gradient (2 = Euclidean, 1 = sum of |components|, "
+               "inf = the largest |component|)"),
     Param("clip_value", 1.0, low=0, low_open=True, log=True,
           help="largest allowed |component| (mode = value)"),
 )
-LOOKAHEAD_PARAMS = (
-    Param("k", 5, "int", low=1, high=1000, help="fast steps between two syncs of the slow weights"),
-    Param("alpha", 0.5, low=0, high=1, low_open=True,
-          help="how far the slow weights move toward the fast ones at a sync"),
-)
+LOOKAHEAD_PARAMS = LOOKAHEAD.params  # one source: the wrapper's spec
 
 
 @dataclass

@@ -152,7 +152,8 @@ class History:
 
     def write_csv(self, out: TextIO) -> None:
         """Long format, one row per run and step; the last row of a run carries its final
-        status, the others `running`. Floats at full precision (repr); a value that does not
+        status, the others `running` (a run not finite at its very start: one row, step 0,
+        values empty). Floats at full precision (repr); a value that does not
         apply (NaN: accuracy of a regression, w and b of a bigger model) is left empty."""
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(("run", "optimizer", *self.columns, "status"))
@@ -160,6 +161,9 @@ class History:
         for run in self.runs:
             data = run.array()
             last = len(data) - 1
+            if last < 0 and run.status != "running":  # stopped at its start: say how, at step 0
+                empty = [""] * (len(self.columns) - 1)
+                writer.writerow([run.name, run.optimizer, "0", *empty, run.status])
             for k, row in enumerate(data.tolist()):
                 cells = [_cell(v, i in integral) for i, v in enumerate(row)]
                 writer.writerow([run.name, run.optimizer, *cells, run.status if k == last else "running"])

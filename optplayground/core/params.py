@@ -41,6 +41,7 @@ class Param:
     choices: tuple = ()
     help: str = ""
     optional: bool = False  # None is allowed (e.g. a scheduler's optional bound)
+    inf_ok: bool = False  # +inf is allowed beyond the range (e.g. the max-norm's p)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -53,7 +54,8 @@ class Param:
             return ""
         lo = "-inf" if self.low is None else f"{self.low:g}"
         hi = "inf" if self.high is None else f"{self.high:g}"
-        return f"{'(' if self.low_open else '['}{lo}, {hi}{')' if self.high_open else ']'}"
+        text = f"{'(' if self.low_open else '['}{lo}, {hi}{')' if self.high_open else ']'}"
+        return f"{text} or inf" if self.inf_ok and self.high is not None else text
 
     def coerce(self, value: Any) -> Any:
         """Return `value` converted to this kind, or raise ConfigError(name, reason)."""
@@ -89,6 +91,8 @@ class Param:
         return self._check_range(_to_float(value, self.name))
 
     def _check_range(self, x: float) -> float:
+        if self.inf_ok and x == math.inf:
+            return x
         if isinstance(x, float) and not math.isfinite(x):
             raise ConfigError(self.name, f"must be a finite number, got {x!r}")
         if self.low is not None and (x < self.low or (self.low_open and x == self.low)):

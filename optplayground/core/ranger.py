@@ -17,7 +17,7 @@ LOOKAHEAD = Spec(
     name="lookahead",
     title="Lookahead",
     params=(
-        Param("k", 5, kind="int", low=1,
+        Param("k", 5, kind="int", low=1, high=1000,
               help="inner (fast) steps between two syncs with the slow weights"),
         Param("alpha", 0.5, low=0.0, high=1.0, low_open=True,  # 0: never leaves the start
               help="how far the slow weights move toward the fast ones at a sync"),

@@ -124,16 +124,6 @@ def per_plot_paths(path: str, names, ext: str = ".svg") -> dict[str, str]:
     return {name: f"{stem}-{name}{given or ext}" for name in names}
 
 
-def check_writable(path: str, where: str) -> None:
-    """Fail before a long race when the folder of `path` cannot take the file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        reason = "is not a folder" if os.path.exists(folder) else "does not exist"
-        raise ConfigError(where, f"cannot write {path}: {folder} {reason}")
-    if os.path.isdir(path):
-        raise ConfigError(where, f"cannot write {path}: it is a folder")
-
-
 # ---------------------------------------------------------------- headless
 
 def export_headless(experiment, png: str | None = None, svg: str | None = None,
