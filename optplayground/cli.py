@@ -327,7 +327,9 @@ def parse_spec(text: str, where: str) -> tuple[str, dict]:
     """
     head, _, rest = text.partition(":")
     cls, colon, values = rest.partition(":")
-    if cls and "=" not in cls and "," not in cls:  # import path: module:Class[:values]
+    # An import path, module:Class[:values]: a dotted module or a capitalised class
+    # (so that a mistyped 'adam:lr' reads as a missing value, not as a module 'adam').
+    if cls and "=" not in cls and "," not in cls and ("." in head or cls[:1].isupper()):
         head, rest = f"{head}:{cls}", values
     if not head:
         raise ConfigError(where, f"missing a name in {text!r}")
@@ -340,6 +342,8 @@ def parse_values(text: str, where: str) -> dict:
     last = None
     for piece in filter(None, (p.strip() for p in text.split(","))):
         key, eq, value = piece.partition("=")
+        if eq and not key.strip():
+            raise ConfigError(where, f"missing a name before '=' in {piece!r}")
         if eq:
             last = key.strip()
             values[last] = value.strip()

@@ -77,6 +77,8 @@ def test_custom_optimizer_by_import_path(tmp_path):
     (("--opt", "nosuchmodule:Thing"), "nosuchmodule"),
     (("--opt", "fake_optimizers:NotAnOptimizer"), "not"),
     (("--start", "1", "--opt", "adam"), "--start"),
+    (("--opt", "adam:lr"), "expected key=value, got 'lr'"),
+    (("--opt", "adam:=3"), "missing a name before '='"),
 ])
 def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, args, words):
     out = tmp_path / "never.csv"

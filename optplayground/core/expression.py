@@ -20,7 +20,7 @@ from .params import ConfigError
 from .surfaces import Box, Point, Surface
 
 MAX_LENGTH = 500
-MAX_DEPTH = 50
+MAX_DEPTH = 100  # a flat sum counts too (a+b+c is left-nested): 100 terms pass
 MAX_EXPONENT = 1000.0  # |constant exponent| above this is refused (9**9**9 and friends)
 
 FUNCTIONS: dict[str, Callable[[Tensor], Tensor]] = {
