@@ -95,3 +95,28 @@ def test_bad_dataset_settings_name_the_field(edit, field):
     with pytest.raises(ConfigError) as info:
         Engine(exp)
     assert info.value.field.startswith(field), info.value
+
+
+@pytest.mark.parametrize("data, watched", [
+    ({"n_points": 60, "noise": 0.5, "test_fraction": 0.5}, "test_loss"),
+    ({"n_points": 60, "noise": 0.5, "test_fraction": 0.0}, "train_loss"),  # no test split
+])
+def test_plateau_watches_the_test_loss_like_a_validation_loss(data, watched):
+    from optplayground.core.schedules import Stage
+
+    problem = Problem(dataset="circle", data=data, model={"kind": "mlp", "hidden": "32,32"})
+    plateau = {"patience": 3, "factor": 0.5}
+    exp = Experiment(problem=problem, steps=80, runs=[
+        Run("adam", "adam", {"lr": 0.05}, schedule=[Stage("plateau", plateau)])])
+    engine = Engine(exp)
+    engine.run_to_end()
+    cols = {n: i for i, n in enumerate(engine.history.columns)}
+    rows = engine.history[0].array()
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.05)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **plateau)
+    expected = [0.05]
+    for value in rows[:-1, cols[watched]]:
+        sched.step(value)
+        expected.append(opt.param_groups[0]["lr"])
+    assert rows[:, cols["lr"]].tolist() == expected
+    assert min(expected) < 0.05 / 4  # the watched loss stalled: several reductions happened

@@ -194,7 +194,7 @@ class Engine:
             state.optimizer.step(lambda: self._closure(state))
         else:
             state.optimizer.step()
-        state.driver.step(float(loss.detach()) if state.uses_loss else None)
+        state.driver.step(state.objective.plateau_metric(loss, extras) if state.uses_loss else None)
         state.step += 1
         return True
 

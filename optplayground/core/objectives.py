@@ -51,6 +51,10 @@ class SurfaceObjective:
     def extras(self) -> list[float]:
         return []
 
+    def plateau_metric(self, loss: torch.Tensor, extras: list[float]) -> float:
+        """What ReduceLROnPlateau watches: the loss of the update (noisy on a noisy surface)."""
+        return float(loss.detach())
+
     def check(self, row: list[float]) -> tuple[bool, str]:
         """(keep the row, why the run stops or "")."""
         x, y, loss = row[1], row[2], row[3]
@@ -90,6 +94,12 @@ class DatasetObjective:
     def extras(self) -> list[float]:
         train, test, accuracy = self.task.evaluate(self.model)
         return [float(self.epoch), train, test, accuracy]
+
+    def plateau_metric(self, loss: torch.Tensor, extras: list[float]) -> float:
+        """What ReduceLROnPlateau watches: the test loss, as a validation loss is watched;
+        the whole training set's loss when there is no test split."""
+        _, train, test, _ = extras
+        return test if math.isfinite(test) else train
 
     def check(self, row: list[float]) -> tuple[bool, str]:
         loss, train = row[3], row[len(COLUMNS) + 1]
