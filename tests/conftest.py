@@ -1,4 +1,5 @@
 """Shared fixtures. Qt runs offscreen; a GUI test may not leave threads, timers or windows."""
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -12,32 +13,51 @@ def _no_qt_leaks(request):
     yield
     if "qtbot" not in request.fixturenames:
         return
-    from PySide6.QtCore import QCoreApplication, QThread, QTimer
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance()
-    if app is None:
+    if QApplication.instance() is None:
         return
     QCoreApplication.processEvents()
-    leaks = []
-    for widget in QApplication.topLevelWidgets():
-        if widget.isVisible():
-            leaks.append(f"visible top-level widget {type(widget).__name__}")
-    for obj in _all_qobjects(app):
-        if isinstance(obj, QThread) and obj.isRunning():
-            leaks.append(f"running QThread {obj.objectName() or type(obj).__name__}")
-        elif isinstance(obj, QTimer) and obj.isActive():
-            leaks.append(f"active QTimer {obj.objectName() or '(unnamed)'}")
+    leaks = qt_leaks()
     assert not leaks, "test left Qt objects behind: " + "; ".join(leaks)
 
 
-def _all_qobjects(app):
-    from PySide6.QtCore import QObject
+def qt_leaks() -> list[str]:
+    """What is still alive and busy: visible top-level widgets, running threads, active timers.
+
+    Threads and timers are found among all Python objects as well as in the object trees:
+    the engine's QThread has no Qt parent, and its worker's timers live in that thread."""
+    from PySide6.QtCore import QThread, QTimer
     from PySide6.QtWidgets import QApplication
 
-    roots = [app, *QApplication.topLevelWidgets()]
+    leaks = [f"visible top-level widget {type(w).__name__}"
+             for w in QApplication.topLevelWidgets() if w.isVisible()]
+    seen = set()
+    for obj in _all_qobjects(QApplication.instance()):
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, QThread) and obj.isRunning():
+            leaks.append(f"running QThread {obj.objectName() or type(obj).__name__}")
+        elif isinstance(obj, QTimer) and _alive(obj) and obj.isActive():
+            leaks.append(f"active QTimer {obj.objectName() or '(unnamed)'}")
+    return leaks
+
+
+def _alive(obj) -> bool:
+    import shiboken6
+
+    return shiboken6.isValid(obj)
+
+
+def _all_qobjects(app):
+    from PySide6.QtCore import QObject, QThread, QTimer
+    from PySide6.QtWidgets import QApplication
+
     seen = []
-    for root in roots:
+    for root in [app, *QApplication.topLevelWidgets()]:
         seen.append(root)
         seen.extend(root.findChildren(QObject))
+    seen.extend(o for o in gc.get_objects() if isinstance(o, (QThread, QTimer)))
     return seen

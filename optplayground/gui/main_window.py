@@ -5,6 +5,7 @@ worker; batches flow into `LiveRuns`; a 60 Hz frame timer redraws what changed.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import time
 
@@ -213,6 +214,7 @@ class MainWindow(QMainWindow):
         self._show_about(checked)
         self.problem_panel.set_problem(checked.problem, checked.seed)
         self.runs_panel.set_runs(checked.runs)
+        self.runs_panel.set_total_steps(checked.steps)
         self.transport.set_steps(checked.steps)
         self.transport.set_keep(checked.history_cap)
         self.transport.set_device(checked.device)
@@ -317,7 +319,14 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def on_steps_changed(self, steps: int) -> None:
+        try:  # a length some run's schedule cannot last is marked and never applied
+            xp.validate(dataclasses.replace(self.experiment, steps=steps))
+        except ConfigError as error:
+            self.transport.mark_steps_invalid(str(error))
+            return
+        self.transport.mark_steps_invalid("")
         self.experiment.steps = steps
+        self.runs_panel.set_total_steps(steps)
         self.restart()
 
     @Slot(str)
@@ -404,7 +413,9 @@ class MainWindow(QMainWindow):
             rate = (self.live.step - step_then) / (now - then)
             self._rate = (now, self.live.step, rate)
         self.step_label.setText(f"step {self.live.step:,} / {self.experiment.steps:,}")
-        self.rate_label.setText(f"{rate:,.0f} steps/s" if self.playing else "paused")
+        finished = self.live.step >= self.experiment.steps
+        self.rate_label.setText(f"{rate:,.0f} steps/s" if self.playing
+                                else "finished" if finished else "paused")
         device = self.worker.worker.engine.device if self.worker.worker.engine else "…"
         self.device_label.setText(f"device {device}")
         parts = []

@@ -497,3 +497,27 @@ def test_selecting_a_run_shows_it_without_emitting(qtbot):
     assert not panel.editor.lookahead_box.isChecked()
     assert panel.editor.lookahead_form.values() == {"k": 5, "alpha": 0.5}  # defaults again
     assert changed.calls == [] and styled.calls == []
+
+
+def test_typing_one_coordinate_keeps_the_other_exact(qtbot):
+    panel = ProblemPanel()
+    qtbot.addWidget(panel)
+    panel.set_problem(Problem("saddle", start=(1.0, 1e-6)), 0)
+    panel.x_spin.setValue(1.1)  # the y box shows 0.0000; the start keeps 1e-6
+    assert panel.problem().start == (1.1, 1e-6)
+
+
+def test_a_schedule_the_race_cannot_last_is_marked_in_place_and_not_emitted(qtbot):
+    editor = RunEditor(Run("a", "sgd", {"lr": 0.1}))
+    qtbot.addWidget(editor)
+    editor.set_total_steps(100)
+    editor.schedule_editor.add_stage("onecycle")
+    assert editor.run().schedule[0].name == "onecycle"
+    emitted = []
+    editor.runEdited.connect(lambda run, restart: emitted.append(run))
+    box = editor.schedule_editor.stage_box(0)
+    field = box.form.editor("pct_start")
+    field.setText("0.01")  # over 100 steps the warm-up would last zero updates
+    qtbot.keyClick(field, Qt.Key_Return)
+    assert "zero updates over 100 steps" in box.error.text(), box.error.text()
+    assert not emitted and editor.run().schedule[0].params["pct_start"] == 0.3

@@ -44,14 +44,22 @@ def test_every_plot_shows_exactly_what_the_headless_run_writes(window, qtbot):
         np.testing.assert_array_equal(loss_x, expected["step"])
         np.testing.assert_array_equal(loss_y, expected["loss"])
         lr_x, lr_y = w.lr_plot.curves[i].getOriginalDataset()
+        np.testing.assert_array_equal(lr_x, expected["step"])
         np.testing.assert_array_equal(lr_y, expected["lr"])
+        raw, clipped, _ = w.grad_plot._items[i]
+        np.testing.assert_array_equal(raw.getOriginalDataset()[0], expected["step"])
+        np.testing.assert_array_equal(raw.getOriginalDataset()[1], expected["grad_norm"])
+        assert clipped.isVisible() == (run.clip.mode != "none")
+        if run.clip.mode != "none":
+            np.testing.assert_array_equal(clipped.getOriginalDataset()[1],
+                                          expected["grad_norm_clipped"])
+            assert clipped.opts["pen"].style() == Qt.DashLine
         path = w.map._paths[i]
         np.testing.assert_array_equal(path.xData, expected["x"])
         np.testing.assert_array_equal(path.yData, expected["y"])
         head_x, head_y = w.map._heads[i].getData()
         assert (head_x[0], head_y[0]) == (expected["x"][-1], expected["y"][-1])
-    raw = [c for c in w.grad_plot.curves if c.opts["pen"].style() == Qt.SolidLine]
-    assert len(raw) >= 3
+    assert all(c.opts["pen"].style() == Qt.SolidLine for c in w.grad_plot.curves)
     assert w.grad_plot.thresholds() == [None, None, pytest.approx(20.0)]
     assert "Momentum: done" in w.runs_label.text()
     assert w.step_label.text() == "step 150 / 150"
@@ -179,3 +187,65 @@ def test_settings_remember_the_experiment_and_a_corrupt_store_is_ignored(qtbot, 
     qtbot.addWidget(third)
     assert third.experiment.name == xp.default_experiment().name
     third.close()
+
+
+def test_editor_edits_mid_run_show_in_the_lr_and_grad_plots_at_that_step(window, qtbot):
+    w = window(small_experiment(steps=80), autoplay=False)
+    qtbot.waitUntil(lambda: w.worker.worker.engine is not None)
+    for _ in range(20):
+        w.step_once()
+    qtbot.waitUntil(lambda: w.live.step == 20)
+    generation = w.generation
+    w.runs_panel.select(1)  # Adam: a new lr typed in the generated form
+    lr = w.runs_panel.editor.hyper_form().editor("lr")
+    lr.setText("0.005")
+    qtbot.keyClick(lr, Qt.Key_Return)
+    w.runs_panel.select(2)  # Clipped: a lower clip threshold in the clipping form
+    max_norm = w.runs_panel.editor.clip_form.editor("max_norm")
+    max_norm.setText("1")
+    qtbot.keyClick(max_norm, Qt.Key_Return)
+    for _ in range(10):
+        w.step_once()
+    qtbot.waitUntil(lambda: w.live.step == 30)
+    w.on_frame()
+    assert w.generation == generation  # no restart
+    lrs = w.lr_plot.curves[1].getOriginalDataset()[1]
+    assert np.all(lrs[:20] == 0.02) and np.all(lrs[20:31] == 0.005)
+    clipped = w.grad_plot._items[2][1].getOriginalDataset()[1]
+    assert np.all(clipped[:20] <= 20.0) and clipped[:20].max() > 1.0
+    assert np.allclose(clipped[20:31], 1.0)  # the raw norm there is far above 1
+    assert w.grad_plot.thresholds()[2] == pytest.approx(1.0)
+
+
+def test_a_step_limit_a_schedule_cannot_last_is_marked_and_not_applied(window, qtbot):
+    from optplayground.core.schedules import Stage
+
+    exp = small_experiment(steps=100)
+    exp.runs[0].schedule = [Stage("onecycle", {"max_lr": 0.01, "pct_start": 0.5})]
+    w = window(exp, autoplay=False)
+    generation = w.generation
+    w.transport.steps_spin.setValue(2)  # OneCycle's warm-up would get no update at all
+    assert w.experiment.steps == 100 and w.generation == generation
+    assert w.transport.steps_spin.property("invalid")
+    assert "pct_start" in w.transport.steps_spin.toolTip()
+    w.transport.steps_spin.setValue(200)
+    assert w.experiment.steps == 200 and not w.transport.steps_spin.property("invalid")
+
+
+def test_the_window_comes_back_where_it_was(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    first = MainWindow(small_experiment(steps=5), settings=settings, autoplay=False)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(960, 640)
+    qtbot.waitUntil(lambda: first.size().height() == 640)
+    first.close()
+    second = MainWindow(None, settings=settings, autoplay=False)
+    qtbot.addWidget(second)
+    second.show()
+    # not the first-launch size (1600x1000); the width is clamped to the offscreen screen
+    # (800 px wide), so only the height can come back exactly
+    assert second.height() == 640 and second.width() < 1000
+    second.close()

@@ -74,3 +74,16 @@ def test_cuda_asked_for_without_cuda_runs_on_the_cpu_with_a_visible_note(qtbot):
     w.on_frame()
     assert "cpu" in w.device_label.text()
     w.close()
+
+
+def test_the_leak_check_sees_a_worker_thread_left_running(qtbot):
+    from conftest import qt_leaks
+
+    from optplayground.gui.worker import WorkerThread
+
+    worker = WorkerThread()  # no Qt parent, as in the window: found all the same
+    try:
+        assert any("running QThread engine-thread" in leak for leak in qt_leaks())
+    finally:
+        worker.shutdown()
+    assert not any("engine-thread" in leak for leak in qt_leaks())

@@ -257,13 +257,17 @@ class ProblemPanel(QWidget):
         self._params_form.changed.connect(self._params_edited)
         self.params_holder.addWidget(self._params_form)
 
+    def _shown_start(self) -> tuple[float, float]:
+        """The start as it really is (the spin boxes show it rounded to 4 decimals)."""
+        if self._problem.start is not None:
+            return self._problem.start
+        try:
+            return surface_of(self._problem).start
+        except ConfigError:
+            return (0.0, 0.0)
+
     def _show_start(self) -> None:
-        start = self._problem.start
-        if start is None:
-            try:
-                start = surface_of(self._problem).start
-            except ConfigError:
-                start = (0.0, 0.0)
+        start = self._shown_start()
         self._updating = True
         try:
             self.x_spin.setValue(start[0])
@@ -347,7 +351,14 @@ class ProblemPanel(QWidget):
     def _start_edited(self) -> None:
         if self._updating:
             return
-        self._problem.start = (self.x_spin.value(), self.y_spin.value())
+        # Only the coordinate typed changes: reading both boxes back would round the other
+        # one (a start at y = 1e-6 beside a saddle's ridge would land on the ridge).
+        x, y = self._shown_start()
+        if self.sender() is self.x_spin:
+            x = self.x_spin.value()
+        else:
+            y = self.y_spin.value()
+        self._problem.start = (x, y)
         self.default_button.setEnabled(True)
         self._emit()
 

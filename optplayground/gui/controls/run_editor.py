@@ -156,6 +156,10 @@ class RunEditor(QWidget):
     def run(self) -> Run:
         return copy.deepcopy(self._run)
 
+    def set_total_steps(self, steps: int) -> None:
+        """The race's length: a schedule that cannot last it is marked, never emitted."""
+        self.schedule_editor.total_steps = steps
+
     def set_run(self, run: Run) -> None:
         """Show `run` (validated here, defaults filled in) without emitting."""
         self._run = validate_run(run, "run")

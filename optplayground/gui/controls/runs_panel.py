@@ -121,6 +121,9 @@ class RunsPanel(QWidget):
         self._refresh(min(row, len(self._runs) - 1))
         show_error(self.message, "")
 
+    def set_total_steps(self, steps: int) -> None:
+        self.editor.set_total_steps(steps)
+
     def selected(self) -> int:
         """Index of the selected run (-1 when there is none)."""
         return self.list.currentRow()

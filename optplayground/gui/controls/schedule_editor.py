@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButt
                                QStyle, QToolButton, QVBoxLayout, QWidget)
 
 from ...core.params import ConfigError
-from ...core.schedules import SCHEDULES, Stage, validate_stages
+from ...core.schedules import SCHEDULES, Stage, check_stage_lengths, validate_stages
 from .common import (NUMBER_WIDTH, error_label, formula_label, label_width, rich_tooltip,
                      show_error)
 from .spec_form import SpecForm
@@ -109,6 +109,7 @@ class ScheduleEditor(QWidget):
         super().__init__(parent)
         self._stages: list[Stage] = []
         self._boxes: list[_StageBox] = []
+        self.total_steps: int | None = None  # the race's length, for checks that need it
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
@@ -199,6 +200,8 @@ class ScheduleEditor(QWidget):
         show_error(self.error, "")
         try:
             stages = validate_stages(self._shown(), "schedule")
+            if self.total_steps is not None:  # e.g. OneCycle phases too short for the race
+                check_stage_lengths(stages, self.total_steps, "schedule")
         except ConfigError as e:
             found = _STAGE_FIELD.search(e.field)
             index = int(found.group(1)) if found else -1

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox
                                QToolButton, QWidget)
 
 from ...core.experiment import DEVICES, Experiment
+from .common import mark_invalid
 
 MAX_STEPS = 100_000_000
 SPEED_DECADES = 4  # 1 … 10,000 steps/s
@@ -32,6 +33,9 @@ def position_of(speed: float | None) -> int:
 
 def speed_text(speed: float | None) -> str:
     return "max" if speed is None else f"{speed:,.{0 if speed >= 10 else 1}f}/s"
+
+
+STEPS_TIP = "Step limit: every run stops after this many updates"
 
 
 class TransportBar(QWidget):
@@ -88,7 +92,7 @@ class TransportBar(QWidget):
         self.steps_spin.setGroupSeparatorShown(True)
         self.steps_spin.setKeyboardTracking(False)
         self.steps_spin.setAccelerated(True)
-        self.steps_spin.setToolTip("Step limit: every run stops after this many updates")
+        self.steps_spin.setToolTip(STEPS_TIP)
         self.steps_spin.valueChanged.connect(self.stepsChanged)
         row.addWidget(self.steps_spin)
 
@@ -143,9 +147,16 @@ class TransportBar(QWidget):
         self.steps_spin.blockSignals(True)
         self.steps_spin.setValue(int(steps))
         self.steps_spin.blockSignals(False)
+        self.mark_steps_invalid("")
 
     def steps(self) -> int:
         return self.steps_spin.value()
+
+    def mark_steps_invalid(self, message: str) -> None:
+        """A red frame and the reason as the tooltip ("" clears both)."""
+        mark_invalid(self.steps_spin, bool(message))
+        self.steps_spin.setToolTip(f"Cannot use this step limit: {message}" if message
+                                   else STEPS_TIP)
 
     def set_device(self, device: str) -> None:
         self.device_combo.blockSignals(True)
