@@ -333,9 +333,12 @@ def test_trajectory_map_draws_the_log_surface_minima_and_start(qtbot):
     minima = view.minima.getData()
     assert list(minima[0]) == [1.0] and list(minima[1]) == [1.0]
     assert view.start() == (-1.5, 2.0)
+    assert [label.text for _sample, label in view.legend.items] == ["minimum"]
     with qtbot.assertNotEmitted(view.startMoved):
         view.set_start(0.5, -0.5)
     assert view.start() == (0.5, -0.5)
+    view.set_surface(get_surface("saddle"), {}, (1.0, 0.0))  # unbounded: no minimum to mark
+    assert view.legend.items == [] and len(view.minima.data) == 0
 
 
 def test_trajectory_map_paths_heads_and_show_only(qtbot, race):

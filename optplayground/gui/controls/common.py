@@ -4,13 +4,35 @@ from __future__ import annotations
 import html
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QWidget
 
 ERROR_COLOR = "#d62728"
 NUMBER_WIDTH = 96  # px of a number's text field; a slider takes the rest of the row
 LABEL_CHARS = 15  # the label column is this many average characters wide
+
+
+class WrappingLabel(QLabel):
+    """A word-wrapped label that always gets the height its text needs at its width.
+
+    A plain wrapped QLabel reports a minimum height for some other width, so a squeezed
+    column (the sidebar at 720 px) cut its last line in half."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if self.width() > 0 and self.text():
+            hint.setHeight(max(hint.height(), self.heightForWidth(self.width())))
+        return hint
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # another width, another height: ask the layout again
 
 
 def format_number(value: Any) -> str:

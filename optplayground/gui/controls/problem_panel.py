@@ -13,8 +13,8 @@ from ...core.experiment import Problem, surface_of
 from ...core.expression import FUNCTIONS, FormulaError, compile_formula
 from ...core.params import ConfigError
 from ...core.surfaces import SURFACES
-from .common import (error_label, formula_label, label_width, mark_invalid, rich_tooltip,
-                     show_error)
+from .common import (WrappingLabel, error_label, formula_label, label_width, mark_invalid,
+                     rich_tooltip, show_error)
 from .dataset_editor import DatasetEditor
 from .spec_form import SpecForm
 
@@ -30,8 +30,7 @@ MODES = (("surface", "Surface: a 2-D function",
 
 
 def _hint_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
+    label = WrappingLabel()
     label.setTextInteractionFlags(Qt.TextSelectableByMouse)
     return label
 

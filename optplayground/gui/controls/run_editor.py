@@ -13,8 +13,8 @@ from ...core.experiment import CLIP_PARAMS, LOOKAHEAD_PARAMS, Clip, Run, validat
 from ...core.optimizers import LOOKAHEAD, OPTIMIZERS, OptimizerSpec, get_optimizer, import_optimizer
 from ...core.params import ConfigError
 from .schedule_editor import ScheduleEditor
-from .common import (NUMBER_WIDTH, error_label, formula_label, label_width, mark_invalid,
-                     rich_tooltip, show_error)
+from .common import (NUMBER_WIDTH, WrappingLabel, error_label, formula_label, label_width,
+                     mark_invalid, rich_tooltip, show_error)
 from .spec_form import SpecForm
 
 IMPORT = "import"
@@ -83,8 +83,7 @@ class RunEditor(QWidget):
         column.addWidget(self.path_edit)
         column.addWidget(self.path_error)
 
-        self.help_label = QLabel()
-        self.help_label.setWordWrap(True)
+        self.help_label = WrappingLabel()
         self.formula_label = formula_label()
         self.formula_label.setFrameShape(QLabel.StyledPanel)
         self.formula_label.setContentsMargins(4, 3, 4, 3)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from ..live import LiveRuns, RunStyle
 from .envelope import Envelope
 
-LEGEND_BRUSH = (18, 18, 24, 200)
+LEGEND_BRUSH = (18, 18, 24, 150)  # curves under a legend still show through
 LEGEND_PEN = (140, 140, 150, 160)
 TEXT_COLOR = "#e6e6e6"
 CURVE_WIDTH = 1.8
@@ -97,6 +97,9 @@ def make_legend(item: pg.PlotItem, offset: tuple[int, int]) -> pg.LegendItem:
                           verSpacing=-4)
 
 
+X_AXES = ("step", "epoch")
+
+
 class RunCurvesPlot(pg.PlotWidget):
     """Base of the step plots: subclasses say which items a run has and how to fill them."""
 
@@ -104,6 +107,7 @@ class RunCurvesPlot(pg.PlotWidget):
     y_label = ""
 
     def __init__(self, parent=None, log_y: bool = False):
+        self.x_axis = "step"  # or "epoch": every row of a dataset race has one
         super().__init__(parent)
         style_plot(self.plotItem, self.title, self.y_label, "step")
         # PlotItem imposes its own (context-menu) settings on every curve added to it:
@@ -176,6 +180,20 @@ class RunCurvesPlot(pg.PlotWidget):
                 self._draw_run(i, live)
                 self._drawn_rows[i] = (run, run.rows_seen)
         self._fit_bounds()
+
+    def set_x_axis(self, name: str) -> None:
+        """"step" or "epoch" (dataset races)."""
+        if name not in X_AXES:
+            raise ValueError(f"x-axis must be one of {X_AXES}, got {name!r}")
+        self.x_axis = name
+        self.plotItem.setLabel("bottom", name)
+        self._redraw()
+        self.plotItem.enableAutoRange(x=True)
+
+    def x_column(self, live: LiveRuns, index: int) -> np.ndarray:
+        """Every row's x: its step, or its epoch (a surface race has none: the step)."""
+        epoch = self.x_axis == "epoch" and "epoch" in live.history.columns
+        return live.column(index, "epoch" if epoch else "step")
 
     def set_log_y(self, on: bool) -> None:
         self.plotItem.setLogMode(y=bool(on))

@@ -99,8 +99,6 @@ class TrajectoryMap(pg.PlotWidget):
         # The picture under the paths is still while a race runs: copy it, do not redraw it.
         cache_pixels(self.image, self.contours, self.minima)
         item.addItem(self._box)
-        if self.legend is not None:
-            self.legend.addItem(self.minima, "minimum")
 
         self.colorbar = None
         if colorbar:
@@ -133,6 +131,7 @@ class TrajectoryMap(pg.PlotWidget):
             self.show_heat(compute_heat(surface, self.params, self.view_box()))
         minima = surface.minima_for(self.params)
         self.minima.setData([m[0] for m in minima], [m[1] for m in minima])
+        self._fill_legend()  # "minimum" only where there is one (not on a saddle)
         self.set_start(*start)
 
     def set_start(self, x: float, y: float) -> None:
@@ -176,15 +175,21 @@ class TrajectoryMap(pg.PlotWidget):
             path.setPen(run_pen(style, width=2.2))
             path.setShadowPen(HALO_PEN)
             head.setBrush(pg.mkBrush(style.color))
-        if self.legend is not None:
-            self.legend.clear()
-            self.legend.setColumnCount(legend_columns(len(self._shown()) + 1))
-            for i, (path, style) in enumerate(zip(self._paths, self._styles)):
-                if self._only is None or self._only == i:
-                    self.legend.addItem(path, style.name)
-            self.legend.addItem(self.minima, "minimum")
-            cache_legend(self.legend)
+        self._fill_legend()
         self._apply_visibility()
+
+    def _fill_legend(self) -> None:
+        if self.legend is None:
+            return
+        has_minima = len(self.minima.data) > 0
+        self.legend.clear()
+        self.legend.setColumnCount(legend_columns(len(self._shown()) + has_minima))
+        for i, (path, style) in enumerate(zip(self._paths, self._styles)):
+            if self._only is None or self._only == i:
+                self.legend.addItem(path, style.name)
+        if has_minima:
+            self.legend.addItem(self.minima, "minimum")
+        cache_legend(self.legend)
 
     def show_only(self, index: int | None) -> None:
         """Show just run `index` (small multiples), or every run (None)."""
