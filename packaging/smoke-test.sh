@@ -110,10 +110,12 @@ timed() {  # timed LABEL COMMAND...: run it in the clean environment, print its 
 run_app() {
     local preset name args=() runs=0 found
     timed bundle "$APP" --check-bundle
-    # one headless race with every optimizer, and SGD under every LR schedule
+    # one headless race with every optimizer, Adam in Lookahead, and SGD under every LR schedule
     timed list "$APP" list optimizers
     for name in $(grep -v '^ ' <<<"$LAST_OUTPUT" | awk '{print $1}'); do
-        args+=(--opt "$name"); runs=$((runs + 1))
+        if [ "$name" = lookahead ]; then args+=(--opt adam --lookahead)  # a wrapper, not an optimizer
+        else args+=(--opt "$name"); fi
+        runs=$((runs + 1))
     done
     timed list "$APP" list schedules
     for name in $(grep -v '^ ' <<<"$LAST_OUTPUT" | awk '{print $1}'); do
