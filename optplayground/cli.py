@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from dataclasses import replace
 from typing import Sequence
@@ -34,6 +33,8 @@ quick form (no file):
   --clip norm=MAX[,norm_type=P] | value=V   gradient clipping
   --lookahead [k=5,alpha=0.5]      wrap the optimizer in Lookahead
   --name LABEL, --color #rrggbb    how the run is shown
+  --batch K                        mini-batches of K in a dataset race (0 = full batch,
+                                   1 = one sample at a time)
 
 exit status: 0 ok, 2 bad input (one line on stderr says what and where)
 """
@@ -102,10 +103,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--save", metavar="OUT.toml", help="write the experiment as a file")
     run.add_argument("--png", metavar="OUT.png",
                      help="the dashboard (map, loss, LR, gradient norm) as the window shows it "
-                          "after the race (drawn offscreen, 1600x1000 window)")
+                          "after the race (drawn offscreen, 1600x1000 window), and each plot "
+                          "beside OUT with the names --svg uses: OUT-map.png, OUT-loss.png, …")
     run.add_argument("--svg", metavar="OUT.svg",
                      help="each plot as SVG beside OUT: OUT-map.svg, OUT-loss.svg, OUT-lr.svg, "
-                          "OUT-grad.svg (a dataset race adds OUT-metrics.svg, OUT-accuracy.svg)")
+                          "OUT-grad.svg (a dataset race adds OUT-metrics.svg, OUT-accuracy.svg, "
+                          "and where they apply OUT-surface.svg, the (w, b) loss surface, and "
+                          "OUT-batchnorm.svg)")
+    run.add_argument("--scale", type=int, choices=(1, 2, 4),  # export.SCALES, as the window
+                     help="the PNGs get 1, 2 or 4 times the window's pixels (default 1; like "
+                          "File > Export > PNG Scale)")
     run.add_argument("--quiet", action="store_true", help="no summary table")
     run.add_argument("--surface", help="NAME[:key=value,...]")
     run.add_argument("--formula", help="a surface in x and y")
@@ -162,12 +169,14 @@ class _RunOption(argparse.Action):
 def _cmd_run(args) -> int:
     from .core import experiment as xp
     from .core.engine import Engine
+    from .core.threads import use_torch_threads
 
     exp = _experiment_from_args(args)
     for flag in ("--csv", "--save"):  # every output path is checked before the race
         if getattr(args, flag[2:]):
             check_writable(getattr(args, flag[2:]), flag)
     pictures = _pictures(args)
+    use_torch_threads()  # the window's thread count: its CSV export is this very file
     engine = Engine(exp)
     if engine.device_note:
         print(f"note: {engine.device_note}", file=sys.stderr)
@@ -177,7 +186,7 @@ def _cmd_run(args) -> int:
     if args.save:
         xp.save(exp, args.save)
     if pictures is not None:
-        written = pictures.export_headless(exp, args.png, args.svg)
+        written = pictures.export_headless(exp, args.png, args.svg, args.scale or 1)
         if not args.quiet:
             print("wrote " + ", ".join(written))
     if not args.quiet:
@@ -187,6 +196,8 @@ def _cmd_run(args) -> int:
 
 def _pictures(args):
     """The export module when --png or --svg asks for pictures (the window draws them)."""
+    if args.scale and not args.png:
+        raise ConfigError("--scale", "goes with --png (it sets the PNGs' pixels)")
     if not (args.png or args.svg):
         return None
     try:
@@ -200,11 +211,9 @@ def _pictures(args):
 
 
 def write_csv(history, path: str) -> None:
-    from .core.atomic import write_text_atomic
+    from .core.history import write_csv_file
 
-    text = io.StringIO()
-    history.write_csv(text)
-    write_text_atomic(path, text.getvalue())
+    write_csv_file(history, path)  # streamed: a long race's CSV never sits in memory whole
 
 
 def _experiment_from_args(args):

@@ -59,5 +59,6 @@ def _all_qobjects(app):
     for root in [app, *QApplication.topLevelWidgets()]:
         seen.append(root)
         seen.extend(root.findChildren(QObject))
-    seen.extend(o for o in gc.get_objects() if isinstance(o, (QThread, QTimer)))
+    # type(), not isinstance(): that would ask lazy module proxies for __class__ (warnings)
+    seen.extend(o for o in gc.get_objects() if issubclass(type(o), (QThread, QTimer)))
     return seen

@@ -1,4 +1,7 @@
 """Optimizers for tests that load user optimizers by import path."""
+import sys
+import threading
+
 import torch
 
 
@@ -17,3 +20,62 @@ class ExplodingSGD(torch.optim.SGD):
 
 
 NotAnOptimizer = dict
+
+
+HANG_RELEASE = threading.Event()  # a test sets it at its end, so the stuck step returns
+
+
+HANG_ENTERED = threading.Event()  # set once the step blocks
+
+
+class Hang(torch.optim.SGD):
+    """SGD whose third step blocks until HANG_RELEASE is set: a step that never returns."""
+
+    def __init__(self, params, lr: float = 0.01):
+        super().__init__(params, lr=lr)
+        self.count = 0
+
+    def step(self, closure=None):
+        self.count += 1
+        if self.count == 3:
+            HANG_ENTERED.set()
+            HANG_RELEASE.wait()
+        return super().step(closure)
+
+
+class Exiting(torch.optim.SGD):
+    """SGD whose fourth step calls sys.exit(3)."""
+
+    def __init__(self, params, lr: float = 0.01):
+        super().__init__(params, lr=lr)
+        self.count = 0
+
+    def step(self, closure=None):
+        self.count += 1
+        if self.count == 4:
+            sys.exit(3)
+        return super().step(closure)
+
+
+class Interrupting(torch.optim.SGD):
+    """SGD whose second step raises KeyboardInterrupt, as Ctrl+C does in the main thread."""
+
+    def step(self, closure=None):
+        if self.state.get("seen"):
+            raise KeyboardInterrupt
+        self.state["seen"] = True
+        return super().step(closure)
+
+
+class DeviceFault(torch.optim.SGD):
+    """SGD whose third step fails as a GPU does when a kernel faults."""
+
+    def __init__(self, params, lr: float = 0.01):
+        super().__init__(params, lr=lr)
+        self.count = 0
+
+    def step(self, closure=None):
+        self.count += 1
+        if self.count == 3:
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        return super().step(closure)

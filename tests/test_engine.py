@@ -272,3 +272,30 @@ def test_lookahead_through_the_engine_equals_a_plain_loop():
         if k < 60:
             opt.step()
     np.testing.assert_allclose(engine.history[0].array()[:, 1:4], rows, rtol=0, atol=1e-12)
+
+
+# ---------------------------------------------------------------- faults inside a step
+
+def test_a_step_calling_sys_exit_ends_only_its_run():
+    engine = race(Run("exits", "fake_optimizers:Exiting", {"lr": 1e-4}), Run("fine", "adam", {"lr": 0.01}),
+                  steps=20)
+    exits, fine = engine.history[0], engine.history[1]
+    assert exits.status == "error" and exits.message == "SystemExit: 3"
+    assert len(exits.array()) == 4  # rows 0..3: update 4 raised
+    assert fine.status == "done" and len(fine.array()) == 21
+
+
+def test_keyboard_interrupt_stops_the_race_on_the_main_thread_and_ends_a_run_elsewhere():
+    import threading
+
+    exp = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=10,
+                     runs=[Run("ctrl-c", "fake_optimizers:Interrupting", {"lr": 1e-4}), Run("fine", "adam")])
+    with pytest.raises(KeyboardInterrupt):  # Ctrl+C in `optplayground run`
+        Engine(exp).run_to_end()
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(history=Engine(exp).run_to_end()))
+    worker.start()
+    worker.join(60)
+    history = result["history"]
+    assert history[0].status == "error" and history[0].message == "KeyboardInterrupt"
+    assert history[1].status == "done"

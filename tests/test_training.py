@@ -385,3 +385,46 @@ def test_batchnorm_rejects_batch_sizes_that_leave_a_single_point():
     with pytest.raises(ConfigError):
         task.validate_batch_size(-1, "runs[0].batch_size")
     assert task.validate_batch_size(78) == 78 and task.validate_batch_size(0) == 0
+
+
+@pytest.mark.parametrize("beta", [1.0, 0.3, 2.5])
+def test_smooth_l1_equals_torchs_smooth_l1_loss_and_huber_only_at_one(beta):
+    def train_loss(loss, params):
+        problem = DatasetProblem("plane", {"n_points": 20, "noise": 0.5}, loss=loss,
+                                 loss_params=params)
+        task = TrainingTask(validate_dataset_problem(problem), 0)
+        return task, task.evaluate(task.new_model())[0]
+
+    task, ours = train_loss("smooth_l1", {"beta": beta})
+    with torch.no_grad():
+        out = task.new_model()(task.dataset.x_train).squeeze(1)
+    expected = nn.SmoothL1Loss(beta=beta)(out, task.dataset.y_train).item()
+    assert close(ours, expected)
+    _, huber = train_loss("huber", {"delta": beta})
+    assert close(huber, beta * ours)  # Huber(δ) = δ · SmoothL1(β = δ): equal only at 1
+    assert (huber == ours) == (beta == 1.0)
+
+
+def test_class_weights_from_toml_may_be_a_list_of_numbers():
+    from optplayground.core import experiment as xp
+
+    def loss_params(weights: str) -> dict:
+        exp = xp.loads(f'''
+format = 1
+[problem]
+dataset = "circle"
+loss = "cross_entropy"
+[problem.loss_params]
+class_weights = {weights}
+[[runs]]
+name = "SGD"
+optimizer = "sgd"
+''')
+        return xp.validate(exp).problem.loss_params
+
+    assert loss_params("[1.0, 2]") == loss_params('"1,2"') == {
+        "label_smoothing": 0.0, "class_weights": "1.0,2.0"}
+    for bad in ("[1, -2]", "[1, 2, 3]", '[1, "x"]', "[true, 1]"):
+        with pytest.raises(ConfigError) as error:
+            loss_params(bad)
+        assert error.value.field.endswith("class_weights")

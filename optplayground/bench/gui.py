@@ -205,6 +205,9 @@ class _FirstFrame(QObject):
 
     def _done(self, window) -> None:
         self.at = time.monotonic()
+        # Printed now: a close while the first engine is still being built ends the
+        # process with os._exit (app.leave), before first_frame() could return it.
+        print(json.dumps({"first_frame_at": self.at}), flush=True)
         window.close()
 
 

@@ -12,6 +12,7 @@ when the race ends.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -175,9 +176,10 @@ class Engine:
                     return
         except OverflowError as error:  # a number outgrew float64 inside the optimizer's step
             self._stop(state, "diverged", f"diverged at step {state.step}: {error}")
-        except Exception as error:  # a user's optimizer, a device fault: end this run only
-            state.status = "error"
-            state.message = f"{type(error).__name__}: {error}"
+        except BaseException as error:  # a user's optimizer (even sys.exit), a device fault
+            if _must_propagate(error):
+                raise
+            self._stop(state, "error", _describe(error))  # ends this run only
 
     def _update(self, state: _RunState) -> bool:
         """Record row k and make update k+1; False once the run has stopped."""
@@ -301,6 +303,19 @@ class Engine:
         if run.schedule != old.schedule or hyper.get("lr") != old_lr:
             state.driver.rebuild(run.schedule, hyper.get("lr", 1.0))
             state.uses_loss = any(stage.name == "plateau" for stage in run.schedule)
+
+
+def _must_propagate(error: BaseException) -> bool:
+    """Ctrl+C in the CLI (the main thread) still stops the race, and a closing generator
+    closes; anything else a step raises, even SystemExit, ends only its run."""
+    if isinstance(error, GeneratorExit):
+        return True
+    return isinstance(error, KeyboardInterrupt) and threading.current_thread() is threading.main_thread()
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _structure(run: Run) -> tuple:

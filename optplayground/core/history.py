@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from typing import Iterable, TextIO
+from typing import Callable, Iterable, TextIO
 
 import numpy as np
+
+from .atomic import write_atomic
 
 COLUMNS = ("step", "x", "y", "loss", "lr", "grad_norm", "grad_norm_clipped")
 # Dataset races add these (x, y are then the model's (w, b) when it has exactly two).
 DATASET_COLUMNS = ("epoch", "train_loss", "test_loss", "accuracy")
 COL = {name: i for i, name in enumerate(COLUMNS + DATASET_COLUMNS)}
 CSV_HEADER = ("run", "optimizer", *COLUMNS, "status")
+CSV_CHUNK = 1000  # rows turned into text at a time (a few ms): bounds a CSV export's memory
 
 
 class _Columns:
@@ -150,23 +153,53 @@ class History:
     def __len__(self) -> int:
         return len(self.runs)
 
-    def write_csv(self, out: TextIO) -> None:
+    def write_csv(self, out: TextIO, progress: Callable[[int, int], bool] | None = None) -> bool:
         """Long format, one row per run and step; the last row of a run carries its final
         status, the others `running` (a run not finite at its very start: one row, step 0,
         values empty). Floats at full precision (repr); a value that does not
-        apply (NaN: accuracy of a regression, w and b of a bigger model) is left empty."""
+        apply (NaN: accuracy of a regression, w and b of a bigger model) is left empty.
+
+        Rows go out CSV_CHUNK at a time, so a million rows never sit in memory as Python
+        floats. After each chunk `progress(rows written, rows in all)` says whether to go
+        on; False from it stops the writing and is returned."""
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(("run", "optimizer", *self.columns, "status"))
         integral = {i for i, name in enumerate(self.columns) if name in ("step", "epoch")}
+        done, total = 0, sum(len(run) for run in self.runs)
         for run in self.runs:
             data = run.array()
             last = len(data) - 1
             if last < 0 and run.status != "running":  # stopped at its start: say how, at step 0
                 empty = [""] * (len(self.columns) - 1)
                 writer.writerow([run.name, run.optimizer, "0", *empty, run.status])
-            for k, row in enumerate(data.tolist()):
-                cells = [_cell(v, i in integral) for i, v in enumerate(row)]
-                writer.writerow([run.name, run.optimizer, *cells, run.status if k == last else "running"])
+            for start in range(0, len(data), CSV_CHUNK):
+                for k, row in enumerate(data[start:start + CSV_CHUNK].tolist(), start):
+                    cells = [_cell(v, i in integral) for i, v in enumerate(row)]
+                    writer.writerow([run.name, run.optimizer, *cells, run.status if k == last else "running"])
+                done += min(CSV_CHUNK, len(data) - start)
+                if progress is not None and not progress(done, total):
+                    return False
+        return True
+
+
+def write_csv_file(history: History, path: str,
+                   progress: Callable[[int, int], bool] | None = None) -> bool:
+    """history.write_csv streamed into a temporary file beside `path`, then renamed onto it.
+    False when `progress` stopped it: no file is left and an existing `path` is untouched."""
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="", buffering=1 << 20) as f:
+            if not history.write_csv(f, progress):
+                raise _Stopped
+
+    try:
+        write_atomic(path, write)
+    except _Stopped:
+        return False
+    return True
+
+
+class _Stopped(Exception):
+    """write_csv_file's `progress` said stop: the temporary file goes, the target stays."""
 
 
 def _cell(value: float, integral: bool) -> str:

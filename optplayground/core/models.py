@@ -166,12 +166,19 @@ _LOSSES = (
              params=(Param("delta", 1.0, low=0.0, low_open=True, log=True,
                            help="where the loss turns from squared to linear"),),
              formula="L = mean(½e² if |e| ≤ δ else δ(|e| − ½δ)),  e = ŷ − y"),
+    # Huber divided by its delta: the two agree only at delta = beta = 1.
+    LossSpec("smooth_l1", "Smooth L1", help="Squared near zero (scaled by 1/beta), absolute "
+                                            "beyond beta.",
+             params=(Param("beta", 1.0, low=0.0, low_open=True, log=True,
+                           help="where the loss turns from squared to linear"),),
+             formula="L = mean(½e²/β if |e| < β else |e| − ½β),  e = ŷ − y"),
     LossSpec("cross_entropy", "Cross-entropy", task="classification",
              help="Softmax cross-entropy over one output per class.",
              params=(Param("label_smoothing", 0.0, low=0.0, high=1.0,
                            help="mix this much of the uniform distribution into the targets"),
                      Param("class_weights", "", "str",
-                           help="one positive weight per class, e.g. 1,2 (empty: all 1)")),
+                           help="one positive weight per class, e.g. 1,2 or [1, 2] "
+                                "(empty: all 1)")),
              formula="L = Σᵢ −wᵧᵢ Σ_c qᵢc log softmax(ŷᵢ)_c / Σᵢ wᵧᵢ,  "
                      "q = (1−ε)·onehot(y) + ε/C"),
     LossSpec("bce_with_logits", "Binary cross-entropy", task="classification",
@@ -214,12 +221,22 @@ def loss_task_error(name: str, task: str, n_classes: int) -> str | None:
 
 def validate_loss_params(name: str, values: Mapping[str, Any], n_classes: int,
                          where: str = "") -> dict[str, Any]:
+    if name == "cross_entropy":
+        values = _weights_as_text(values)
     out = get_loss(name).validate(values, where)
     if name == "cross_entropy":
         prefix = f"{where}." if where else ""
         weights = _class_weights(out["class_weights"], n_classes, prefix + "class_weights")
         out["class_weights"] = ",".join(map(repr, weights)) if weights else ""
     return out
+
+
+def _weights_as_text(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A TOML list of numbers, class_weights = [1.0, 2.0], means the same as "1,2"."""
+    weights = values.get("class_weights") if isinstance(values, Mapping) else None
+    if isinstance(weights, (list, tuple)):
+        return {**values, "class_weights": ",".join(map(str, weights))}
+    return values
 
 
 def _class_weights(text: str, n_classes: int, field: str) -> tuple[float, ...]:
@@ -251,6 +268,7 @@ def make_criterion(name: str, params: Mapping[str, Any], dataset: Dataset,
         module = nn.BCEWithLogitsLoss(pos_weight=weight)
         return lambda output, target: module(output.squeeze(-1), target.to(output.dtype))
     regression = {"mse": nn.MSELoss, "l1": nn.L1Loss,
-                  "huber": lambda: nn.HuberLoss(delta=p["delta"])}
+                  "huber": lambda: nn.HuberLoss(delta=p["delta"]),
+                  "smooth_l1": lambda: nn.SmoothL1Loss(beta=p["beta"])}
     module = regression[name]()
     return lambda output, target: module(output.squeeze(-1), target)

@@ -394,7 +394,7 @@ def _constructs(cls: type):
     def rule(values: Mapping[str, Any]) -> str | None:
         try:
             cls([torch.zeros(2, requires_grad=True)], **values)
-        except Exception as e:  # whatever the user's class raises
+        except (Exception, SystemExit) as e:  # whatever the user's class raises
             return f"{cls.__name__} refuses these values: {type(e).__name__}: {e}"
         return None
     return rule
@@ -411,6 +411,9 @@ def _import_class(path: str) -> type:
                                        f"'package.module:ClassName'{hint}")
     try:
         module = importlib.import_module(module_name)
+    except SystemExit as e:  # the module ran sys.exit(): a message, not the CLI's exit code
+        raise ConfigError("optimizer", f"cannot import module {module_name!r}: "
+                                       f"it called sys.exit({e.code!r})") from None
     except Exception as e:  # ImportError, or any error raised while the module runs
         raise ConfigError("optimizer", f"cannot import module {module_name!r}: {e}") from None
     cls = getattr(module, class_name, None)

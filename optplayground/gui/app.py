@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import sys
 from importlib.resources import files
@@ -13,11 +14,10 @@ from PySide6.QtWidgets import QApplication
 
 def make_app() -> QApplication:
     import pyqtgraph as pg
-    import torch
 
-    # The window's tensors are tiny (a 2-D point, a 200x200 heat map): extra intra-op threads
-    # only fight the UI thread for the two cores.
-    torch.set_num_threads(1)
+    from ..core.threads import use_torch_threads
+
+    use_torch_threads()  # the same as `optplayground run`: the same numbers from both
     qInstallMessageHandler(_quiet_platform_notes)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("optplayground")
@@ -39,25 +39,43 @@ def _quiet_platform_notes(mode, context, message: str) -> None:
 def run_app(argv: list[str]) -> int:
     from ..core import experiment as xp
     from ..core.params import ConfigError
+    from . import worker
     from .main_window import MainWindow
 
+    worker.BUILD_WAIT_S = 0.0  # closing right after launch: leave() exits, nothing waits
     app = make_app()
-    experiment = None
+    experiment, problem = None, ""
     if argv and argv[0].endswith(".toml"):
         try:
             experiment = xp.load(argv[0])
-        except ConfigError as error:
+        except ConfigError as error:  # opened from a file manager: say it in the window too
             print(f"optplayground: error: {error}", file=sys.stderr)
-            return 2
+            problem = str(error)
     settings = QSettings()
     window = MainWindow(experiment, settings)
-    if experiment is not None:  # Ctrl+S saves back to it; it joins Open Recent
-        window.path = argv[0]
+    if problem:
+        window.show_error("This file cannot be opened", f"{argv[0]}: {problem}")
+    elif window.opened_given:
+        window.path = argv[0]  # Ctrl+S saves back to it; it joins Open Recent
         window.files.recent.add(argv[0])
     window.firstFrame.connect(settle_heap)  # after: a full collection takes a while
     window.show()
     quit_on_ctrl_c(app, window)
-    return app.exec()
+    return leave(app.exec(), settings)
+
+
+def leave(status: int, settings: QSettings) -> int:
+    """The exit status, once the loop is over. An engine thread stuck in a step (a user's
+    optimizer that never returns) cannot be waited for, stopped or destroyed safely: the
+    process ends at once then, with its settings saved and its output flushed."""
+    from .worker import threads_left_running
+
+    if threads_left_running():  # a QThread destroyed running would abort the process
+        settings.sync()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 def settle_heap() -> None:

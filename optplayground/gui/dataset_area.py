@@ -4,7 +4,8 @@ Tabs: "Fit" (the data and each run's fit), "Loss surface (w, b)" when the model 
 fit with exactly two parameters (the train loss over the (w, b) plane with every
 optimizer's path: the same race seen as a surface race), and "BatchNorm" when the model
 normalises. The area also owns the step plots only a dataset race has (train/test loss,
-accuracy) and their step/epoch x-axis; the main window places them beside its own.
+accuracy) and the step/epoch x-axis toggle, which switches the window's step plots (loss,
+LR, gradient norm) too; the main window places the area's plots beside its own.
 
 The fits come from the worker's model snapshots (`set_views`); the data points and the
 (w, b) surface are computed here from the experiment (same seed, same numbers).
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QTabWidget
@@ -22,7 +22,7 @@ from ..core.experiment import Experiment
 from ..core.training import TrainingTask
 from ..core.views import WeightSurface, weight_surface
 from .live import LiveRuns, RunStyle
-from .plots.base import TEXT_COLOR
+from .plots.base import TEXT_COLOR, RunCurvesPlot
 from .plots.batchnorm_histogram import BatchNormHistogram
 from .plots.fit_view import FitView
 from .plots.metrics_plot import AccuracyPlot, MetricsPlot
@@ -57,11 +57,11 @@ class DatasetArea(QTabWidget):
         self.metrics_plot = MetricsPlot()
         self.accuracy_plot = AccuracyPlot()
         self.accuracy_plot.setXLink(self.metrics_plot)
-        self._step_plot: pg.PlotWidget | None = None
+        self._window_plots: list[RunCurvesPlot] = []  # the window's step plots (link_steps)
         self.epoch_action = QAction("&Epochs on the x-axis", self)
         self.epoch_action.setCheckable(True)
-        self.epoch_action.setToolTip("Train/test loss and accuracy against epochs (the first "
-                                     "row of each) instead of steps")
+        self.epoch_action.setToolTip("Every step plot against epochs instead of steps (train/"
+                                     "test loss and accuracy: the first row of each epoch)")
         self.epoch_action.toggled.connect(self._epoch_toggled)
         self.show_step_plots(False)
 
@@ -71,10 +71,11 @@ class DatasetArea(QTabWidget):
     def step_plots(self) -> tuple[MetricsPlot, AccuracyPlot]:
         return self.metrics_plot, self.accuracy_plot
 
-    def link_steps(self, plot: pg.PlotWidget) -> None:
-        """Pan and zoom with the window's step plots while the x-axis is the step."""
-        self._step_plot = plot
-        self._link()
+    def link_steps(self, plots: Sequence[RunCurvesPlot]) -> None:
+        """Pan and zoom with the window's step plots (x-linked to the first), which take the
+        same x-axis (step or epoch) as this area's."""
+        self._window_plots = list(plots)
+        self.metrics_plot.setXLink(plots[0])
 
     def set_experiment(self, experiment: Experiment, generation: int,
                        styles: Sequence[RunStyle]) -> None:
@@ -97,6 +98,8 @@ class DatasetArea(QTabWidget):
         self.metrics_plot.setVisible(on)
         self.accuracy_plot.setVisible(on and classification)
         self.epoch_action.setVisible(on)
+        if not on and self.epoch_action.isChecked():
+            self.set_x_axis("step")  # a surface race has no epochs
 
     def set_runs(self, styles: Sequence[RunStyle]) -> None:
         for view in self._views():
@@ -123,11 +126,15 @@ class DatasetArea(QTabWidget):
             plot.refresh(live)
 
     def set_x_axis(self, name: str) -> None:
-        """"step" or "epoch" for the train/test loss and accuracy plots."""
+        """"step" or "epoch" for every step plot, this area's and the window's."""
         self.epoch_action.setChecked(name == "epoch")
-        for plot in self.step_plots:
-            plot.set_x_axis(name)
-        self._link()
+        plots = (*self._window_plots, *self.step_plots)
+        for plot in plots:
+            if plot.x_axis != name:
+                plot.set_x_axis(name)  # which fits its x-range to the new axis
+        for plot in plots[1:]:  # x-linked: they follow the first, as they did at start
+            plot.plotItem.enableAutoRange(x=False)
+        plots[0].plotItem.enableAutoRange(x=True)
 
     def shutdown(self) -> None:
         self.weight_map.shutdown()
@@ -136,10 +143,6 @@ class DatasetArea(QTabWidget):
 
     def _views(self):
         return (self.fit, self.weight_map, self.batchnorm, *self.step_plots)
-
-    def _link(self) -> None:
-        by_step = self.metrics_plot.x_axis == "step"
-        self.metrics_plot.setXLink(self._step_plot if by_step else None)
 
     @Slot(bool)
     def _epoch_toggled(self, on: bool) -> None:

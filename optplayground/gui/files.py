@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
 
-from PySide6.QtCore import QMimeData, QObject, QSettings, Slot
+from PySide6.QtCore import QEvent, QMimeData, QObject, QSettings, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
+from ..core.atomic import check_writable
 from ..core.params import ConfigError
 from . import export
 
@@ -85,12 +88,20 @@ def slug(text: str) -> str:
 class FileActions(QObject):
     """Builds the File menu of `window` and carries out its exports, recent files, presets."""
 
+    _csvProgress = Signal(str, int, int)  # path, rows written, rows in all
+    _csvEnded = Signal(str, str)  # path, error message ("" once written)
+
     def __init__(self, window):
         super().__init__(window)
         self.window = window
         self.recent = RecentFiles(window.settings)
         self.scale = self._remembered_scale()
         self._folder = ""  # where the last export went: the next dialog starts there
+        self._csv_thread: threading.Thread | None = None  # a background CSV export
+        self._csv_cancel = threading.Event()
+        self._csvProgress.connect(self._on_csv_progress)  # emitted on the export thread:
+        self._csvEnded.connect(self._on_csv_ended)  # queued to these main-thread slots
+        window.installEventFilter(self)
 
     # ------------------------------------------------------------ the menu
 
@@ -250,9 +261,87 @@ class FileActions(QObject):
         self._draw_latest()
         return self._write(path, lambda: export.save_plot_png(self.window, path, scale or self.scale))
 
-    def export_csv(self, path: str) -> bool:
-        """Every row of every run: the same file as `optplayground run --csv`."""
-        return self._write(path, lambda: export.save_csv(self.window.live.history, path))
+    def export_csv(self, path: str, background: bool = False) -> bool:
+        """Every row of every run: the same file as `optplayground run --csv`.
+
+        In the `background` (the menu's way) a copy of the rows is written on a thread of
+        its own, so the window and the race go on; True then means it started, and the
+        status bar shows its progress and its end. Closing the window cancels it."""
+        if not background:
+            return self._write(path, lambda: export.save_csv(self.window.live.history, path))
+        if self.exporting:
+            self.window.show_error("Cannot export", "A CSV export is still being written")
+            return False
+        try:
+            check_writable(path, "output")  # a bad place is said now, not after the copy
+        except ConfigError as error:
+            self.window.show_error("Cannot export", str(error))
+            return False
+        rows = export.snapshot(self.window.live.history)  # the race appends to the original
+        self._csv_cancel = threading.Event()
+        self._csv_thread = threading.Thread(target=self._write_csv_rows, args=(rows, path),
+                                            name="csv-export", daemon=True)
+        self._csv_thread.start()
+        self.window.statusBar().showMessage(f"Exporting {path}…")
+        return True
+
+    @property
+    def exporting(self) -> bool:
+        return self._csv_thread is not None
+
+    def cancel_export(self, timeout_s: float = 1.0) -> None:
+        """Stop a background CSV export; its temporary file goes, the target is untouched."""
+        thread, self._csv_thread = self._csv_thread, None
+        if thread is not None:
+            self._csv_cancel.set()
+            thread.join(timeout_s)  # the flag is read between chunks of rows: milliseconds
+
+    def _write_csv_rows(self, history, path: str) -> None:
+        """Runs on the export thread: talks to the window only through queued signals."""
+        cancel, gate = self._csv_cancel, self.window.worker.worker.gate
+        times = {"chunk": time.perf_counter(), "said": 0.0}
+
+        def progress(done: int, total: int) -> bool:
+            if gate.racing:  # a race at full speed gets half the time (the GIL), not a crawl
+                time.sleep(time.perf_counter() - times["chunk"])
+            gate.wait()  # off the GIL while the window draws a frame, as the race is
+            now = times["chunk"] = time.perf_counter()
+            if now - times["said"] >= 0.1 or done == total:
+                times["said"] = now
+                self._csvProgress.emit(path, done, total)
+            return not cancel.is_set()
+
+        try:
+            written = export.save_csv(history, path, progress)
+            message = "" if written else None
+        except ConfigError as error:
+            message = str(error)
+        except Exception as error:  # noqa: BLE001 — say it in the window, never lose it
+            message = f"cannot write {path}: {type(error).__name__}: {error}"
+        if message is not None:
+            self._csvEnded.emit(path, message)
+
+    @Slot(str, int, int)
+    def _on_csv_progress(self, path: str, done: int, total: int) -> None:
+        if self.exporting:
+            self.window.statusBar().showMessage(f"Exporting {path}… {100 * done // max(total, 1)}%")
+
+    @Slot(str, str)
+    def _on_csv_ended(self, path: str, message: str) -> None:
+        if not self.exporting:  # cancelled: the window is closing
+            return
+        self._csv_thread.join()  # it has finished but for returning
+        self._csv_thread = None
+        if message:
+            self.window.show_error("Cannot export", message)
+            return
+        self._folder = os.path.dirname(os.path.abspath(path))
+        self.window.statusBar().showMessage(f"Wrote {path}", 5000)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Close:  # watching only the window
+            self.cancel_export()  # closing never waits for an export
+        return False
 
     @Slot()
     def copy_dashboard(self) -> None:
@@ -298,7 +387,7 @@ class FileActions(QObject):
     def _ask_csv(self) -> None:
         path = self._ask("Export CSV of all runs", ".csv", "CSV (*.csv)")
         if path:
-            self.export_csv(path)
+            self.export_csv(path, background=True)
 
     @Slot()
     def _ask_dashboard(self) -> None:

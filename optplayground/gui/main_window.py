@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
 from ..core import experiment as xp
 from ..core.experiment import Experiment
 from ..core.params import ConfigError
+from .controls.common import WrappingLabel
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
 from .controls.transport import TransportBar
@@ -42,7 +43,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("optplayground")
         self.setAcceptDrops(True)  # drop an experiment .toml on the window to open it
         self.settings = settings
-        self.experiment = experiment or self._remembered_experiment() or xp.default_experiment()
+        fallback = self._remembered_experiment() or xp.default_experiment()
+        self.experiment = fallback  # until `experiment` has passed validation
         self.path: str | None = None
         self.generation = 0
         self.playing = autoplay
@@ -68,16 +70,18 @@ class MainWindow(QMainWindow):
         self.frame_timer.timeout.connect(self._on_tick)
         self.frame_timer.start(FRAME_MS)
         self._restore_geometry()
-        self.load_experiment(self.experiment)
+        self.last_error = ""
+        self.opened_given = experiment is not None and self.load_experiment(experiment)
+        if not self.opened_given:
+            self.load_experiment(fallback)  # a bad one was reported: race the last good one
 
     # ------------------------------------------------------------ layout
 
     def _build_panels(self) -> None:
         self.problem_panel = ProblemPanel()
         self.runs_panel = RunsPanel()
-        self.about_label = QLabel()  # the experiment's name and what it shows
+        self.about_label = WrappingLabel()  # the experiment's name and what it shows
         self.about_label.setObjectName("about-experiment")
-        self.about_label.setWordWrap(True)
         self.about_label.setTextFormat(Qt.RichText)
         self.about_label.setContentsMargins(0, 0, 0, 6)
         side = QWidget()
@@ -137,7 +141,7 @@ class MainWindow(QMainWindow):
             right.addWidget(plot)
         for index, plot in enumerate(self.dataset_area.step_plots, start=1):
             right.insertWidget(index, plot)  # train/test loss and accuracy below the loss
-        self.dataset_area.link_steps(self.loss_plot)
+        self.dataset_area.link_steps(self.step_plots)
         self.step_splitter = right
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.sidebar)
@@ -422,6 +426,9 @@ class MainWindow(QMainWindow):
         for i, style in enumerate(self.live.styles):
             record = self.live.run(i)
             state = record.message or record.status
+            last = record.last()
+            if "epoch" in record.columns_names and last is not None:  # each run its own
+                state += f", epoch {last[record.columns_names.index('epoch')]:.0f}"
             color = QColor(style.color).name()
             parts.append(f"<span style='color:{color}'>■</span> {style.name}: {state}")
         self.runs_label.setText("&nbsp;&nbsp;".join(parts))

@@ -12,7 +12,7 @@ import threading
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..core.engine import Batch, Engine, RunRows
 from ..core.experiment import Experiment, Run
@@ -24,6 +24,10 @@ SLICE_S = 0.012  # stepping time per timer tick at full speed; leaves the GIL to
 VIEWS_S = 0.2  # dataset races: model snapshots at most five times per second,
 VIEWS_DUTY = 0.1  # and never more than a tenth of the time (big models snapshot less often)
 VIEW_RESOLUTION = 64  # a 64×64 prediction grid per run
+SHUTDOWN_S = 0.75  # closing waits at most this long for the engine thread (then os._exit)
+# ... and this long more for an engine being built (finite, but the first imports
+# torch._dynamo: seconds). The app sets 0: it leaves with os._exit instead (app.leave).
+BUILD_WAIT_S = 30.0
 
 
 class FrameGate:
@@ -125,6 +129,9 @@ class EngineWorker(QObject):
         self._chunk = 1  # steps per advance() call, adapted so a call takes ~1 ms
         self.gate = FrameGate()  # the window holds it while it draws
         self._views_due = 0.0  # no model snapshot before this time (perf_counter)
+        self._views_failed = False  # a snapshot raised: no more this race
+        self.stopping = threading.Event()  # set by WorkerThread.shutdown; read between chunks
+        self.building = False  # inside Engine(): cannot stop, but will end
 
     @Slot()
     def setup(self) -> None:
@@ -139,14 +146,24 @@ class EngineWorker(QObject):
         self.generation = generation
         self._pending.clear()
         self.engine = None
+        self._views_failed = False
         self.gate.shown.wait(self.gate.FIRST_FRAME_S)
+        if self.stopping.is_set():
+            return
+        self.building = True
         try:
-            self.engine = Engine(experiment, keep_history=False)
-        except Exception as error:  # noqa: BLE001 — a user's optimizer can raise anything
+            engine = Engine(experiment, keep_history=False)
+        except (Exception, SystemExit, KeyboardInterrupt) as error:  # noqa: BLE001 — a user's
+            # optimizer can raise anything, even sys.exit(); none of it may end this thread
             message = str(error) if isinstance(error, ConfigError) else f"{type(error).__name__}: {error}"
             self.failed.emit(generation, message)
             self._set_timer()
             return
+        finally:
+            self.building = False
+        if self.stopping.is_set():  # the window closed while the engine was built
+            return
+        self.engine = engine
         settle_heap_once()
         if self.engine.device_note:
             self.note.emit(self.engine.device_note)
@@ -170,11 +187,14 @@ class EngineWorker(QObject):
 
     @Slot()
     def step_once(self) -> None:
-        if self.engine is not None and not self.engine.done:
-            self._emit(self.engine.advance(1))
-            self._emit_views(force=True)
-            if self.engine.done:
-                self.finished.emit(self.generation)
+        try:
+            if self.engine is not None and not self.engine.done:
+                self._emit(self.engine.advance(1))
+                self._emit_views(force=True)
+                if self.engine.done:
+                    self.finished.emit(self.generation)
+        except Exception as error:  # noqa: BLE001 — see _tick
+            self._fail(error)
 
     @Slot(int, object)
     def update_run(self, index: int, run: Run) -> None:
@@ -188,10 +208,12 @@ class EngineWorker(QObject):
 
     @Slot()
     def stop(self) -> None:
+        """Queued by shutdown: runs in this thread, so the timer stops before its loop ends."""
         self.playing = False
         self.engine = None
         if self._timer is not None:
             self._timer.stop()
+        self.thread().quit()
 
     def _set_timer(self) -> None:
         if self._timer is None:
@@ -206,7 +228,25 @@ class EngineWorker(QObject):
 
     @Slot()
     def _tick(self) -> None:
+        try:
+            self._advance_tick()
+        except Exception as error:  # noqa: BLE001 — a bug must not end the ticks unseen
+            self._fail(error)
+
+    def _fail(self, error: Exception) -> None:
+        """Pause the race and tell the window why (the engine already turns a run's own
+        faults into its status `error`: this is for anything else)."""
+        self.playing = False
+        self.gate.racing = False
+        if self._timer is not None:
+            self._timer.stop()
+        self.note.emit(f"The race stopped: {type(error).__name__}: {error}")
+        self.finished.emit(self.generation)
+
+    def _advance_tick(self) -> None:
         engine = self.engine
+        if self.stopping.is_set():
+            return
         if engine is None or engine.done:
             self._set_timer()
             return
@@ -221,6 +261,8 @@ class EngineWorker(QObject):
                 self._due -= steps
                 self.gate.wait()
                 self._pending.append(engine.advance(steps))
+        if self.stopping.is_set():  # closing: nobody waits for these rows
+            return
         if engine.done:
             self._flush()
             self._emit_views(force=True)
@@ -235,7 +277,7 @@ class EngineWorker(QObject):
         """Advance in chunks until `seconds` have passed; chunks adapt to ~1 ms each."""
         engine = self.engine
         end = time.perf_counter() + seconds
-        while not engine.done:
+        while not engine.done and not self.stopping.is_set():
             self.gate.wait()
             t0 = time.perf_counter()
             self._pending.append(engine.advance(self._chunk))
@@ -261,7 +303,14 @@ class EngineWorker(QObject):
         now = time.perf_counter()
         if engine is None or engine.task is None or (now < self._views_due and not force):
             return
-        views = run_views(engine, VIEW_RESOLUTION)
+        if self._views_failed:
+            return
+        try:
+            views = run_views(engine, VIEW_RESOLUTION)
+        except Exception as error:  # noqa: BLE001 — the race goes on without the views
+            self._views_failed = True
+            self.note.emit(f"Model views stopped: {type(error).__name__}: {error}")
+            return
         cost = time.perf_counter() - now
         self._views_due = now + max(VIEWS_S, cost / VIEWS_DUTY)
         self.viewsReady.emit(self.generation, views)
@@ -289,18 +338,37 @@ class WorkerThread(QObject):
         self.speedChanged.connect(self.worker.set_speed)
         self.stepOnce.connect(self.worker.step_once)
         self.runEdited.connect(self.worker.update_run)
-        # Blocking: the worker's timer is stopped before the thread's loop ends.
-        self.stopRequested.connect(self.worker.stop, Qt.BlockingQueuedConnection)
+        # Queued, never blocking: a step that takes long (or forever) cannot hold up a close.
+        self.stopRequested.connect(self.worker.stop)
         self.thread.start()
 
-    def shutdown(self) -> None:
-        """Stop stepping, end the thread's event loop and wait for it (idempotent)."""
+    def shutdown(self, timeout_s: float = SHUTDOWN_S) -> bool:
+        """Stop stepping and end the thread; whether it ended within `timeout_s` (idempotent).
+
+        The worker stops between two chunks of steps, so this takes milliseconds unless one
+        step is slow or never returns (or an engine is being built: BUILD_WAIT_S). Then
+        the thread is left running, kept alive here
+        (destroying a running QThread aborts; terminating one running Python is worse),
+        and the app leaves with os._exit (app.run_app)."""
         if not self.thread.isRunning():
-            return
+            return True
+        self.worker.stopping.set()
         self.worker.gate.shown.set()  # nothing may keep the worker from the stop request
         self.worker.gate.release()
         self.stopRequested.emit()
-        self.thread.quit()
-        if not self.thread.wait(5000):
-            self.thread.terminate()
-            self.thread.wait()
+        if self.thread.wait(int(timeout_s * 1000)):
+            return True
+        if self.worker.building and BUILD_WAIT_S > 0 and self.thread.wait(int(BUILD_WAIT_S * 1000)):
+            return True
+        _left_running[:] = [(t, w) for t, w in _left_running if t.isRunning()]
+        if all(t is not self.thread for t, _ in _left_running):
+            _left_running.append((self.thread, self.worker))
+        return False
+
+
+_left_running: list[tuple[QThread, EngineWorker]] = []  # stuck in a step at shutdown
+
+
+def threads_left_running() -> list[QThread]:
+    """Engine threads that did not end at their shutdown and still run."""
+    return [thread for thread, _ in _left_running if thread.isRunning()]

@@ -521,3 +521,27 @@ def test_a_schedule_the_race_cannot_last_is_marked_in_place_and_not_emitted(qtbo
     qtbot.keyClick(field, Qt.Key_Return)
     assert "zero updates over 100 steps" in box.error.text(), box.error.text()
     assert not emitted and editor.run().schedule[0].params["pct_start"] == 0.3
+
+
+def test_the_optimizer_switch_is_edited_in_the_run_editor(qtbot):
+    from optplayground.core.experiment import Switch
+
+    editor = RunEditor(Run("a", "adam", {"lr": 0.05}, switch=Switch(40, "sgd", {"lr": 0.001})))
+    qtbot.addWidget(editor)
+    switch = editor.switch_editor
+    assert switch.enabled_box.isChecked() and switch.at_spin.value() == 40
+    assert switch.optimizer_combo.currentData() == "sgd"
+    assert switch.hyper_form().values()["lr"] == 0.001
+    emitted = []
+    editor.runEdited.connect(lambda run, restart: emitted.append((run.switch, restart)))
+    field = switch.hyper_form().editor("lr")
+    field.setText("0.002")
+    qtbot.keyClick(field, Qt.Key_Return)  # the switched-to lr: no restart needed
+    assert emitted[-1] == (Switch(40, "sgd", {**OPTIMIZERS["sgd"].defaults(), "lr": 0.002}), False)
+    switch.at_spin.setValue(25)
+    assert emitted[-1][0].at == 25 and emitted[-1][1] is True
+    switch.optimizer_combo.setCurrentIndex(switch.optimizer_combo.findData("rmsprop"))
+    assert emitted[-1][0].optimizer == "rmsprop" and emitted[-1][1] is True
+    assert emitted[-1][0].hyper == OPTIMIZERS["rmsprop"].defaults()
+    switch.enabled_box.setChecked(False)
+    assert emitted[-1] == (None, True) and editor.run().switch is None

@@ -163,6 +163,38 @@ def test_epochs_on_the_x_axis_take_the_first_row_of_each_epoch(window, qtbot):
     assert list(epochs[:7]) == [0, 0, 0, 1, 1, 1, 2]
 
 
+def test_epochs_on_the_x_axis_move_the_loss_lr_and_grad_norm_plots_too(window, qtbot):
+    exp = race(CIRCLE, steps=24, batch_size=30)  # 3 updates per epoch
+    exp.runs[1].batch_size = 0  # full batch: one update per epoch
+    w = window(exp)
+    wait_for_end(qtbot, w)
+    area = w.dataset_area
+    area.epoch_action.trigger()
+    for plot in w.step_plots:
+        assert plot.x_axis == "epoch" and plot.plotItem.getAxis("bottom").labelText == "epoch"
+    for i in range(len(w.live)):  # every row, at its epoch
+        epochs = w.live.column(i, "epoch")
+        for curve, column in ((w.lr_plot.curves[i], "lr"), (w.grad_plot.curves[i], "grad_norm"),
+                              (w.loss_plot.curves[i], "loss")):
+            x, y = curve.getOriginalDataset()
+            np.testing.assert_array_equal(x, epochs)
+            np.testing.assert_array_equal(y, w.live.column(i, column))
+        status = w.live.run(i).status
+        assert f"{exp.runs[i].name}: {status}, epoch {epochs[-1]:.0f}" in w.runs_label.text()
+    assert w.live.column(0, "epoch")[-1] == 8 and w.live.column(1, "epoch")[-1] == 24
+    area.epoch_action.trigger()
+    x, _ = w.lr_plot.curves[0].getOriginalDataset()
+    np.testing.assert_array_equal(x, w.live.column(0, "step"))
+    area.epoch_action.trigger()  # a surface race has no epochs: back to steps
+    w.load_experiment(xp.default_experiment())
+    assert all(plot.x_axis == "step" for plot in w.step_plots)
+    assert not area.epoch_action.isChecked()
+    wait_for_end(qtbot, w)
+    x, _ = w.lr_plot.curves[0].getOriginalDataset()
+    np.testing.assert_array_equal(x, w.live.column(0, "step"))
+    assert "epoch" not in w.runs_label.text()
+
+
 def test_the_batch_size_field_restarts_the_race_with_mini_batches(window, qtbot):
     w = window(race(CIRCLE, steps=12))
     wait_for_end(qtbot, w)

@@ -5,6 +5,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 import xml.dom.minidom
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -363,3 +364,96 @@ def test_a_dataset_race_exports_its_view_and_metric_plots(window, qtbot, tmp_pat
     assert w.files.export_dashboard(str(tmp_path / "dashboard.png"))
     _, rect = w.dashboard()
     assert QImage(str(tmp_path / "dashboard.png")).size() == rect.size()
+
+
+def svg_texts(root) -> str:
+    return " ".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
+
+
+def test_run_exports_every_dataset_view_and_each_plot_as_png_at_the_scale(tmp_path):
+    race = ("--dataset", "linear:n_points=40", "--model", "linear", "--opt", "adam:lr=0.05",
+            "--opt", "sgd:lr=0.1", "--steps", "30")
+    done = run_cli(*race, "--png", "out.png", "--svg", "out.svg", "--scale", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    names = ("map", "loss", "lr", "grad", "metrics", "surface")  # regression: no accuracy
+    assert ("wrote out.png, " + ", ".join(f"out-{n}.svg" for n in names) + ", "
+            + ", ".join(f"out-{n}.png" for n in names)) in done.stdout
+    # the (w, b) loss surface, though the fit is the tab in front: both paths, its heat map
+    root = ET.parse(tmp_path / "out-surface.svg").getroot()
+    counts = stroke_counts((tmp_path / "out-surface.svg").read_text(encoding="utf-8"))
+    assert counts[PALETTE[0]] >= 1 and counts[PALETTE[1]] >= 1, counts
+    assert "w (weight)" in svg_texts(root) and list(root.iter(f"{SVG}image"))
+    for name in names:  # each PNG: twice the pixels of the plot (the SVG's own size)
+        box = ET.parse(tmp_path / f"out-{name}.svg").getroot().get("viewBox").split()
+        image = QImage(str(tmp_path / f"out-{name}.png"))
+        assert (image.width(), image.height()) == (2 * int(box[2]), 2 * int(box[3])), name
+    surface = pixels(QImage(str(tmp_path / "out-surface.png")))
+    assert near(surface, PALETTE[0]) > 100 and near(surface, PALETTE[1]) > 100
+    (tmp_path / "one").mkdir()
+    done = run_cli(*race, "--png", "out.png", cwd=tmp_path / "one")
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(tmp_path / "one")) == sorted(
+        ["out.png"] + [f"out-{n}.png" for n in names])
+    for name in ("out.png", "out-surface.png", "out-loss.png"):
+        one, two = QImage(str(tmp_path / "one" / name)), QImage(str(tmp_path / name))
+        assert two.size() == 2 * one.size(), name
+
+
+def test_run_exports_the_batchnorm_histograms_of_a_batchnorm_race(tmp_path):
+    done = run_cli("--dataset", "circle:n_points=80", "--model", "mlp:6,batchnorm=true",
+                   "--opt", "adam:lr=0.05", "--steps", "12", "--svg", "out.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    root = ET.parse(tmp_path / "out-batchnorm.svg").getroot()
+    assert "before BatchNorm" in svg_texts(root) and "after" in svg_texts(root)
+    assert len(list(root.iter(f"{SVG}path"))) + len(list(root.iter(f"{SVG}polyline"))) > 8
+    assert not (tmp_path / "out-surface.svg").exists()  # an MLP has no (w, b) plane
+
+
+def test_scale_goes_with_png(tmp_path):
+    done = run_cli("--steps", "5", "--svg", "out.svg", "--scale", "2", cwd=tmp_path)
+    assert done.returncode == 2 and "--scale" in done.stderr
+    done = run_cli("--steps", "5", "--png", "out.png", "--scale", "3", cwd=tmp_path)
+    assert done.returncode == 2 and "invalid choice" in done.stderr
+    assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------- CSV in the background
+
+def test_the_csv_written_in_the_background_equals_run_csv(window, qtbot, tmp_path):
+    w = raced(qtbot, window(small_experiment(steps=60)))
+    saved, from_window, from_cli = tmp_path / "race.toml", tmp_path / "w.csv", tmp_path / "c.csv"
+    assert w.save_to(str(saved))
+    assert w.files.export_csv(str(from_window), background=True)
+    qtbot.waitUntil(lambda: not w.files.exporting, timeout=20000)
+    assert w.statusBar().currentMessage() == f"Wrote {from_window}"
+    assert cli.main(["run", str(saved), "--csv", str(from_cli), "--quiet"]) == 0
+    assert from_window.read_bytes() == from_cli.read_bytes()
+    assert no_temporary_files(tmp_path)
+
+
+def test_closing_during_a_long_csv_export_cancels_it_and_keeps_the_old_file(window, qtbot, tmp_path):
+    from optplayground.core.history import History
+
+    w = raced(qtbot, window(Experiment(runs=[Run("a", "adam")], steps=10)))  # no more batches
+    rows = 400_000
+    big = History(["a"], ["adam"], rows, rows)
+    big[0].append(np.random.default_rng(0).normal(size=(rows, 7)))
+    w.live.history = big
+    target = tmp_path / "runs.csv"
+    target.write_text("the old export\n")
+    assert w.files.export_csv(str(target), background=True)
+    qtbot.waitUntil(lambda: "%" in w.statusBar().currentMessage(), timeout=20000)  # a chunk is out
+    assert w.files.exporting
+    started = time.perf_counter()
+    w.close()
+    assert time.perf_counter() - started < 1.0
+    assert not w.files.exporting
+    assert target.read_text() == "the old export\n"
+    assert no_temporary_files(tmp_path)
+
+
+def test_a_background_csv_export_reports_an_unwritable_place_at_once(window, qtbot, tmp_path):
+    w = raced(qtbot, window(small_experiment(steps=10)))
+    path = str(tmp_path / "missing" / "out.csv")
+    assert w.files.export_csv(path, background=True) is False
+    assert f"cannot write {path}" in w.last_error and not w.files.exporting

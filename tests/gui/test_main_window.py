@@ -249,3 +249,18 @@ def test_the_window_comes_back_where_it_was(qtbot, tmp_path):
     # (800 px wide), so only the height can come back exactly
     assert second.height() == 640 and second.width() < 1000
     second.close()
+
+
+def test_a_window_given_a_bad_experiment_races_the_last_good_one(qtbot):
+    bad = small_experiment(steps=20)
+    bad.runs[0].optimizer = "nosuch"  # as `optplayground bad.toml` would hand it over
+    w = MainWindow(bad, settings=None, autoplay=False)
+    qtbot.addWidget(w)
+    assert not w.opened_given and "unknown optimizer" in w.last_error
+    assert w.experiment == xp.validate(xp.default_experiment())
+    assert [s.name for s in w.live.styles] == [r.name for r in w.experiment.runs]
+    w.close()
+    good = MainWindow(small_experiment(steps=20), settings=None, autoplay=False)
+    qtbot.addWidget(good)
+    assert good.opened_given and good.last_error == ""
+    good.close()

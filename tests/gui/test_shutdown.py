@@ -3,6 +3,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from optplayground.core.experiment import Experiment, Problem, Run
 from optplayground.gui.main_window import MainWindow
 
@@ -87,3 +89,49 @@ def test_the_leak_check_sees_a_worker_thread_left_running(qtbot):
     finally:
         worker.shutdown()
     assert not any("engine-thread" in leak for leak in qt_leaks())
+
+
+def test_closing_while_a_step_hangs_returns_at_once_and_keeps_the_thread_alive(qtbot):
+    import fake_optimizers
+
+    from optplayground.gui.worker import threads_left_running
+
+    fake_optimizers.HANG_ENTERED.clear()
+    fake_optimizers.HANG_RELEASE.clear()
+    exp = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=1000, runs=[
+        Run("stuck", "fake_optimizers:Hang", {"lr": 1e-4}), Run("fine", "adam", {"lr": 0.01})])
+    w = MainWindow(exp, settings=None)
+    qtbot.addWidget(w)
+    w.show()
+    thread = w.worker.thread
+    try:
+        qtbot.waitUntil(fake_optimizers.HANG_ENTERED.is_set, timeout=30000)
+        started = time.perf_counter()
+        w.close()
+        assert time.perf_counter() - started < 1.2
+        assert thread.isRunning() and thread in threads_left_running()  # kept, never destroyed
+        assert w.worker.shutdown(timeout_s=0.1) is False
+    finally:
+        fake_optimizers.HANG_RELEASE.set()  # the step returns: the worker sees the stop flag
+    assert w.worker.shutdown(timeout_s=10)
+    assert not thread.isRunning() and not threads_left_running()
+
+
+@pytest.mark.parametrize("optimizer, message", [
+    ("fake_optimizers:DeviceFault", "RuntimeError: CUDA error: an illegal memory access was encountered"),
+    ("fake_optimizers:Exiting", "SystemExit: 3"),
+])
+def test_a_device_error_or_sys_exit_mid_run_ends_that_run_and_the_others_go_on(qtbot, optimizer, message):
+    exp = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=40, runs=[
+        Run("faulty", optimizer, {"lr": 1e-4}), Run("fine", "adam", {"lr": 0.01})])
+    w = MainWindow(exp, settings=None)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=20000)
+    w.on_frame()
+    faulty = w.live.run(0)
+    assert faulty.status == "error" and faulty.message == message
+    assert message in w.runs_label.text()
+    assert len(w.live.run(1).column("step")) == 41
+    assert w.worker.thread.isRunning()  # the worker goes on: a new race can start
+    w.close()

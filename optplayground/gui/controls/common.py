@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 from typing import Any, Callable
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -16,23 +16,26 @@ LABEL_CHARS = 15  # the label column is this many average characters wide
 class WrappingLabel(QLabel):
     """A word-wrapped label that always gets the height its text needs at its width.
 
-    A plain wrapped QLabel reports a minimum height for some other width, so a squeezed
-    column (the sidebar at 720 px) cut its last line in half."""
+    A plain wrapped QLabel in nested layouts got the height of another width, so a
+    squeezed sidebar cut its last line in half. An explicit minimum height, set whenever
+    the width or the text changes, is one every layout honours."""
 
     def __init__(self, text: str = "", parent: QWidget | None = None):
         super().__init__(text, parent)
         self.setWordWrap(True)
 
-    def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        if self.width() > 0 and self.text():
-            hint.setHeight(max(hint.height(), self.heightForWidth(self.width())))
-        return hint
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if event.oldSize().width() != event.size().width():
-            self.updateGeometry()  # another width, another height: ask the layout again
+            self._fit()
+
+    def _fit(self) -> None:
+        height = self.heightForWidth(self.width()) if self.text() and self.width() > 0 else 0
+        self.setMinimumHeight(max(height, 0))
 
 
 def format_number(value: Any) -> str:
@@ -82,13 +85,13 @@ def fit_label(name: str, width_of: Callable[[str], int], limit: int) -> str:
 def formula_label(text: str = "") -> QLabel:
     """Formulas in a fixed-width font: their lines align with spaces, and combining marks
     (m̂, v̂) render there even where the proportional font drops them."""
-    label = QLabel(text)
+    label = WrappingLabel()
     label.setTextFormat(Qt.PlainText)
-    label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextSelectableByMouse)
     font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
     font.setPointSizeF(max(7.0, label.font().pointSizeF() * 0.9))
     label.setFont(font)
+    label.setText(text)  # after the font: its height is measured in it
     return label
 
 

@@ -16,7 +16,7 @@ from ...core.models import (LOSSES, MODEL_PARAMS, default_loss_for, loss_task_er
                             validate_loss_params, validate_model)
 from ...core.params import ConfigError
 from ...core.training import validate_dataset_problem
-from .common import error_label, formula_label, rich_tooltip, show_error
+from .common import WrappingLabel, error_label, formula_label, rich_tooltip, show_error
 from .spec_form import SpecForm
 
 DEFAULT_DATASET = "circle"
@@ -58,8 +58,7 @@ class DatasetEditor(QWidget):
                                            Qt.ToolTipRole)
         self.dataset_combo.currentIndexChanged.connect(self._dataset_picked)
         column.addWidget(self.dataset_combo)
-        self.help_label = QLabel()
-        self.help_label.setWordWrap(True)
+        self.help_label = WrappingLabel()
         self.definition_label = formula_label()
         column.addWidget(self.help_label)
         column.addWidget(self.definition_label)

@@ -16,6 +16,7 @@ from .schedule_editor import ScheduleEditor
 from .common import (NUMBER_WIDTH, WrappingLabel, error_label, formula_label, label_width,
                      mark_invalid, rich_tooltip, show_error)
 from .spec_form import SpecForm
+from .switch_editor import SwitchEditor
 
 IMPORT = "import"
 CLIP_FIELDS = {"none": (), "norm": ("max_norm", "norm_type"), "value": ("clip_value",)}
@@ -116,6 +117,11 @@ class RunEditor(QWidget):
         self.lookahead_form.changed.connect(self._lookahead_edited)
         column.addWidget(self.lookahead_form)
 
+        column.addWidget(section("Optimizer switch"))
+        self.switch_editor = SwitchEditor()
+        self.switch_editor.switchChanged.connect(self._switch_edited)
+        column.addWidget(self.switch_editor)
+
         self.error = error_label()
         column.addWidget(self.error)
         column.addStretch(1)
@@ -178,6 +184,7 @@ class RunEditor(QWidget):
             self.lookahead_box.setChecked(self._run.lookahead is not None)
             defaults = {p.name: p.default for p in LOOKAHEAD_PARAMS}
             self.lookahead_form.set_values(self._run.lookahead or defaults)
+            self.switch_editor.set_switch(self._run.switch)
         finally:
             self._updating = False
         self._show_optimizer()
@@ -298,3 +305,8 @@ class RunEditor(QWidget):
             return
         self._run.lookahead = dict(values)
         self._emit(restart=False)
+
+    @Slot(object, bool)
+    def _switch_edited(self, switch, restart: bool) -> None:
+        self._run.switch = switch
+        self._emit(restart)

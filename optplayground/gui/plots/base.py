@@ -1,4 +1,4 @@
-"""What every step plot shares: one set of items per run, a legend, a step x-axis, log-y.
+"""What every step plot shares: one set of items per run, a legend, a step (or epoch) x-axis, log-y.
 
 A plot's items are made once per race (`set_runs`) and then only fed new arrays with
 `setData` from `refresh`, which returns at once when the race has not changed since the

@@ -51,7 +51,7 @@ class GradNormPlot(RunCurvesPlot):
 
     def _draw_run(self, index: int, live: LiveRuns) -> None:
         raw, clipped, _line = self._items[index]
-        run, step = live.run(index), live.column(index, "step")
+        run, step = live.run(index), self.x_column(live, index)
         self._set_curve(raw, run, step, live.column(index, "grad_norm"))
         if self._styles[index].clip.mode != "none":
             self._set_curve(clipped, run, step, live.column(index, "grad_norm_clipped"))

@@ -179,7 +179,7 @@ class LossPlot(RunCurvesPlot):
         if self._shows_gap:
             lowest, tiny = self._lowest, 1e-12 * max(1.0, abs(self._lowest))
             transform = lambda y: np.maximum(y - lowest, 0.0) + tiny  # keeps the order
-        self._set_curve(self.curves[index], run, live.column(index, "step"), loss, tag,
+        self._set_curve(self.curves[index], run, self.x_column(live, index), loss, tag,
                         transform)
 
     def _state(self, live: LiveRuns, index: int) -> _RunState:

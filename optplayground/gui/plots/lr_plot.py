@@ -18,5 +18,5 @@ class LRPlot(RunCurvesPlot):
         return [run_curve(style)]
 
     def _draw_run(self, index: int, live: LiveRuns) -> None:
-        self._set_curve(self.curves[index], live.run(index), live.column(index, "step"),
+        self._set_curve(self.curves[index], live.run(index), self.x_column(live, index),
                         live.column(index, "lr"))

@@ -3,6 +3,8 @@
 Rows are written once per update; with mini-batches many rows share an epoch. Against
 epochs, a curve takes the first row of each epoch (the metrics at the epoch's start), so
 full batch (one update per epoch) shows every row and mini-batches one point per epoch.
+(The window's batch-level plots, loss, LR and gradient norm, keep every row against its
+epoch instead: a mini-batch epoch is a vertical span of its batches' values.)
 A surface race has no such columns: the curves stay empty.
 """
 from __future__ import annotations
@@ -14,25 +16,11 @@ from PySide6.QtCore import Qt
 from ..live import LiveRuns, RunStyle
 from .base import RunCurvesPlot, run_curve, run_pen
 
-X_AXES = ("step", "epoch")
 TEST_DASH = Qt.PenStyle.DashLine
 
 
 class _EpochAxisPlot(RunCurvesPlot):
     """A step plot of dataset columns whose x-axis can be the epoch instead."""
-
-    def __init__(self, parent=None, log_y: bool = False):
-        self.x_axis = "step"
-        super().__init__(parent, log_y)
-
-    def set_x_axis(self, name: str) -> None:
-        """"step" or "epoch"."""
-        if name not in X_AXES:
-            raise ValueError(f"x-axis must be one of {X_AXES}, got {name!r}")
-        self.x_axis = name
-        self.plotItem.setLabel("bottom", name)
-        self._redraw()
-        self.plotItem.enableAutoRange(x=True)
 
     def columns(self, live: LiveRuns, index: int, *names: str) -> list[np.ndarray]:
         """x and the named columns of a run (empty for a surface race)."""

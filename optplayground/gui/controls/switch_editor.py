@@ -1,0 +1,122 @@
+"""A run's optimizer switch: at step k, go on with another optimizer (e.g. Adam, then SGD
+to fine-tune). Its hyperparameter form is generated from that optimizer's spec."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+from ...core.experiment import Switch
+from ...core.optimizers import OPTIMIZERS, get_optimizer
+from .common import NUMBER_WIDTH, label_width, rich_tooltip
+from .spec_form import SpecForm
+
+MAX_AT = 100_000_000
+DEFAULT = Switch(at=100, optimizer="sgd")
+
+
+class SwitchEditor(QWidget):
+    """Emits `switchChanged(switch | None, restart)`: a new optimizer or step is a new
+    race; an edit of the switched-to optimizer's hyperparameters applies from the next
+    update (the engine hands them on once the switch has happened)."""
+
+    switchChanged = Signal(object, bool)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._switch = DEFAULT
+        self._form: SpecForm | None = None
+        self._updating = False
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        self.enabled_box = QCheckBox("Switch to another optimizer at a step")
+        self.enabled_box.setToolTip("Go on from where this run is with another optimizer "
+                                    "(fresh state, its own hyperparameters): e.g. Adam across "
+                                    "steep ground, then SGD to finish")
+        self.enabled_box.toggled.connect(self._toggled)
+        column.addWidget(self.enabled_box)
+        self.details = QWidget()
+        self.details_column = QVBoxLayout(self.details)
+        self.details_column.setContentsMargins(0, 0, 0, 0)
+        rows = QFormLayout()
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setHorizontalSpacing(8)
+        self.at_spin = QSpinBox()
+        self.at_spin.setRange(1, MAX_AT)
+        self.at_spin.setKeyboardTracking(False)
+        self.at_spin.setMaximumWidth(NUMBER_WIDTH + 30)
+        self.at_spin.setToolTip("The update from which the new optimizer steps")
+        self.at_spin.valueChanged.connect(self._at_edited)
+        self.optimizer_combo = QComboBox()
+        for name, spec in OPTIMIZERS.items():
+            self.optimizer_combo.addItem(spec.title, name)
+            self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
+                                             rich_tooltip(spec.title, spec.help, "", spec.formula),
+                                             Qt.ToolTipRole)
+        self.optimizer_combo.currentIndexChanged.connect(self._optimizer_picked)
+        for text, widget in (("at step", self.at_spin), ("then", self.optimizer_combo)):
+            label = QLabel(text)
+            label.setMinimumWidth(label_width(self))
+            rows.addRow(label, widget)
+        self.details_column.addLayout(rows)
+        column.addWidget(self.details)
+        self.set_switch(None)
+
+    def switch(self) -> Switch | None:
+        return Switch(self._switch.at, self._switch.optimizer, dict(self._switch.hyper)) \
+            if self.enabled_box.isChecked() else None
+
+    def set_switch(self, switch: Switch | None) -> None:
+        """Show `switch` (validated by the caller) without emitting."""
+        self._switch = switch or Switch(DEFAULT.at, DEFAULT.optimizer,
+                                        get_optimizer(DEFAULT.optimizer).defaults())
+        self._updating = True
+        try:
+            self.enabled_box.setChecked(switch is not None)
+            self.at_spin.setValue(min(self._switch.at, MAX_AT))
+            self.optimizer_combo.setCurrentIndex(
+                max(0, self.optimizer_combo.findData(self._switch.optimizer)))
+        finally:
+            self._updating = False
+        self._show_form()
+        self.details.setVisible(switch is not None)
+
+    def hyper_form(self) -> SpecForm | None:
+        return self._form
+
+    def _show_form(self) -> None:
+        if self._form is not None:
+            self._form.hide()  # hidden, not unparented: an orphan would pop up as a window
+            self._form.deleteLater()
+        self._form = SpecForm.from_spec(get_optimizer(self._switch.optimizer), self._switch.hyper)
+        self._form.changed.connect(self._hyper_edited)
+        self.details_column.addWidget(self._form)
+
+    def _emit(self, restart: bool) -> None:
+        if not self._updating:
+            self.switchChanged.emit(self.switch(), restart)
+
+    @Slot(bool)
+    def _toggled(self, on: bool) -> None:
+        self.details.setVisible(on)
+        self._emit(restart=True)
+
+    @Slot(int)
+    def _at_edited(self, at: int) -> None:
+        self._switch.at = at
+        self._emit(restart=True)
+
+    @Slot(int)
+    def _optimizer_picked(self, index: int) -> None:
+        if self._updating:
+            return
+        name = self.optimizer_combo.itemData(index)
+        self._switch = Switch(self._switch.at, name, get_optimizer(name).defaults())
+        self._show_form()
+        self._emit(restart=True)
+
+    @Slot(object)
+    def _hyper_edited(self, values: dict) -> None:
+        self._switch.hyper = dict(values)
+        self._emit(restart=False)
