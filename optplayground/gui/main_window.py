@@ -386,9 +386,15 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_frame(self) -> None:
-        if self.live.version == self._drawn_version:
+        gate = self.worker.worker.gate
+        racing = gate.racing
+        if self.live.version == self._drawn_version and racing == self.step_plots[0].racing:
             return
-        self.worker.worker.gate.hold()  # the race waits while this frame is drawn
+        if racing != self.step_plots[0].racing:  # hairlines while racing, full width after
+            for plot in (*self.step_plots, *self.dataset_area.step_plots):
+                plot.racing = racing
+                plot._forget_drawn()
+        gate.hold()  # the race waits while this frame is drawn
         self._drawn_version = self.live.version
         self.step_label.update()  # Qt's paint request is queued now, before FRAME_PAINTED
         self.map_stack.currentWidget().refresh(self.live)

@@ -7,6 +7,7 @@ also sends snapshots of its models (`viewsReady`) a few times per second.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import time
@@ -52,9 +53,13 @@ class FrameGate:
     MAX_REST_S = 0.05  # one slow frame (a collection, a busy machine) does not stop the next
     FIRST_FRAME_S = 3.0  # the first race waits at most this long for the window's first frame
 
+    PARK_S = 0.005  # a hold waits at most this long for the chunk in progress to end
+
     def __init__(self):
         self._open = threading.Event()
         self._open.set()
+        self._parked = threading.Event()  # the worker is not inside a chunk of steps
+        self._parked.set()
         self._until = 0.0
         self.racing = False  # the worker steps as fast as it can (set by the worker)
         self.shown = threading.Event()
@@ -67,9 +72,13 @@ class FrameGate:
         return not self.racing or time.perf_counter() - self._released_at >= rest
 
     def hold(self) -> None:
+        """Close the gate, then let the chunk in progress end first (the wait lets go of
+        the GIL): a frame drawn beside a stepping worker took twice as long, both of them
+        taking turns at the GIL every few milliseconds."""
         self._held_at = time.perf_counter()
         self._until = self._held_at + self.HOLD_S
         self._open.clear()
+        self._parked.wait(self.PARK_S)
 
     def release(self) -> None:
         if not self._open.is_set():
@@ -82,6 +91,21 @@ class FrameGate:
         remaining = self._until - time.perf_counter()
         if remaining > 0 and not self._open.is_set():
             self._open.wait(remaining)
+
+    @contextlib.contextmanager
+    def stepping(self):
+        """Around a chunk of steps (worker): entered once the gate is open; a hold made
+        meanwhile waits for its end."""
+        while True:
+            self.wait()
+            self._parked.clear()
+            if self._open.is_set() or time.perf_counter() >= self._until:
+                break
+            self._parked.set()  # a hold came between the check and the clear: let it go first
+        try:
+            yield
+        finally:
+            self._parked.set()
 
 
 _heap_settled = False
@@ -259,8 +283,8 @@ class EngineWorker(QObject):
             steps = int(self._due)
             if steps:
                 self._due -= steps
-                self.gate.wait()
-                self._pending.append(engine.advance(steps))
+                with self.gate.stepping():
+                    self._pending.append(engine.advance(steps))
         if self.stopping.is_set():  # closing: nobody waits for these rows
             return
         if engine.done:
@@ -278,10 +302,10 @@ class EngineWorker(QObject):
         engine = self.engine
         end = time.perf_counter() + seconds
         while not engine.done and not self.stopping.is_set():
-            self.gate.wait()
-            t0 = time.perf_counter()
-            self._pending.append(engine.advance(self._chunk))
-            took = time.perf_counter() - t0
+            with self.gate.stepping():
+                t0 = time.perf_counter()
+                self._pending.append(engine.advance(self._chunk))
+                took = time.perf_counter() - t0
             self._chunk = max(1, min(10_000, int(self._chunk * (0.001 / max(took, 1e-6)) ** 0.5 + 0.5)))
             if t0 + took >= end:
                 break

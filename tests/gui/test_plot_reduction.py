@@ -160,3 +160,19 @@ def test_trajectory_map_thins_a_long_path_and_ends_on_the_last_point(qtbot):
                                                                   live.column(0, "y")[-1])
     hx, hy = view._heads[0].getData()
     assert (hx[0], hy[0]) == (px[-1], py[-1])
+
+
+def test_step_curves_are_hairlines_while_racing_and_full_width_after(qtbot):
+    from optplayground.gui.plots.lr_plot import LRPlot
+
+    live = synthetic_live([np.linspace(1.0, 2.0, 20)])
+    plot = LRPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 300)
+    plot.set_runs(live.styles)
+    plot.refresh(live)
+    assert plot.curves[0].opts["pen"].widthF() == CURVE_WIDTH  # 20 points: not dense
+    plot.racing = True
+    plot._forget_drawn()
+    plot.refresh(live)
+    assert plot.curves[0].opts["pen"].widthF() == DENSE_WIDTH

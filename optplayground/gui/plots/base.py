@@ -26,6 +26,9 @@ CURVE_WIDTH = 1.8
 # A curve reduced to each pixel column's extremes is a dense band of strokes: drawn with a
 # hairline it costs Qt a tenth of the time (a million noisy steps: 100 -> 10 ms per curve).
 DENSE_WIDTH = 1.0
+# While a race runs at full speed every frame redraws every curve; a wide antialiased
+# stroke of a noisy curve costs Qt 0.5-0.8 ms (2-3 ms for a hairline... of 8 curves): the
+# step plots draw hairlines then, and their full width once the race pauses or ends.
 
 
 def run_pen(style: RunStyle, dash: Qt.PenStyle = Qt.PenStyle.SolidLine,
@@ -108,6 +111,7 @@ class RunCurvesPlot(pg.PlotWidget):
 
     def __init__(self, parent=None, log_y: bool = False):
         self.x_axis = "step"  # or "epoch": every row of a dataset race has one
+        self.racing = False  # a race at full speed: hairlines (see DENSE_WIDTH)
         super().__init__(parent)
         style_plot(self.plotItem, self.title, self.y_label, "step")
         # PlotItem imposes its own (context-menu) settings on every curve added to it:
@@ -234,7 +238,7 @@ class RunCurvesPlot(pg.PlotWidget):
         self._sliced |= i1 - i0 < len(steps)
         x, y = envelope.points(steps, values, i0, i1, self.plotItem.vb.width())
         pen = curve.opts["pen"]
-        width = DENSE_WIDTH if len(x) < i1 - i0 else CURVE_WIDTH
+        width = DENSE_WIDTH if self.racing or len(x) < i1 - i0 else CURVE_WIDTH
         if pen.widthF() != width:
             pen = pg.mkPen(pen)
             pen.setWidthF(width)
