@@ -9,12 +9,14 @@ import dataclasses
 import html
 import time
 
-from PySide6.QtCore import (QByteArray, QCoreApplication, QEvent, QRect, QSettings, Qt, QTimer,
-                            Signal, Slot)
+from PySide6.QtCore import (QByteArray, QCoreApplication, QEvent, QObject, QRect, QSettings, Qt,
+                            QTimer, Signal, Slot)
 from PySide6.QtGui import QAction, QColor, QKeySequence
-from PySide6.QtWidgets import (QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox, QScrollArea, QSplitter, QStackedWidget, QToolBar,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider,
+                               QAbstractSpinBox, QApplication, QComboBox, QDoubleSpinBox,
+                               QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox,
+                               QScrollArea, QSplitter, QStackedWidget, QToolBar, QVBoxLayout,
+                               QWidget)
 
 from ..core import experiment as xp
 from ..core.experiment import Experiment
@@ -64,6 +66,7 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self._build_plots()
         self._build_menus()
+        self._keep_keys_for_inputs()
         self._build_status()
         self.frame_timer = QTimer(self)
         self.frame_timer.setObjectName("frame-timer")
@@ -185,6 +188,10 @@ class MainWindow(QMainWindow):
                                   "(0 = raw). The LR is never smoothed.")
         self.smoothing.valueChanged.connect(self.loss_plot.set_smoothing)
         self.view_bar.addWidget(self.smoothing)
+
+    def _keep_keys_for_inputs(self) -> None:
+        self._key_filter = InputKeys(self)
+        QApplication.instance().installEventFilter(self._key_filter)
 
     def _action(self, menu, text, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -548,6 +555,7 @@ class MainWindow(QMainWindow):
             dialog.close()
         self.statusBar().clearMessage()  # its timeout timer
         self.frame_timer.stop()
+        QApplication.instance().removeEventFilter(self._key_filter)
         for view in (self.map, self.grid, self.dataset_area, *self.step_plots):
             if hasattr(view, "shutdown"):
                 view.shutdown()
@@ -560,3 +568,24 @@ class MainWindow(QMainWindow):
             self.settings.sync()
         self.shutdown()
         super().closeEvent(event)
+
+
+class InputKeys(QObject):
+    """The window's one-key shortcuts (Space, →, R, G, L) give way to the widget with the
+    focus when it uses that key itself: Space ticks a focused check box, → moves a focused
+    slider or list, a letter goes into a field. Qt would hand them to the shortcut."""
+
+    ARROWS = (Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and self._wants(watched, event.key()):
+            event.accept()  # the focused widget gets the key press, the shortcut does not fire
+        return False
+
+    def _wants(self, widget, key: int) -> bool:
+        if key == Qt.Key_Space:
+            return isinstance(widget, (QAbstractButton, QAbstractItemView, QComboBox, QLineEdit))
+        if key in self.ARROWS:
+            return isinstance(widget, (QAbstractSlider, QAbstractItemView, QAbstractSpinBox,
+                                       QLineEdit, QComboBox))
+        return isinstance(widget, (QLineEdit, QAbstractSpinBox, QComboBox))

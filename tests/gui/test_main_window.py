@@ -264,3 +264,31 @@ def test_a_window_given_a_bad_experiment_races_the_last_good_one(qtbot):
     qtbot.addWidget(good)
     assert good.opened_given and good.last_error == ""
     good.close()
+
+
+def test_keys_play_step_and_reset_and_give_way_to_a_focused_input(window, qtbot):
+    w = window(small_experiment(steps=500), autoplay=False)
+    qtbot.waitUntil(lambda: w.worker.worker.engine is not None)
+    w.activateWindow()
+    w.map.setFocus()
+    qtbot.keyClick(w.map, Qt.Key_Right)  # → : one step
+    qtbot.waitUntil(lambda: w.live.step == 1)
+    qtbot.keyClick(w.map, Qt.Key_Space)  # Space: play
+    assert w.playing
+    qtbot.keyClick(w.map, Qt.Key_Space)  # and pause
+    assert not w.playing
+    step, slider = w.live.step, w.transport.speed_slider
+    slider.setFocus()
+    value = slider.value()
+    qtbot.keyClick(slider, Qt.Key_Left)  # the focused slider moves; the race does not step
+    assert slider.value() == value - slider.singleStep()
+    qtbot.wait(50)
+    assert w.live.step == step
+    box = w.runs_panel.editor.lookahead_box
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key_Space)  # Space ticks the focused box, does not play
+    assert box.isChecked() and not w.playing
+    generation = w.generation
+    w.map.setFocus()
+    qtbot.keyClick(w.map, Qt.Key_R)  # R: race again
+    assert w.generation > generation
