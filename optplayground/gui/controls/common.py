@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 ERROR_COLOR = "#d62728"
 NUMBER_WIDTH = 96  # px of a number's text field; a slider takes the rest of the row
@@ -36,6 +36,16 @@ class WrappingLabel(QLabel):
     def _fit(self) -> None:
         height = self.heightForWidth(self.width()) if self.text() and self.width() > 0 else 0
         self.setMinimumHeight(max(height, 0))
+
+
+def add_spec_items(combo: QComboBox, specs) -> QComboBox:
+    """One item per spec of a registry (name -> Spec): its title, its name as the data, and
+    a tooltip with its explanation and formula."""
+    for name, spec in specs.items():
+        combo.addItem(spec.title, name)
+        combo.setItemData(combo.count() - 1,
+                          rich_tooltip(spec.title, spec.help, "", spec.formula), Qt.ToolTipRole)
+    return combo
 
 
 def format_number(value: Any) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.datasets import DATASETS, DatasetSpec, get_dataset, n_classes_of
@@ -16,7 +16,8 @@ from ...core.models import (LOSSES, MODEL_PARAMS, default_loss_for, loss_task_er
                             validate_loss_params, validate_model)
 from ...core.params import ConfigError
 from ...core.training import validate_dataset_problem
-from .common import WrappingLabel, error_label, formula_label, rich_tooltip, show_error
+from .common import (WrappingLabel, add_spec_items, error_label, formula_label, rich_tooltip,
+                     show_error)
 from .spec_form import SpecForm
 
 DEFAULT_DATASET = "circle"
@@ -50,12 +51,7 @@ class DatasetEditor(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
-        self.dataset_combo = QComboBox()
-        for name, spec in DATASETS.items():
-            self.dataset_combo.addItem(spec.title, name)
-            self.dataset_combo.setItemData(self.dataset_combo.count() - 1,
-                                           rich_tooltip(spec.title, spec.help, "", spec.formula),
-                                           Qt.ToolTipRole)
+        self.dataset_combo = add_spec_items(QComboBox(), DATASETS)
         self.dataset_combo.currentIndexChanged.connect(self._dataset_picked)
         column.addWidget(self.dataset_combo)
         self.help_label = WrappingLabel()
@@ -134,12 +130,7 @@ class DatasetEditor(QWidget):
         try:
             self.loss_combo.clear()
             self.loss_combo.addItem(f"default: {LOSSES[default].title}", "")
-            for name in fitting_losses(task, n_classes):
-                spec = LOSSES[name]
-                self.loss_combo.addItem(spec.title, name)
-                self.loss_combo.setItemData(self.loss_combo.count() - 1,
-                                            rich_tooltip(spec.title, spec.help, "", spec.formula),
-                                            Qt.ToolTipRole)
+            add_spec_items(self.loss_combo, {n: LOSSES[n] for n in fitting_losses(task, n_classes)})
             self.loss_combo.setCurrentIndex(max(0, self.loss_combo.findData(self._problem.loss)))
         finally:
             self._updating = False

@@ -13,8 +13,8 @@ from ...core.experiment import Problem, surface_of
 from ...core.expression import FUNCTIONS, FormulaError, compile_formula
 from ...core.params import ConfigError
 from ...core.surfaces import SURFACES
-from .common import (WrappingLabel, error_label, formula_label, label_width, mark_invalid,
-                     rich_tooltip, show_error)
+from .common import (WrappingLabel, add_spec_items, error_label, formula_label, label_width,
+                     mark_invalid, show_error)
 from .dataset_editor import DatasetEditor
 from .spec_form import SpecForm
 
@@ -75,12 +75,7 @@ class ProblemPanel(QWidget):
         column.setSpacing(6)
         outer.addWidget(self.surface_box)
 
-        self.surface_combo = QComboBox()
-        for name, surface in SURFACES.items():
-            self.surface_combo.addItem(surface.title, name)
-            self.surface_combo.setItemData(self.surface_combo.count() - 1,
-                                           rich_tooltip(surface.title, surface.help, "",
-                                                        surface.formula), Qt.ToolTipRole)
+        self.surface_combo = add_spec_items(QComboBox(), SURFACES)
         self.surface_combo.addItem("Formula…", FORMULA)
         self.surface_combo.setItemData(self.surface_combo.count() - 1, FORMULA_HELP, Qt.ToolTipRole)
         self.surface_combo.currentIndexChanged.connect(self._surface_picked)

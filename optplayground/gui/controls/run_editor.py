@@ -13,8 +13,8 @@ from ...core.experiment import CLIP_PARAMS, LOOKAHEAD_PARAMS, Clip, Run, validat
 from ...core.optimizers import LOOKAHEAD, OPTIMIZERS, OptimizerSpec, get_optimizer, import_optimizer
 from ...core.params import ConfigError
 from .schedule_editor import ScheduleEditor
-from .common import (NUMBER_WIDTH, WrappingLabel, error_label, formula_label, label_width,
-                     mark_invalid, rich_tooltip, show_error)
+from .common import (NUMBER_WIDTH, WrappingLabel, add_spec_items, error_label, formula_label,
+                     label_width, mark_invalid, rich_tooltip, show_error)
 from .spec_form import SpecForm
 from .switch_editor import SwitchEditor
 
@@ -62,12 +62,7 @@ class RunEditor(QWidget):
         column.setSpacing(4)
 
         column.addWidget(section("Optimizer"))
-        self.optimizer_combo = QComboBox()
-        for name, spec in OPTIMIZERS.items():
-            self.optimizer_combo.addItem(spec.title, name)
-            self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
-                                             rich_tooltip(spec.title, spec.help, "", spec.formula),
-                                             Qt.ToolTipRole)
+        self.optimizer_combo = add_spec_items(QComboBox(), OPTIMIZERS)
         self.optimizer_combo.addItem("Import path…", IMPORT)
         self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
                                          "Any torch.optim.Optimizer subclass by import path, "

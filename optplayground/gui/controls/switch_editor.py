@@ -2,13 +2,13 @@
 to fine-tune). Its hyperparameter form is generated from that optimizer's spec."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout,
                                QWidget)
 
 from ...core.experiment import Switch
 from ...core.optimizers import OPTIMIZERS, get_optimizer
-from .common import NUMBER_WIDTH, label_width, rich_tooltip
+from .common import NUMBER_WIDTH, add_spec_items, label_width
 from .spec_form import SpecForm
 
 MAX_AT = 100_000_000
@@ -48,12 +48,7 @@ class SwitchEditor(QWidget):
         self.at_spin.setMaximumWidth(NUMBER_WIDTH + 30)
         self.at_spin.setToolTip("The update from which the new optimizer steps")
         self.at_spin.valueChanged.connect(self._at_edited)
-        self.optimizer_combo = QComboBox()
-        for name, spec in OPTIMIZERS.items():
-            self.optimizer_combo.addItem(spec.title, name)
-            self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
-                                             rich_tooltip(spec.title, spec.help, "", spec.formula),
-                                             Qt.ToolTipRole)
+        self.optimizer_combo = add_spec_items(QComboBox(), OPTIMIZERS)
         self.optimizer_combo.currentIndexChanged.connect(self._optimizer_picked)
         for text, widget in (("at step", self.at_spin), ("then", self.optimizer_combo)):
             label = QLabel(text)
