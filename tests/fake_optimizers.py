@@ -1,4 +1,5 @@
 """Optimizers for tests that load user optimizers by import path."""
+import os
 import sys
 import threading
 
@@ -39,6 +40,9 @@ class Hang(torch.optim.SGD):
         self.count += 1
         if self.count == 3:
             HANG_ENTERED.set()
+            marker = os.environ.get("FAKE_HANG_FILE")  # seen from another process (the
+            if marker:  # window's, when the engine runs in a child of it)
+                open(marker, "w").close()
             HANG_RELEASE.wait()
         return super().step(closure)
 

@@ -18,6 +18,9 @@ class ConfigError(ValueError):
         self.message = message
         super().__init__(f"{field}: {message}" if field else message)
 
+    def __reduce__(self):  # pickles (the engine process sends it to the window's)
+        return type(self), (self.field, self.message)
+
 
 KINDS = ("float", "int", "bool", "choice", "floats", "str")
 

@@ -1,33 +1,37 @@
-"""The engine on a worker thread.
+"""The engine, driven from a worker thread.
 
-`EngineWorker` lives in a QThread and steps the core `Engine` from a timer of its own, so
-queued calls (pause, edits, a new race) are handled between two slices of work. It emits
-at most one batch per frame (~60 per second), never one signal per step. A dataset race
-also sends snapshots of its models (`viewsReady`) a few times per second.
+`EngineWorker` lives in a QThread and drives the core `Engine` from a timer of its own, so
+queued calls (pause, edits, a new race) are handled between two slices of work. The engine
+itself runs in a child process (`core.remote.RemoteEngine`): the worker waits for each
+chunk of steps in a pipe's `recv`, off the GIL, so the race and the window use two cores at
+once. It emits at most one batch per frame (~60 per second), never one signal per step. A
+dataset race also sends snapshots of its models (`viewsReady`) a few times per second.
 """
 from __future__ import annotations
 
 import contextlib
-import gc
 import threading
 import time
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from ..core.engine import Batch, Engine, RunRows
+from ..core.engine import Batch, RunRows
 from ..core.experiment import Experiment, Run
 from ..core.params import ConfigError
-from ..core.views import run_views
+from ..core.remote import RemoteEngine
 
 FRAME_S = 1 / 60  # at most one batch per frame
-SLICE_S = 0.012  # stepping time per timer tick at full speed; leaves the GIL to the UI
+SLICE_S = 0.03  # stepping time per timer tick at full speed (then queued calls are seen)
+CHUNK_S = 0.006  # the child's work per request: long enough that the pipe costs little
+AHEAD = 2  # requests of a slice in flight at once
 VIEWS_S = 0.2  # dataset races: model snapshots at most five times per second,
 VIEWS_DUTY = 0.1  # and never more than a tenth of the time (big models snapshot less often)
 VIEW_RESOLUTION = 64  # a 64×64 prediction grid per run
 SHUTDOWN_S = 0.75  # closing waits at most this long for the engine thread (then os._exit)
-# ... and this long more for an engine being built (finite, but the first imports
-# torch._dynamo: seconds). The app sets 0: it leaves with os._exit instead (app.leave).
+STOP_WAIT_S = 0.3  # ... of which this long for the chunk in progress; then the child is killed
+# Waited for a thread that is still running once its child was killed (it should not be).
+# The app sets 0: it leaves with os._exit instead (app.leave).
 BUILD_WAIT_S = 30.0
 
 
@@ -62,12 +66,17 @@ class FrameGate:
         self._parked.set()
         self._until = 0.0
         self.racing = False  # the worker steps as fast as it can (set by the worker)
+        # The race steps in this process, on this GIL (and waits here). False when it runs
+        # in a process of its own: the window then draws whenever it likes.
+        self.shares_gil = True
         self.shown = threading.Event()
         self.shown.set()
         self._held_at = self._released_at = self._held_for = 0.0
 
     def may_hold(self) -> bool:
         """Whether the window may draw now (see RACE_SHARE)."""
+        if not self.shares_gil:
+            return True
         rest = min(self._held_for * self.RACE_SHARE / (1.0 - self.RACE_SHARE), self.MAX_REST_S)
         return not self.racing or time.perf_counter() - self._released_at >= rest
 
@@ -108,20 +117,6 @@ class FrameGate:
             self._parked.set()
 
 
-_heap_settled = False
-
-
-def settle_heap_once() -> None:
-    """Freeze the heap again after the process's first engine: building its optimizers
-    imports torch._dynamo, ~100k objects that live as long as the app, made after start-up
-    froze the rest (app.settle_heap). Unfrozen, every full collection walked them, holding
-    the GIL for 80-100 ms: a stalled frame."""
-    global _heap_settled
-    if not _heap_settled:
-        _heap_settled = True
-        gc.freeze()
-
-
 def merge_batches(batches: list[Batch]) -> Batch:
     """One batch holding the rows of several consecutive ones."""
     last = batches[-1]
@@ -139,9 +134,10 @@ class EngineWorker(QObject):
     note = Signal(str)  # e.g. "CUDA is not available here: running on the CPU"
     viewsReady = Signal(int, object)  # generation, list[core.views.RunView] (dataset races)
 
-    def __init__(self):
+    def __init__(self, remote: RemoteEngine | None = None):
         super().__init__()
-        self.engine: Engine | None = None
+        self.remote = remote  # the child process; a new one if it is missing or died
+        self.engine: RemoteEngine | None = None  # the remote, once it holds this race's engine
         self.generation = 0
         self.playing = False
         self.speed: float | None = None  # steps per second; None = as fast as possible
@@ -150,8 +146,12 @@ class EngineWorker(QObject):
         self._pending: list[Batch] = []
         self._last_emit = 0.0
         self._timer: QTimer | None = None
-        self._chunk = 1  # steps per advance() call, adapted so a call takes ~1 ms
-        self.gate = FrameGate()  # the window holds it while it draws
+        self._chunk = 1  # steps per advance() call, adapted so a call takes ~CHUNK_S
+        # The window holds it while it draws. The race runs in another process, so it does
+        # not wait there (that would idle the child while a frame is drawn); the export and
+        # the window's own pacing still read it.
+        self.gate = FrameGate()
+        self.gate.shares_gil = False
         self._views_due = 0.0  # no model snapshot before this time (perf_counter)
         self._views_failed = False  # a snapshot raised: no more this race
         self.stopping = threading.Event()  # set by WorkerThread.shutdown; read between chunks
@@ -176,9 +176,14 @@ class EngineWorker(QObject):
             return
         self.building = True
         try:
-            engine = Engine(experiment, keep_history=False)
+            if self.remote is None or not self.remote.alive:
+                self.remote = RemoteEngine()
+            engine = self.remote
+            engine.start(experiment)
         except (Exception, SystemExit, KeyboardInterrupt) as error:  # noqa: BLE001 — a user's
             # optimizer can raise anything, even sys.exit(); none of it may end this thread
+            if self.stopping.is_set():
+                return
             message = str(error) if isinstance(error, ConfigError) else f"{type(error).__name__}: {error}"
             self.failed.emit(generation, message)
             self._set_timer()
@@ -188,7 +193,6 @@ class EngineWorker(QObject):
         if self.stopping.is_set():  # the window closed while the engine was built
             return
         self.engine = engine
-        settle_heap_once()
         if self.engine.device_note:
             self.note.emit(self.engine.device_note)
         self._chunk = 1
@@ -229,6 +233,8 @@ class EngineWorker(QObject):
             self.engine.update_run(index, run)
         except (ConfigError, ValueError) as error:
             self.note.emit(f"{run.name}: {error}")
+        except Exception as error:  # noqa: BLE001 — the engine process ended
+            self._fail(error)
 
     @Slot()
     def stop(self) -> None:
@@ -237,6 +243,8 @@ class EngineWorker(QObject):
         self.engine = None
         if self._timer is not None:
             self._timer.stop()
+        if self.remote is not None:
+            self.remote.close()
         self.thread().quit()
 
     def _set_timer(self) -> None:
@@ -259,7 +267,10 @@ class EngineWorker(QObject):
 
     def _fail(self, error: Exception) -> None:
         """Pause the race and tell the window why (the engine already turns a run's own
-        faults into its status `error`: this is for anything else)."""
+        faults into its status `error`: this is for anything else, e.g. a dead engine
+        process)."""
+        if self.stopping.is_set():  # closing killed the engine process: nobody is told
+            return
         self.playing = False
         self.gate.racing = False
         if self._timer is not None:
@@ -283,8 +294,7 @@ class EngineWorker(QObject):
             steps = int(self._due)
             if steps:
                 self._due -= steps
-                with self.gate.stepping():
-                    self._pending.append(engine.advance(steps))
+                self._pending.append(engine.advance(steps))
         if self.stopping.is_set():  # closing: nobody waits for these rows
             return
         if engine.done:
@@ -298,17 +308,24 @@ class EngineWorker(QObject):
         self._emit_views()
 
     def _run_for(self, seconds: float) -> None:
-        """Advance in chunks until `seconds` have passed; chunks adapt to ~1 ms each."""
+        """Advance in chunks until `seconds` have passed; chunks adapt to ~CHUNK_S of the
+        child's work each. The next chunk is asked for as soon as one comes back, so the child
+        steps while this thread waits for the GIL and hands the batch on: AHEAD requests
+        are in flight, so the child has the next one queued while this thread takes a batch."""
         engine = self.engine
         end = time.perf_counter() + seconds
-        while not engine.done and not self.stopping.is_set():
-            with self.gate.stepping():
-                t0 = time.perf_counter()
-                self._pending.append(engine.advance(self._chunk))
-                took = time.perf_counter() - t0
-            self._chunk = max(1, min(10_000, int(self._chunk * (0.001 / max(took, 1e-6)) ** 0.5 + 0.5)))
-            if t0 + took >= end:
-                break
+        for _ in range(AHEAD):
+            engine.send_advance(self._chunk)
+        in_flight, going = AHEAD, True
+        while in_flight:
+            batch, took = engine.receive_advance()
+            in_flight -= 1
+            going = going and not batch.done and not self.stopping.is_set() and time.perf_counter() < end
+            if going:
+                self._chunk = max(1, min(100_000, int(self._chunk * (CHUNK_S / max(took, 1e-6)) ** 0.5 + 0.5)))
+                engine.send_advance(self._chunk)
+                in_flight += 1
+            self._pending.append(batch)
 
     def _flush(self) -> None:
         if self._pending:
@@ -325,12 +342,12 @@ class EngineWorker(QObject):
         measured, so a big model is snapshot less often) unless `force`d."""
         engine = self.engine
         now = time.perf_counter()
-        if engine is None or engine.task is None or (now < self._views_due and not force):
+        if engine is None or not engine.has_task or (now < self._views_due and not force):
             return
         if self._views_failed:
             return
         try:
-            views = run_views(engine, VIEW_RESOLUTION)
+            views = engine.views(VIEW_RESOLUTION)
         except Exception as error:  # noqa: BLE001 — the race goes on without the views
             self._views_failed = True
             self.note.emit(f"Model views stopped: {type(error).__name__}: {error}")
@@ -354,7 +371,8 @@ class WorkerThread(QObject):
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("engine-thread")
-        self.worker = EngineWorker()
+        # The engine process starts now, so the first race does not wait for its imports.
+        self.worker = EngineWorker(RemoteEngine())
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.setup)
         self.startRace.connect(self.worker.start)
@@ -369,20 +387,29 @@ class WorkerThread(QObject):
     def shutdown(self, timeout_s: float = SHUTDOWN_S) -> bool:
         """Stop stepping and end the thread; whether it ended within `timeout_s` (idempotent).
 
-        The worker stops between two chunks of steps, so this takes milliseconds unless one
-        step is slow or never returns (or an engine is being built: BUILD_WAIT_S). Then
-        the thread is left running, kept alive here
-        (destroying a running QThread aborts; terminating one running Python is worse),
-        and the app leaves with os._exit (app.run_app)."""
+        The worker stops between two chunks of steps and ends the engine process, so this
+        takes milliseconds unless a step (or the build of an engine) is slow or never
+        returns. Then the engine process is killed (STOP_WAIT_S): the worker's wait for it
+        ends and so does the thread. Should the thread still run (BUILD_WAIT_S), it is left
+        running, kept alive here (destroying a running QThread aborts; terminating one
+        running Python is worse), and the app leaves with os._exit (app.run_app)."""
+        remote = self.worker.remote
         if not self.thread.isRunning():
+            if remote is not None:
+                remote.kill()
             return True
         self.worker.stopping.set()
         self.worker.gate.shown.set()  # nothing may keep the worker from the stop request
         self.worker.gate.release()
         self.stopRequested.emit()
-        if self.thread.wait(int(timeout_s * 1000)):
+        if self.thread.wait(int(min(timeout_s, STOP_WAIT_S) * 1000)):
             return True
-        if self.worker.building and BUILD_WAIT_S > 0 and self.thread.wait(int(BUILD_WAIT_S * 1000)):
+        remote = self.worker.remote  # (the worker may have started a new one)
+        if remote is not None:
+            remote.kill()  # a step that hangs or a long build: the worker's recv ends
+        if self.thread.wait(int(max(timeout_s - STOP_WAIT_S, 0.05) * 1000)):
+            return True
+        if BUILD_WAIT_S > 0 and self.thread.wait(int(BUILD_WAIT_S * 1000)):
             return True
         _left_running[:] = [(t, w) for t, w in _left_running if t.isRunning()]
         if all(t is not self.thread for t, _ in _left_running):

@@ -91,30 +91,26 @@ def test_the_leak_check_sees_a_worker_thread_left_running(qtbot):
     assert not any("engine-thread" in leak for leak in qt_leaks())
 
 
-def test_closing_while_a_step_hangs_returns_at_once_and_keeps_the_thread_alive(qtbot):
-    import fake_optimizers
-
+def test_closing_while_a_step_hangs_returns_at_once_and_kills_the_engine_process(
+        qtbot, tmp_path, monkeypatch):
     from optplayground.gui.worker import threads_left_running
 
-    fake_optimizers.HANG_ENTERED.clear()
-    fake_optimizers.HANG_RELEASE.clear()
+    marker = tmp_path / "hang-entered"
+    monkeypatch.setenv("FAKE_HANG_FILE", str(marker))  # the engine process inherits it
     exp = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=1000, runs=[
         Run("stuck", "fake_optimizers:Hang", {"lr": 1e-4}), Run("fine", "adam", {"lr": 0.01})])
     w = MainWindow(exp, settings=None)
     qtbot.addWidget(w)
     w.show()
-    thread = w.worker.thread
-    try:
-        qtbot.waitUntil(fake_optimizers.HANG_ENTERED.is_set, timeout=30000)
-        started = time.perf_counter()
-        w.close()
-        assert time.perf_counter() - started < 1.2
-        assert thread.isRunning() and thread in threads_left_running()  # kept, never destroyed
-        assert w.worker.shutdown(timeout_s=0.1) is False
-    finally:
-        fake_optimizers.HANG_RELEASE.set()  # the step returns: the worker sees the stop flag
-    assert w.worker.shutdown(timeout_s=10)
-    assert not thread.isRunning() and not threads_left_running()
+    thread, process = w.worker.thread, w.worker.worker.remote.process
+    qtbot.waitUntil(marker.exists, timeout=30000)  # the step blocks for good in the child
+    assert process.is_alive() and thread.isRunning()
+    started = time.perf_counter()
+    w.close()
+    assert time.perf_counter() - started < 1.2
+    assert not thread.isRunning() and not threads_left_running()  # the hang was killed
+    assert not process.is_alive()
+    assert w.worker.shutdown(timeout_s=0.1)  # idempotent
 
 
 @pytest.mark.parametrize("optimizer, message", [

@@ -17,11 +17,13 @@ def test_a_fault_between_steps_pauses_the_race_and_says_why(window, qtbot, monke
 
 
 def test_a_fault_in_the_model_views_leaves_the_race_going(window, qtbot, monkeypatch):
-    def broken(engine, resolution):
-        raise ValueError("no view")
+    from optplayground.core.remote import RemoteEngine
 
-    monkeypatch.setattr(worker_module, "run_views", broken)
+    def broken(self, resolution):  # a request the engine process fails on, as a snapshot may
+        return self._call("no view")
+
+    monkeypatch.setattr(RemoteEngine, "views", broken)
     w = window(Experiment(problem=CIRCLE, steps=30, runs=[Run("Adam", "adam", {"lr": 0.05})]))
     qtbot.waitUntil(lambda: "no view" in w.statusBar().currentMessage(), timeout=20000)
-    assert w.statusBar().currentMessage() == "Model views stopped: ValueError: no view"
+    assert w.statusBar().currentMessage() == "Model views stopped: ValueError: unknown request 'no view'"
     qtbot.waitUntil(lambda: w.live.step == 30 and w.live.run(0).status == "done", timeout=30000)
