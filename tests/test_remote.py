@@ -48,6 +48,16 @@ def test_errors_come_back_with_their_type_and_message(remote):
     assert remote.advance(5).step == 5  # the engine survived its errors
 
 
+def test_requests_sent_ahead_come_back_in_order_and_any_call_keeps_the_pairs(remote):
+    remote.start(EXP)
+    remote.send_advance(3)
+    remote.send_advance(4)
+    first, took = remote.receive_advance()
+    assert first.step == 3 and took >= 0 and remote.step == 3
+    remote.update_run(0, Run("a", "adam", {"lr": 0.02}))  # the reply of the 4 is not taken for it
+    assert remote.advance(1).step == 8
+
+
 def test_a_child_that_dies_raises_a_clear_error(remote):
     remote.start(EXP)
     remote.kill()

@@ -147,10 +147,14 @@ class RemoteEngine:
         self.done = True
         self.has_task = False
         self.ready = False  # an engine was built
+        self._in_flight = 0  # send_advance requests not received yet
 
     # ------------------------------------------------------------ requests
 
     def _call(self, *request):
+        while self._in_flight:  # left behind by an error mid-slice: keep requests and replies paired
+            self._in_flight -= 1
+            self._receive()
         self._send(request)
         return self._receive()
 
@@ -186,9 +190,11 @@ class RemoteEngine:
         something else. Every send_advance must be followed by one receive_advance before
         any other request."""
         self._send(("advance_timed", n))
+        self._in_flight += 1
 
     def receive_advance(self) -> tuple[Batch, float]:
         """The batch of the oldest send_advance and the child's seconds of work for it."""
+        self._in_flight -= 1
         batch, seconds = self._receive()
         self.step, self.done = batch.step, batch.done
         return batch, seconds

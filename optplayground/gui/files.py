@@ -302,7 +302,8 @@ class FileActions(QObject):
         times = {"chunk": time.perf_counter(), "said": 0.0}
 
         def progress(done: int, total: int) -> bool:
-            if gate.racing:  # a race at full speed gets half the time (the GIL), not a crawl
+            if gate.racing and gate.shares_gil:  # a race at full speed in this process gets
+                # half the time (the GIL), not a crawl
                 time.sleep(time.perf_counter() - times["chunk"])
             gate.wait()  # off the GIL while the window draws a frame, as the race is
             now = times["chunk"] = time.perf_counter()
