@@ -95,9 +95,7 @@ def _serve(conn, parent_pid: int) -> None:
             conn.send(("ok", None))
             return
         try:
-            if op == "ping":
-                result = None
-            elif op == "start":
+            if op == "start":
                 engine = None
                 engine = Engine(args[0], keep_history=False)
                 result = (str(engine.device), engine.device_note, engine.steps,
@@ -146,7 +144,6 @@ class RemoteEngine:
         self.step = 0
         self.done = True
         self.has_task = False
-        self.ready = False  # an engine was built
         self._in_flight = 0  # send_advance requests not received yet
 
     # ------------------------------------------------------------ requests
@@ -175,10 +172,8 @@ class RemoteEngine:
 
     def start(self, experiment: Experiment) -> None:
         """Build a new engine for `experiment` (the old one goes); raises what Engine raises."""
-        self.ready = False
         self.device, self.device_note, self.steps, self.has_task, self.step = self._call("start", experiment)
         self.done = self.step >= self.steps
-        self.ready = True
 
     def advance(self, n: int = 1) -> Batch:
         batch = self._call("advance", n)
@@ -205,9 +200,6 @@ class RemoteEngine:
     def views(self, resolution: int = 64) -> list:
         """core.views.run_views of the engine (an empty list for a surface race)."""
         return self._call("views", resolution) if self.has_task else []
-
-    def ping(self) -> None:
-        self._call("ping")
 
     # ------------------------------------------------------------ ending
 

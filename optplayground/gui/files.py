@@ -299,14 +299,11 @@ class FileActions(QObject):
     def _write_csv_rows(self, history, path: str) -> None:
         """Runs on the export thread: talks to the window only through queued signals."""
         cancel, gate = self._csv_cancel, self.window.worker.worker.gate
-        times = {"chunk": time.perf_counter(), "said": 0.0}
+        times = {"said": 0.0}
 
         def progress(done: int, total: int) -> bool:
-            if gate.racing and gate.shares_gil:  # a race at full speed in this process gets
-                # half the time (the GIL), not a crawl
-                time.sleep(time.perf_counter() - times["chunk"])
-            gate.wait()  # off the GIL while the window draws a frame, as the race is
-            now = times["chunk"] = time.perf_counter()
+            gate.wait()  # off the GIL while the window draws a frame
+            now = time.perf_counter()
             if now - times["said"] >= 0.1 or done == total:
                 times["said"] = now
                 self._csvProgress.emit(path, done, total)

@@ -9,7 +9,6 @@ dataset race also sends snapshots of its models (`viewsReady`) a few times per s
 """
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 
@@ -36,85 +35,39 @@ BUILD_WAIT_S = 30.0
 
 
 class FrameGate:
-    """Keeps the race off the GIL while the window draws a frame.
+    """What the window and the threads of this process coordinate on while frames are drawn.
 
-    PySide6 lets go of the GIL inside every Qt call. With the engine stepping, the UI thread
-    then waited for it after every long call (a curve's path, an axis, the legend) for up to
-    the interpreter's switch interval, and a frame took 100 ms or more. The window holds the
-    gate from the start of a frame until Qt has painted it; the worker waits at the gate
-    between two chunks of steps (about a millisecond each). A hold lapses after HOLD_S, so a
-    frame that never paints cannot stall the race. While the race runs at full speed the
-    window draws its next frame only once the race had RACE_SHARE of the time since the
-    last one began: slow frames mean fewer frames, not a stalled race.
-
-    `shown` lets the window's first frame go first: building the first engine of the
-    process imports torch._dynamo (seconds of pure Python), which slowed the first paint
-    to a crawl; a window clears it when it is made and sets it once it has painted.
+    The race steps in a child process (core/remote.py), so it no longer waits here. What is
+    left: `hold`/`release` mark a frame being drawn, and `wait` lets another thread of this
+    process that shares the GIL (the CSV export) stay off it meanwhile; a hold lapses after
+    HOLD_S, so a frame that never paints cannot stall it. `racing` says the race runs at
+    full speed (the step plots draw hairlines then). `shown` lets the window's first frame
+    go first: a window clears it when it is made and sets it once it has painted.
     """
 
     HOLD_S = 0.1
-    RACE_SHARE = 0.5
-    MAX_REST_S = 0.05  # one slow frame (a collection, a busy machine) does not stop the next
     FIRST_FRAME_S = 3.0  # the first race waits at most this long for the window's first frame
-
-    PARK_S = 0.005  # a hold waits at most this long for the chunk in progress to end
 
     def __init__(self):
         self._open = threading.Event()
         self._open.set()
-        self._parked = threading.Event()  # the worker is not inside a chunk of steps
-        self._parked.set()
         self._until = 0.0
         self.racing = False  # the worker steps as fast as it can (set by the worker)
-        # The race steps in this process, on this GIL (and waits here). False when it runs
-        # in a process of its own: the window then draws whenever it likes.
-        self.shares_gil = True
         self.shown = threading.Event()
         self.shown.set()
-        self._held_at = self._released_at = self._held_for = 0.0
-
-    def may_hold(self) -> bool:
-        """Whether the window may draw now (see RACE_SHARE)."""
-        if not self.shares_gil:
-            return True
-        rest = min(self._held_for * self.RACE_SHARE / (1.0 - self.RACE_SHARE), self.MAX_REST_S)
-        return not self.racing or time.perf_counter() - self._released_at >= rest
 
     def hold(self) -> None:
-        """Close the gate, then let the chunk in progress end first (the wait lets go of
-        the GIL): a frame drawn beside a stepping worker took twice as long, both of them
-        taking turns at the GIL every few milliseconds."""
-        self._held_at = time.perf_counter()
-        self._until = self._held_at + self.HOLD_S
+        self._until = time.perf_counter() + self.HOLD_S
         self._open.clear()
-        self._parked.wait(self.PARK_S)
 
     def release(self) -> None:
-        if not self._open.is_set():
-            self._released_at = time.perf_counter()
-            self._held_for = self._released_at - self._held_at
-            self._open.set()
+        self._open.set()
 
     def wait(self) -> None:
         """Return once the window is not drawing (or its hold lapsed)."""
         remaining = self._until - time.perf_counter()
         if remaining > 0 and not self._open.is_set():
             self._open.wait(remaining)
-
-    @contextlib.contextmanager
-    def stepping(self):
-        """Around a chunk of steps (worker): entered once the gate is open; a hold made
-        meanwhile waits for its end."""
-        while True:
-            self.wait()
-            self._parked.clear()
-            if self._open.is_set() or time.perf_counter() >= self._until:
-                break
-            self._parked.set()  # a hold came between the check and the clear: let it go first
-        try:
-            yield
-        finally:
-            self._parked.set()
 
 
 def merge_batches(batches: list[Batch]) -> Batch:
@@ -151,11 +104,9 @@ class EngineWorker(QObject):
         # not wait there (that would idle the child while a frame is drawn); the export and
         # the window's own pacing still read it.
         self.gate = FrameGate()
-        self.gate.shares_gil = False
         self._views_due = 0.0  # no model snapshot before this time (perf_counter)
         self._views_failed = False  # a snapshot raised: no more this race
         self.stopping = threading.Event()  # set by WorkerThread.shutdown; read between chunks
-        self.building = False  # inside Engine(): cannot stop, but will end
 
     @Slot()
     def setup(self) -> None:
@@ -174,7 +125,6 @@ class EngineWorker(QObject):
         self.gate.shown.wait(self.gate.FIRST_FRAME_S)
         if self.stopping.is_set():
             return
-        self.building = True
         try:
             if self.remote is None or not self.remote.alive:
                 self.remote = RemoteEngine()
@@ -188,8 +138,6 @@ class EngineWorker(QObject):
             self.failed.emit(generation, message)
             self._set_timer()
             return
-        finally:
-            self.building = False
         if self.stopping.is_set():  # the window closed while the engine was built
             return
         self.engine = engine

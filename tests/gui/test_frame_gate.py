@@ -35,18 +35,6 @@ def test_a_hold_lapses_so_a_frame_that_never_paints_cannot_stall_the_race():
     assert 0.03 <= time.perf_counter() - start < 1.0
 
 
-def test_at_full_speed_the_next_frame_waits_for_the_races_share():
-    gate = FrameGate()
-    gate.hold()
-    time.sleep(0.02)
-    gate.release()
-    assert gate.may_hold()  # not racing: draw whenever there is something new
-    gate.racing = True
-    assert not gate.may_hold()  # the race gets its share of the time first
-    time.sleep(0.02 * gate.RACE_SHARE / (1 - gate.RACE_SHARE) + 0.005)
-    assert gate.may_hold()
-
-
 def test_the_first_race_starts_after_the_first_frame(qtbot):
     exp = default_experiment()
     exp.steps = 20
@@ -62,35 +50,3 @@ def test_the_first_race_starts_after_the_first_frame(qtbot):
     qtbot.wait(50)
     assert worker.gate._open.is_set()  # every frame drawn released the race
 
-
-def test_a_hold_lets_the_chunk_in_progress_end_first_and_no_new_one_start():
-    gate = FrameGate()
-    inside, ended = threading.Event(), []
-
-    def chunk():
-        with gate.stepping():
-            inside.set()
-            time.sleep(0.003)  # stands for ~1 ms of steps holding the GIL
-            ended.append(time.perf_counter())
-
-    thread = threading.Thread(target=chunk)
-    thread.start()
-    inside.wait(1.0)
-    gate.hold()
-    assert ended and ended[0] <= time.perf_counter()  # hold returned after the chunk ended
-    started = threading.Event()
-    second = threading.Thread(target=lambda: (gate.stepping().__enter__(), started.set()))
-    second.start()
-    assert not started.wait(0.03)  # while held, no chunk begins
-    gate.release()
-    assert started.wait(1.0)
-    thread.join()
-    second.join()
-
-
-def test_a_hold_without_a_chunk_in_progress_does_not_wait():
-    gate = FrameGate()
-    t0 = time.perf_counter()
-    gate.hold()
-    assert time.perf_counter() - t0 < gate.PARK_S
-    gate.release()
