@@ -28,6 +28,7 @@ from .controls.transport import TransportBar
 from .dataset_area import DatasetArea
 from .files import FileActions, dropped_experiment
 from .live import LiveRuns
+from .pacing import FramePacer
 from .plots import GradNormPlot, LossPlot, LRPlot, MapGrid, TrajectoryMap
 from .worker import WorkerThread
 
@@ -54,6 +55,9 @@ class MainWindow(QMainWindow):
         self.live = LiveRuns()
         self._drawn_version = -1
         self._rate = (time.perf_counter(), 0, 0.0)  # time, step, steps/s
+        self.pacer = FramePacer()  # which step plots a frame redraws (gui/pacing.py)
+        self._paced: dict = {}  # step plot -> seconds its refresh took, this frame
+        self._frame_start = 0.0
 
         self.worker = WorkerThread(self)
         self.worker.worker.gate.shown.clear()  # the first frame before the first race
@@ -70,6 +74,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self.frame_timer = QTimer(self)
         self.frame_timer.setObjectName("frame-timer")
+        self.frame_timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one drifts 5 %
         self.frame_timer.timeout.connect(self._on_tick)
         self.frame_timer.start(FRAME_MS)
         self._restore_geometry()
@@ -394,18 +399,24 @@ class MainWindow(QMainWindow):
     def on_frame(self) -> None:
         gate = self.worker.worker.gate
         racing = gate.racing
-        if self.live.version == self._drawn_version and racing == self.step_plots[0].racing:
-            return
         if racing != self.step_plots[0].racing:  # hairlines while racing, full width after
             for plot in (*self.step_plots, *self.dataset_area.step_plots):
                 plot.racing = racing
                 plot._forget_drawn()
+        behind = [plot for plot in self.step_plots if not plot.shows(self.live)]
+        if self.live.version == self._drawn_version and not behind:
+            return
         gate.hold()  # the race waits while this frame is drawn
+        self._frame_start = time.perf_counter()
         self._drawn_version = self.live.version
         self.step_label.update()  # Qt's paint request is queued now, before FRAME_PAINTED
         self.map_stack.currentWidget().refresh(self.live)
-        for plot in self.step_plots:
+        self._paced.clear()
+        for plot in self.pacer.choose(behind) if racing else behind:  # see gui/pacing.py
+            plot.paint_s = 0.0
+            start = time.perf_counter()
             plot.refresh(self.live)
+            self._paced[plot] = time.perf_counter() - start
         self._update_status()
         QCoreApplication.postEvent(self, QEvent(FRAME_PAINTED), LOW_PRIORITY)
 
@@ -413,6 +424,10 @@ class MainWindow(QMainWindow):
         if event.type() == FRAME_PAINTED:  # the paint request queued before it is done
             gate = self.worker.worker.gate
             gate.release()
+            if self._paced:
+                self.pacer.measured(time.perf_counter() - self._frame_start,
+                                    {plot: s + plot.paint_s for plot, s in self._paced.items()})
+                self._paced.clear()
             if self._painted and not gate.shown.is_set():
                 gate.shown.set()
                 self.firstFrame.emit()

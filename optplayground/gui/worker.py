@@ -274,6 +274,8 @@ class EngineWorker(QObject):
                 engine.send_advance(self._chunk)
                 in_flight += 1
             self._pending.append(batch)
+            if time.perf_counter() - self._last_emit >= FRAME_S:  # the window draws at 60 Hz
+                self._flush()
 
     def _flush(self) -> None:
         if self._pending:

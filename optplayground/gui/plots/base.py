@@ -9,6 +9,7 @@ run draws about as fast as a short one and its spikes stay visible.
 from __future__ import annotations
 
 import math
+import time
 from typing import Callable, Sequence
 
 import numpy as np
@@ -136,6 +137,7 @@ class RunCurvesPlot(pg.PlotWidget):
         self.plotItem.vb.sigXRangeChanged.connect(self._on_x_range_changed)
         self.plotItem.vb.sigResized.connect(self._on_resized)
         self._width = 0.0
+        self.paint_s = 0.0  # time spent painting since the window last reset it (pacing)
         self.set_log_y(log_y)
 
     # ---------------------------------------------------------------- public API
@@ -184,6 +186,15 @@ class RunCurvesPlot(pg.PlotWidget):
                 self._draw_run(i, live)
                 self._drawn_rows[i] = (run, run.rows_seen)
         self._fit_bounds()
+
+    def shows(self, live: LiveRuns) -> bool:
+        """Whether the plot already shows the race as it is now."""
+        return live is self._live and live.version == self._drawn_version
+
+    def paintEvent(self, event) -> None:
+        start = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_s += time.perf_counter() - start
 
     def set_x_axis(self, name: str) -> None:
         """"step" or "epoch" (dataset races)."""
