@@ -13,7 +13,7 @@ from optplayground.gui.plots.base import CURVE_WIDTH, DENSE_WIDTH, nice_bounds, 
 from optplayground.gui.plots.envelope import BLOCK, MIN_RAW, Envelope
 from optplayground.gui.plots.paths import CELL_PIXELS, MIN_THIN, PixelPath, cell_size
 
-from .test_plots import original, synthetic_live
+from .test_plots import append_rows, original, synthetic_live
 
 
 def brute_peaks(x, y, i0, i1, k):
@@ -160,6 +160,51 @@ def test_trajectory_map_thins_a_long_path_and_ends_on_the_last_point(qtbot):
                                                                   live.column(0, "y")[-1])
     hx, hy = view._heads[0].getData()
     assert (hx[0], hy[0]) == (px[-1], py[-1])
+
+
+def test_the_map_paints_the_old_part_of_a_path_once_and_the_tail_each_frame(qtbot):
+    from optplayground.gui.plots.trajectory_map import TAIL_POINTS
+
+    n = 4_000  # a spiral: every step moves to another pixel cell
+    t = np.linspace(0, 6 * np.pi, n)
+    xs, ys = [0.5 + 0.1 * t * np.cos(t)], [1.0 + 0.1 * t * np.sin(t)]
+    live = synthetic_live([np.ones(n // 2)], xs=[xs[0][:n // 2]], ys=[ys[0][:n // 2]])
+    view = TrajectoryMap()
+    qtbot.addWidget(view)
+    view.resize(600, 500)
+    view.show()
+    view.set_surface(get_surface("rosenbrock"), {}, (-1.5, 2.0))
+
+    def parts():
+        path, settled = view._paths[0], view._settled[0]
+        tail = path.getPath()
+        return path.xData, settled.getData()[0], path.settled, tail.elementCount()
+
+    view.refresh(live)
+    full, old, start, tail_points = parts()
+    assert len(full) > TAIL_POINTS and start == len(old) - 1  # the tail starts where it ends
+    np.testing.assert_array_equal(old, full[:len(old)])
+    assert tail_points == len(full) - start <= TAIL_POINTS
+    assert view._settled[0].cacheMode() != view._settled[0].CacheMode.NoCache
+
+    append_rows(live, [np.ones(10)], xs=[xs[0][n // 2:n // 2 + 10]], ys=[ys[0][n // 2:n // 2 + 10]])
+    kept_before = old
+    view.refresh(live)
+    full, old, start, tail_points = parts()
+    assert old is kept_before  # a few new points: only the tail is new
+    assert tail_points == len(full) - start
+
+    rest = slice(n // 2 + 10, n)
+    append_rows(live, [np.ones(n - n // 2 - 10)], xs=[xs[0][rest]], ys=[ys[0][rest]])
+    view.refresh(live)
+    full, old, start, tail_points = parts()
+    np.testing.assert_array_equal(old, full[:len(old)])  # moved on, and still the same path
+    assert tail_points == len(full) - start <= TAIL_POINTS
+
+    view.vb.scaleBy((0.5, 0.5))  # zoomed in: finer cells, a new path, settled afresh
+    full, old, start, _ = parts()
+    np.testing.assert_array_equal(old, full[:len(old)])
+    assert start == len(old) - 1 and len(full) - start <= TAIL_POINTS
 
 
 def test_step_curves_are_hairlines_while_racing_and_full_width_after(qtbot):

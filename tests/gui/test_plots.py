@@ -365,9 +365,18 @@ def test_long_paths_are_thinned_keeping_the_start_and_the_end():
     x, y = np.arange(n, dtype=float), -np.arange(n, dtype=float)
     x[7] = np.nan
     px, py = path_points(x, y)
-    assert len(px) == PATH_MAX and np.isfinite(px).all()
+    assert PATH_MAX // 2 < len(px) <= PATH_MAX and np.isfinite(px).all()
     assert px[0] == 0 and px[-1] == n - 1 and py[-1] == -(n - 1)
     assert np.all(np.diff(px) > 0)
+
+
+def test_a_longer_path_keeps_the_thinned_points_of_a_shorter_one():
+    """The map paints the old part of a path once (RunPath): thinning must not move it."""
+    x = np.arange(40_000, dtype=float)
+    shorter, _ = path_points(x[:15_000], x[:15_000])
+    longer, _ = path_points(x[:25_000], x[:25_000])  # the same stride (8): same points
+    assert np.array_equal(longer[:len(shorter) - 1], shorter[:-1])
+    assert shorter[-1] == 14_999 and longer[-1] == 24_999
 
 
 def click_map_at(qtbot, view, x, y):

@@ -24,14 +24,18 @@ CELL_PIXELS = 2.0  # the grid's cells are at most this many pixels wide
 
 
 def path_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The points of a path worth drawing: finite ones, thinned past PATH_MAX."""
+    """The points of a path worth drawing: finite ones, thinned past PATH_MAX by a stride
+    that is a power of two, so a longer path keeps the points of a shorter one (but its
+    last) until the stride doubles: the map draws the part it kept only once (RunPath)."""
     if not np.isfinite(x.sum() + y.sum()):
         finite = np.isfinite(x) & np.isfinite(y)
         x, y = x[finite], y[finite]
-    if len(x) <= PATH_MAX:
+    n = len(x)
+    if n <= PATH_MAX:
         return x, y
-    rest = np.linspace(PATH_EXACT, len(x) - 1, PATH_MAX - PATH_EXACT).astype(np.int64)
-    keep = np.concatenate([np.arange(PATH_EXACT), rest])
+    room = PATH_MAX - PATH_EXACT - 1  # the last point is always kept
+    stride = 1 << max(0, math.ceil(math.log2((n - PATH_EXACT) / room)))
+    keep = np.concatenate([np.arange(PATH_EXACT), np.arange(PATH_EXACT, n - 1, stride), [n - 1]])
     return x[keep], y[keep]
 
 

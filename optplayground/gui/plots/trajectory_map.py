@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
 
@@ -26,6 +27,24 @@ COLORMAP_STOPS = ((0.0, (12, 18, 38)), (0.45, (52, 70, 102)), (1.0, (178, 190, 2
 DEBOUNCE_MS = 150
 CONTOUR_PEN = (255, 255, 255, 60)
 HALO_PEN = pg.mkPen((255, 255, 255, 90), width=5, cosmetic=True)  # lifts paths off dark ground
+
+
+# A path's points past its last TAIL_POINTS are painted once into a cached picture (the
+# run's `settled` curve); each frame paints only the tail. Eight long paths with their
+# halos cost ~5 ms a frame, repainted every frame; their tails cost a fraction of that.
+TAIL_POINTS = 200
+
+
+class RunPath(pg.PlotCurveItem):
+    """A run's whole path (its data), of which it paints the part from point `settled` on;
+    the part before is the run's cached `settled` curve."""
+
+    def __init__(self):
+        super().__init__(skipFiniteCheck=True)
+        self.settled = 0
+
+    def generatePath(self, x, y):
+        return super().generatePath(x[self.settled:], y[self.settled:])
 
 
 def colormap() -> pg.ColorMap:
@@ -59,7 +78,8 @@ class TrajectoryMap(pg.PlotWidget):
         self.params: dict = {}
         self.heat: Heat | None = None
         self._styles: list[RunStyle] = []
-        self._paths: list[pg.PlotCurveItem] = []
+        self._paths: list[RunPath] = []
+        self._settled: list[pg.PlotCurveItem] = []  # per run: its path but the tail, cached
         self._thinned: list[PixelPath] = []  # per run: its path as the screen can show it
         self._heads: list[pg.ScatterPlotItem] = []
         self._only: int | None = None
@@ -146,21 +166,24 @@ class TrajectoryMap(pg.PlotWidget):
 
     def set_runs(self, styles: Sequence[RunStyle]) -> None:
         """A new race: one path and one head marker per run."""
-        for obj in self._paths + self._heads:
+        for obj in self._paths + self._settled + self._heads:
             self.plotItem.removeItem(obj)
             if self.legend is not None:
                 self.legend.removeItem(obj)
         self._styles = list(styles)
-        self._paths, self._heads = [], []
+        self._paths, self._settled, self._heads = [], [], []
         self._thinned = [PixelPath() for _ in self._styles]
         for style in self._styles:
-            path = pg.PlotCurveItem(skipFiniteCheck=True)
-            path.setZValue(10)
+            settled = pg.PlotCurveItem(skipFiniteCheck=True)
+            cache_pixels(settled)
+            path = RunPath()
             head = pg.ScatterPlotItem(size=12, pen=pg.mkPen("w", width=1.5))
-            head.setZValue(35)  # above the minimum's star: a run that got there shows
-            self.plotItem.addItem(path, ignoreBounds=True)
-            self.plotItem.addItem(head, ignoreBounds=True)
+            # The head above the minimum's star: a run that got there shows.
+            for obj, z in ((settled, 10), (path, 10), (head, 35)):
+                obj.setZValue(z)
+                self.plotItem.addItem(obj, ignoreBounds=True)
             self._paths.append(path)
+            self._settled.append(settled)
             self._heads.append(head)
         self.set_styles(styles)
         self._forget_drawn()
@@ -171,9 +194,11 @@ class TrajectoryMap(pg.PlotWidget):
             self.set_runs(styles)
             return
         self._styles = list(styles)
-        for path, head, style in zip(self._paths, self._heads, self._styles):
-            path.setPen(run_pen(style, width=2.2))
-            path.setShadowPen(HALO_PEN)
+        for path, settled, head, style in zip(self._paths, self._settled, self._heads,
+                                              self._styles):
+            for curve in (path, settled):
+                curve.setPen(run_pen(style, width=2.2))
+                curve.setShadowPen(HALO_PEN)
             head.setBrush(pg.mkBrush(style.color))
         self._fill_legend()
         self._apply_visibility()
@@ -214,9 +239,25 @@ class TrajectoryMap(pg.PlotWidget):
                 continue  # this run has not moved since the last frame
             x, y = self._thinned[i].points(live.column(i, "x"), live.column(i, "y"), run,
                                            self.vb.viewPixelSize())
+            self._settle(i, x, y)
             self._paths[i].setData(x, y)
             self._heads[i].setData(x[-1:], y[-1:])
             self._drawn_rows[i] = (run, run.rows_seen)
+
+    def _settle(self, index: int, x: np.ndarray, y: np.ndarray) -> None:
+        """Hand the run's path but its last TAIL_POINTS to its cached curve, which is
+        repainted only when that part grows (or changed: a zoom, a longer stride)."""
+        path, settled = self._paths[index], self._settled[index]
+        kept_x, kept_y = settled.getData()
+        n = 0 if kept_x is None else len(kept_x)
+        if n and not (n <= len(x) and np.array_equal(kept_x, x[:n])
+                      and np.array_equal(kept_y, y[:n])):
+            n = 0  # the path changed under the cached part
+        if len(x) - n > TAIL_POINTS:
+            n = len(x) - TAIL_POINTS // 4  # a quarter of the tail stays live: fewer repaints
+        if kept_x is None or n != len(kept_x):
+            settled.setData(x[:n], y[:n])
+        path.settled = max(n - 1, 0)  # the tail starts where the settled part ends
 
     def view_box(self) -> Box:
         (x0, x1), (y0, y1) = self.vb.viewRange()
@@ -251,9 +292,9 @@ class TrajectoryMap(pg.PlotWidget):
 
     def _apply_visibility(self) -> None:
         shown = set(self._shown())
-        for i, (path, head) in enumerate(zip(self._paths, self._heads)):
-            path.setVisible(i in shown)
-            head.setVisible(i in shown)
+        for i, items in enumerate(zip(self._paths, self._settled, self._heads)):
+            for item in items:
+                item.setVisible(i in shown)
 
     @Slot(object, object)
     def _on_range_changed(self, *_args) -> None:
