@@ -16,21 +16,32 @@ from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..core.engine import Engine
+from ..gui.main_window import FRAME_PAINTED
 from .core import MEASUREMENTS as CORE_MEASUREMENTS
 from .core import feed, race, rss_bytes
 
 
 class FrameClock(QObject):
     """Watches a window's widgets for paint events; `frames` holds the perf_counter time at
-    which each repaint (all paint events of one sync) had finished."""
+    which each repaint (all paint events of one sync) had finished, `window_frames` when
+    each of the main window's frames (the plots it redrew, each painted in a sync of its
+    own) had, and `plot_paints` when each plot given to `time_plots` began a repaint."""
 
     def __init__(self, window: QWidget):
         super().__init__()
         self.window = window
         self.frames: list[float] = []
+        self.window_frames: list[float] = []
+        self.plot_paints: dict[str, list[float]] = {}
+        self._plots: dict[int, str] = {}  # id of a plot's viewport -> its name
         self._pending = False
         self._watched: set[int] = set()
         self.watch()
+
+    def time_plots(self, plots: dict[str, QWidget]) -> None:
+        for name, plot in plots.items():
+            self._plots[id(plot.viewport())] = name
+            self.plot_paints[name] = []
 
     def watch(self) -> None:
         """Watch the window and every widget in it now (call again after panels change)."""
@@ -40,9 +51,15 @@ class FrameClock(QObject):
                 widget.installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Paint and not self._pending:
-            self._pending = True  # the rest of this sync paints too: time it once it is over
-            QTimer.singleShot(0, self._frame_done)
+        if event.type() == QEvent.Type.Paint:
+            name = self._plots.get(id(watched))
+            if name is not None:
+                self.plot_paints[name].append(time.perf_counter())
+            if not self._pending:
+                self._pending = True  # the rest of this sync paints too: time it once over
+                QTimer.singleShot(0, self._frame_done)
+        elif event.type() == FRAME_PAINTED and watched is self.window:
+            self.window_frames.append(time.perf_counter())
         return False
 
     def _frame_done(self) -> None:
@@ -105,18 +122,29 @@ def percentile(values: list[float], q: float) -> float:
 # ---------------------------------------------------------------- the measurements
 
 def frames(seconds: float, runs: int = 8) -> dict:
-    """Intervals between repaints while `runs` runs race at full speed."""
+    """Intervals between the window's frames while `runs` runs race at full speed, and
+    between the repaints of the map and of each step plot."""
     app, window, clock = open_window(runs, 100_000_000, autoplay=True)
+    clock.time_plots({"map": window.map, **{f"step{i}": p for i, p in enumerate(window.step_plots)}})
     wait_race(window)
     spin(1.0)  # caches warm up
-    start_step, start = window.live.step, len(clock.frames)
+    start_step, t0 = window.live.step, time.perf_counter()
     spin(seconds)
-    times = clock.frames[start:]
     steps = window.live.step - start_step
     close(window)
-    gaps = [(b - a) * 1000 for a, b in zip(times, times[1:])]
-    return {"ui_frame_p50_ms": percentile(gaps, 50), "ui_frame_p99_ms": percentile(gaps, 99),
-            "ui_frame_max_ms": max(gaps, default=float("nan")), "ui_frames": len(gaps),
+
+    def gaps(times: list[float]) -> list[float]:
+        times = [t for t in times if t > t0]
+        return [(b - a) * 1000 for a, b in zip(times, times[1:])]
+
+    frame = gaps(clock.window_frames)
+    step_plots = [g for name, times in clock.plot_paints.items() if name != "map"
+                  for g in gaps(times)]
+    return {"ui_frame_p50_ms": percentile(frame, 50), "ui_frame_p99_ms": percentile(frame, 99),
+            "ui_frame_max_ms": max(frame, default=float("nan")), "ui_frames": len(frame),
+            "ui_map_frame_p99_ms": percentile(gaps(clock.plot_paints["map"]), 99),
+            "ui_step_plot_frame_p50_ms": percentile(step_plots, 50),
+            "ui_step_plot_frame_p99_ms": percentile(step_plots, 99),
             "ui_steps_per_s": steps / seconds}
 
 

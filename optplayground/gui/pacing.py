@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Hashable, Sequence
 
-FRAME_BUDGET_S = 0.012  # a frame's own cost: the rest of 16.7 ms is for the worker and Qt
+FRAME_BUDGET_S = 0.014  # a frame's own cost: the rest of 16.7 ms is for the worker and Qt
 SMOOTHING = 0.25  # weight of a new measurement in the running costs
 
 

@@ -4,7 +4,7 @@
 queued calls (pause, edits, a new race) are handled between two slices of work. The engine
 itself runs in a child process (`core.remote.RemoteEngine`): the worker waits for each
 chunk of steps in a pipe's `recv`, off the GIL, so the race and the window use two cores at
-once. It emits at most one batch per frame (~60 per second), never one signal per step. A
+once. It emits at most two batches per frame (~120 per second), never one signal per step. A
 dataset race also sends snapshots of its models (`viewsReady`) a few times per second.
 """
 from __future__ import annotations
@@ -20,7 +20,9 @@ from ..core.experiment import Experiment, Run
 from ..core.params import ConfigError
 from ..core.remote import RemoteEngine
 
-FRAME_S = 1 / 60  # at most one batch per frame
+# Rows are handed over at most twice a frame: at once a frame, a batch that just missed a
+# frame left the next one with nothing new (an interval of two frames on the map).
+BATCH_S = 1 / 120
 SLICE_S = 0.03  # stepping time per timer tick at full speed (then queued calls are seen)
 CHUNK_S = 0.006  # the child's work per request: long enough that the pipe costs little
 AHEAD = 2  # requests of a slice in flight at once
@@ -251,7 +253,7 @@ class EngineWorker(QObject):
             self.finished.emit(self.generation)
             self._set_timer()
             return
-        if time.perf_counter() - self._last_emit >= FRAME_S:
+        if time.perf_counter() - self._last_emit >= BATCH_S:
             self._flush()
         self._emit_views()
 
@@ -274,7 +276,7 @@ class EngineWorker(QObject):
                 engine.send_advance(self._chunk)
                 in_flight += 1
             self._pending.append(batch)
-            if time.perf_counter() - self._last_emit >= FRAME_S:  # the window draws at 60 Hz
+            if time.perf_counter() - self._last_emit >= BATCH_S:
                 self._flush()
 
     def _flush(self) -> None:

@@ -60,8 +60,7 @@ def test_every_plot_shows_exactly_what_the_headless_run_writes(window, qtbot):
         path = w.map._paths[i]
         np.testing.assert_array_equal(path.xData, expected["x"])
         np.testing.assert_array_equal(path.yData, expected["y"])
-        head_x, head_y = w.map._heads[i].getData()
-        assert (head_x[0], head_y[0]) == (expected["x"][-1], expected["y"][-1])
+        assert w.map.head(i) == (expected["x"][-1], expected["y"][-1])
     assert all(c.opts["pen"].style() == Qt.SolidLine for c in w.grad_plot.curves)
     assert w.grad_plot.thresholds() == [None, None, pytest.approx(20.0)]
     assert "Momentum: done" in w.runs_label.text()

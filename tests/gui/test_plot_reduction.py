@@ -158,8 +158,7 @@ def test_trajectory_map_thins_a_long_path_and_ends_on_the_last_point(qtbot):
     assert len(px) < 2_000
     assert (px[0], py[0]) == (-1.5, 2.0) and (px[-1], py[-1]) == (live.column(0, "x")[-1],
                                                                   live.column(0, "y")[-1])
-    hx, hy = view._heads[0].getData()
-    assert (hx[0], hy[0]) == (px[-1], py[-1])
+    assert view.head(0) == (px[-1], py[-1])
 
 
 def test_the_map_paints_the_old_part_of_a_path_once_and_the_tail_each_frame(qtbot):

@@ -3,6 +3,7 @@ import math
 import warnings
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
@@ -133,6 +134,31 @@ def test_lr_plot_shows_the_lr_column_and_toggles_log_y(qtbot, race):
     np.testing.assert_allclose(shown, np.log10(race.column(1, "lr")), rtol=1e-12)
     plot.set_log_y(False)
     assert not plot.getAxis("left").logMode
+
+
+def test_run_curves_map_log_y_as_plot_data_items_do_and_keep_the_original(qtbot):
+    """The step plots' RunCurves skip PlotDataItem's work but not its log-y behaviour."""
+    live = synthetic_live([np.array([1.0, 0.0, -2.0, 10.0, 100.0])])
+    plot = LossPlot(log_y=True)
+    qtbot.addWidget(plot)
+    plot.set_runs(live.styles)
+    reference = pg.PlotDataItem()
+    plot.addItem(reference)
+    curve = plot.curves[0]
+    for values in ([1.0, 0.0, -2.0, 10.0, 100.0], [0.5, 2.0, np.nan, 4.0, 8.0]):
+        x = np.arange(5.0)
+        curve.setData(x, np.array(values))
+        reference.setData(x, np.array(values))
+        np.testing.assert_array_equal(curve.getOriginalDataset()[1], values)
+        shown, expected = curve.getData()[1], reference.getData()[1]
+        np.testing.assert_array_equal(np.isfinite(shown), np.isfinite(expected))
+        np.testing.assert_allclose(shown[np.isfinite(shown)], expected[np.isfinite(expected)])
+    plot.set_log_y(False)  # the PlotItem switches every curve back
+    np.testing.assert_array_equal(curve.getData()[1], [0.5, 2.0, np.nan, 4.0, 8.0])
+    # Options that only PlotDataItems follow are greyed out, not silently ignored.
+    ctrl = plot.plotItem.ctrl
+    assert not ctrl.fftCheck.isEnabled() and not ctrl.decimateGroup.isEnabled()
+    assert ctrl.logYCheck.isEnabled() and ctrl.gridGroup.isEnabled()
 
 
 def test_grad_norm_plot_raw_solid_clipped_dashed_and_thresholds(qtbot, race):
@@ -347,17 +373,23 @@ def test_trajectory_map_paths_heads_and_show_only(qtbot, race):
     view.set_surface(get_surface("rosenbrock"), {}, (-1.5, 2.0))
     view.set_runs(race.styles)
     view.refresh(race)
-    for i, (path, head) in enumerate(zip(view._paths, view._heads)):
+    for i, path in enumerate(view._paths):
         np.testing.assert_array_equal(path.xData, race.column(i, "x"))
         np.testing.assert_array_equal(path.yData, race.column(i, "y"))
-        hx, hy = head.getData()
-        assert (hx[0], hy[0]) == (race.column(i, "x")[-1], race.column(i, "y")[-1])
+        assert view.head(i) == (race.column(i, "x")[-1], race.column(i, "y")[-1])
         assert path.opts["pen"].color().name() == race.styles[i].color
+
+    def heads_drawn():  # the one scatter item's spots: where and in which colour
+        return [((s.pos().x(), s.pos().y()), s.brush().color().name()) for s in view.heads.points()]
+
+    assert heads_drawn() == [(view.head(i), style.color) for i, style in enumerate(race.styles)]
     view.show_only(2)
     assert [p.isVisible() for p in view._paths] == [False, False, True, False]
-    assert [h.isVisible() for h in view._heads] == [False, False, True, False]
+    assert [view.head(i) is not None for i in range(4)] == [False, False, True, False]
+    assert heads_drawn() == [(view.head(2), race.styles[2].color)]
     view.show_only(None)
     assert all(p.isVisible() for p in view._paths)
+    assert len(heads_drawn()) == 4
 
 
 def test_long_paths_are_thinned_keeping_the_start_and_the_end():
@@ -480,7 +512,7 @@ def test_non_finite_rows_leave_the_path_and_head_on_finite_points(qtbot):
     view.set_surface(get_surface("rosenbrock"), {}, (-1.5, 2.0))
     view.refresh(live)
     assert list(view._paths[0].xData) == [0.0, 0.5, 1.0]
-    assert [float(v[0]) for v in view._heads[0].getData()] == [1.0, 1.0]
+    assert view.head(0) == (1.0, 1.0)
     assert same_box(view.view_box(), get_surface("rosenbrock").bounds)
 
 
