@@ -27,6 +27,9 @@ COLORMAP_STOPS = ((0.0, (12, 18, 38)), (0.45, (52, 70, 102)), (1.0, (178, 190, 2
 DEBOUNCE_MS = 150
 CONTOUR_PEN = (255, 255, 255, 60)
 HALO_PEN = pg.mkPen((255, 255, 255, 90), width=5, cosmetic=True)  # lifts paths off dark ground
+# Flat ends: where a path's cached part and its tail meet, two square ends of this
+# translucent pen would overlap into a brighter dot.
+HALO_PEN.setCapStyle(Qt.PenCapStyle.FlatCap)
 
 
 # A path's points past its last TAIL_POINTS are painted once into a cached picture (the
