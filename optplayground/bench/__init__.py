@@ -110,12 +110,13 @@ def run_bench(quick: bool = False, progress: Callable[[str], None] = lambda text
 
 def table(results: dict) -> str:
     """The figures against their goals, then the steps per second for each run count."""
-    lines = [f"{'figure':<20} {'value':>10}  {'goal':<7} {'':<6} what", "-" * 92]
+    width = max(len(goal.key) for goal in GOALS)
+    lines = [f"{'figure':<{width}} {'value':>10}  {'goal':<7} {'':<6} what", "-" * (width + 80)]
     for goal in GOALS:
         value = results[goal.key]
         verdict = "" if goal.ok is None else ("ok" if goal.ok(value) else "MISSED")
         shown = f"{value:.3g}{goal.unit}" if goal.unit else f"{value:.3f}"
-        lines.append(f"{goal.key:<20} {shown:>10}  {goal.text:<7} {verdict:<6} {goal.what}")
+        lines.append(f"{goal.key:<{width}} {shown:>10}  {goal.text:<7} {verdict:<6} {goal.what}")
     per_run = ", ".join(f"{n} runs {v:,.0f}" for n, v in results["gui_steps_per_s"].items())
     lines.append(f"\nsteps/s per run in the window: {per_run}; headless (8 runs): "
                  f"{results['headless_steps_per_s']:,.0f}")

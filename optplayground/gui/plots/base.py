@@ -88,6 +88,9 @@ def style_plot(item: pg.PlotItem, title: str, left: str, bottom: str) -> None:
     item.showGrid(x=True, y=True, alpha=0.15)
     # One huge value (a run flying off) must not rescale the whole axis to "x1e+15".
     item.getAxis("left").enableAutoSIPrefix(False)
+    # The axis widens for longer tick labels but never narrows again: each change of its
+    # width resized the plot mid-race, which redrew it and its linked plots (~50 ms).
+    item.getAxis("left").setStyle(autoReduceTextSpace=False)
     cache_pixels(item.getAxis("left"), item.getAxis("bottom"))
 
 
