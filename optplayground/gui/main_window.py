@@ -56,6 +56,8 @@ class MainWindow(QMainWindow):
         self._drawn_version = -1
         self._rate = (time.perf_counter(), 0, 0.0)  # time, step, steps/s
         self.pacer = FramePacer()  # which step plots a frame redraws (gui/pacing.py)
+        self._surface_race: tuple | None = None  # (surface, params, start) of a surface race
+        self._grid_generation = -1  # the race the small multiples were set up for
         self._paced: dict = {}  # step plot -> seconds its refresh took, this frame
         self._frame_start = 0.0
 
@@ -259,10 +261,10 @@ class MainWindow(QMainWindow):
         if surface is None:
             self.dataset_area.set_experiment(exp, self.generation, self.live.styles)
         else:
-            start = exp.problem.start or surface.start
-            for view in (self.map, self.grid):
-                view.set_surface(surface, exp.problem.params, start)
-                view.set_runs(self.live.styles)
+            self._surface_race = (surface, exp.problem.params, exp.problem.start or surface.start)
+            self._set_up_map(self.map)
+            if self.grid_action.isChecked():
+                self._set_up_map(self.grid)
         for plot in self.step_plots:
             plot.set_runs(self.live.styles)
         self._drawn_version = -1
@@ -371,13 +373,24 @@ class MainWindow(QMainWindow):
 
     def _restyle(self) -> None:
         self.live.restyle(self.experiment)
-        for view in (self.map, self.grid, self.dataset_area, *self.step_plots):
+        grid = (self.grid,) if self._grid_generation == self.generation else ()
+        for view in (self.map, *grid, self.dataset_area, *self.step_plots):
             view.set_styles(self.live.styles)
+
+    def _set_up_map(self, view) -> None:
+        """Give the map (or the grid) the race's surface, start and runs."""
+        view.set_surface(*self._surface_race)
+        view.set_runs(self.live.styles)
+        if view is self.grid:
+            self._grid_generation = self.generation
 
     @Slot(bool)
     def set_grid_view(self, grid: bool) -> None:
         self.grid_action.setChecked(grid)
         if not self.experiment.problem.is_dataset:
+            # The grid's maps are built when first needed: at start-up they cost ~0.15 s.
+            if grid and self._grid_generation != self.generation and self._surface_race:
+                self._set_up_map(self.grid)
             self.map_stack.setCurrentWidget(self.grid if grid else self.map)
         self._drawn_version = -1
 

@@ -121,6 +121,9 @@ def test_clicking_the_map_moves_the_start_and_restarts(window, qtbot):
 def test_grid_view_shows_one_map_per_run(window, qtbot):
     w = window(small_experiment(steps=40))
     wait_for_end(qtbot, w)
+    assert w.grid.maps == []  # built when first shown, not at start-up
+    w.on_runs_styled(w.experiment.runs)  # a colour edit: restyles what is set up
+    assert w.grid.maps == []
     w.grid_action.trigger()
     assert w.map_stack.currentWidget() is w.grid
     w.on_frame()
