@@ -35,7 +35,7 @@ HALO_PEN.setCapStyle(Qt.PenCapStyle.FlatCap)
 # A path's points past its last TAIL_POINTS are painted once into a cached picture (the
 # run's `settled` curve); each frame paints only the tail. Eight long paths with their
 # halos cost ~5 ms a frame, repainted every frame; their tails cost a fraction of that.
-TAIL_POINTS = 200
+TAIL_POINTS = 64
 
 
 class RunPath(pg.PlotCurveItem):
