@@ -29,6 +29,7 @@ class LiveRuns:
         self.generation = 0
         self.version = 0
         self.step = 0
+        self.steps = 0  # the race's last step
         self.styles: list[RunStyle] = []
         self.history = History([], [], 1)
 
@@ -36,6 +37,7 @@ class LiveRuns:
         """Start over for a (validated) experiment; batches of older generations are dropped."""
         self.generation = generation
         self.step = 0
+        self.steps = experiment.steps
         enabled = [(i, r) for i, r in enumerate(experiment.runs) if r.enabled]
         self.styles = [RunStyle(r.name, experiment.color_of(i), r.optimizer, r.clip) for i, r in enabled]
         columns = COLUMNS + DATASET_COLUMNS if experiment.problem.is_dataset else COLUMNS

@@ -117,6 +117,16 @@ def test_step_plots_fit_round_bounds_so_axes_keep_still():
     assert nice_bounds(0.5, 0.5, log=False)[0] < 0.5 < nice_bounds(0.5, 0.5, log=False)[1]
 
 
+@pytest.mark.parametrize("last_step, x_end", [(100_000, 5_000), (3_000, 3_000)])
+def test_the_step_axis_ends_at_a_round_step_or_where_the_race_ends(qtbot, last_step, x_end):
+    live = synthetic_live([np.linspace(2.0, 1.0, 3_001)])
+    live.steps = last_step
+    plot = LossPlot(log_y=False)
+    qtbot.addWidget(plot)
+    plot.refresh(live)
+    assert plot._box[0] == [0.0, x_end]
+
+
 def test_pixel_path_keeps_a_point_per_cell_change_and_the_last_point():
     rng = np.random.default_rng(4)
     n = 20_000

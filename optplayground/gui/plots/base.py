@@ -88,9 +88,7 @@ def style_plot(item: pg.PlotItem, title: str, left: str, bottom: str) -> None:
     item.showGrid(x=True, y=True, alpha=0.15)
     # One huge value (a run flying off) must not rescale the whole axis to "x1e+15".
     item.getAxis("left").enableAutoSIPrefix(False)
-    # The axis widens for longer tick labels but never narrows again: each change of its
-    # width resized the plot mid-race, which redrew it and its linked plots (~50 ms).
-    item.getAxis("left").setStyle(autoReduceTextSpace=False)
+    reserve_tick_text(item.getAxis("left"))
     cache_pixels(item.getAxis("left"), item.getAxis("bottom"))
 
 
@@ -106,6 +104,17 @@ def disable_data_options(item: pg.PlotItem) -> None:
         if option is not None:
             option.setEnabled(False)
             option.setToolTip("Not for these curves: they show every spike already.")
+
+
+TICK_TEXT_PX = 44  # "10⁻²⁵", "0.00105": the widest tick labels a race usually reaches
+
+
+def reserve_tick_text(axis: pg.AxisItem) -> None:
+    """Room for wide tick labels from the start, and an axis that widens for wider ones
+    but never narrows again: each change of its width resized the plot mid-race, which
+    redrew it and its linked plots (50-70 ms, the longest frames of a race)."""
+    axis.setStyle(autoReduceTextSpace=False)
+    axis._updateMaxTextSize(TICK_TEXT_PX)  # what pyqtgraph calls with a label's width
 
 
 def cache_pixels(*items: QGraphicsItem) -> None:
@@ -230,7 +239,7 @@ class RunCurvesPlot(pg.PlotWidget):
             if redraw_all or drawn is None or drawn[0] is not run or drawn[1] != run.rows_seen:
                 self._draw_run(i, live)
                 self._drawn_rows[i] = (run, run.rows_seen)
-        self._fit_bounds()
+        self._fit_bounds(live.steps if self.x_axis == "step" else 0)
 
     def shows(self, live: LiveRuns) -> bool:
         """Whether the plot already shows the race as it is now."""
@@ -330,8 +339,9 @@ class RunCurvesPlot(pg.PlotWidget):
 
     # ---------------------------------------------------------------- internals
 
-    def _fit_bounds(self) -> None:
-        """Round bounds around every shown point, for auto-range (see `nice_bounds`)."""
+    def _fit_bounds(self, last_step: int = 0) -> None:
+        """Round bounds around every shown point, for auto-range (see `nice_bounds`); on
+        the step axis no further than the race's `last_step`, where it ends."""
         log = self.log_y
         x_hi, y_lo, y_hi = -math.inf, math.inf, -math.inf
         for items in self._items:
@@ -349,7 +359,10 @@ class RunCurvesPlot(pg.PlotWidget):
             box = ([], [])
         else:
             y_lo, y_hi = nice_bounds(y_lo, y_hi, log)
-            box = ([0.0, nice_ceiling(x_hi) if x_hi > 0 else 1.0], [y_lo, y_hi])
+            x_end = nice_ceiling(x_hi) if x_hi > 0 else 1.0
+            if last_step >= x_hi:
+                x_end = min(x_end, max(last_step, 1))
+            box = ([0.0, x_end], [y_lo, y_hi])
         if box != self._box:
             self._box = box
             self._bounds.setData(*box)
