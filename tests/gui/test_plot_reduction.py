@@ -187,7 +187,9 @@ def test_the_map_paints_the_old_part_of_a_path_once_and_the_tail_each_frame(qtbo
     def parts():
         path, settled = view._paths[0], view._settled[0]
         tail = path.getPath()
-        return path.xData, settled.getData()[0], path.settled, tail.elementCount()
+        old = settled.getData()[0]
+        assert settled.getPath().elementCount() == len(old)  # it paints what it holds
+        return path.xData, old, path.settled, tail.elementCount()
 
     view.refresh(live)
     full, old, start, tail_points = parts()
@@ -210,8 +212,10 @@ def test_the_map_paints_the_old_part_of_a_path_once_and_the_tail_each_frame(qtbo
     np.testing.assert_array_equal(old, full[:len(old)])  # moved on, and still the same path
     assert tail_points == len(full) - start <= TAIL_POINTS
 
+    before = old.copy()
     view.vb.scaleBy((0.5, 0.5))  # zoomed in: finer cells, a new path, settled afresh
     full, old, start, _ = parts()
+    assert len(full) > len(before) and not np.array_equal(old[:len(before)], before)
     np.testing.assert_array_equal(old, full[:len(old)])
     assert start == len(old) - 1 and len(full) - start <= TAIL_POINTS
 

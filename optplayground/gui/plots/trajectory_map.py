@@ -275,7 +275,8 @@ class TrajectoryMap(pg.PlotWidget):
         if len(x) - n > TAIL_POINTS:
             n = len(x) - TAIL_POINTS // 4  # a quarter of the tail stays live: fewer repaints
         if kept_x is None or n != len(kept_x):
-            settled.setData(x[:n], y[:n])
+            # Copies: x and y may be views of PixelPath's buffers, which a zoom rewrites.
+            settled.setData(x[:n].copy(), y[:n].copy())
         path.settled = max(n - 1, 0)  # the tail starts where the settled part ends
 
     def view_box(self) -> Box:
