@@ -9,14 +9,12 @@ import dataclasses
 import html
 import time
 
-from PySide6.QtCore import (QByteArray, QCoreApplication, QEvent, QObject, QRect, QSettings, Qt,
+from PySide6.QtCore import (QByteArray, QCoreApplication, QEvent, QRect, QSettings, Qt,
                             QTimer, Signal, Slot)
 from PySide6.QtGui import QAction, QColor, QKeySequence
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider,
-                               QAbstractSpinBox, QApplication, QComboBox, QDoubleSpinBox,
-                               QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox,
-                               QScrollArea, QSplitter, QStackedWidget, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
+                               QMessageBox, QScrollArea, QSplitter, QStackedWidget, QToolBar,
+                               QVBoxLayout, QWidget)
 
 from ..core import experiment as xp
 from ..core.experiment import Experiment
@@ -27,6 +25,7 @@ from .controls.runs_panel import RunsPanel
 from .controls.transport import TransportBar
 from .dataset_area import DatasetArea
 from .files import FileActions, dropped_experiment
+from .input_keys import InputKeys
 from .live import LiveRuns
 from .pacing import FramePacer
 from .plots import GradNormPlot, LossPlot, LRPlot, MapGrid, TrajectoryMap
@@ -596,23 +595,3 @@ class MainWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
-
-class InputKeys(QObject):
-    """The window's one-key shortcuts (Space, →, R, G, L) give way to the widget with the
-    focus when it uses that key itself: Space ticks a focused check box, → moves a focused
-    slider or list, a letter goes into a field. Qt would hand them to the shortcut."""
-
-    ARROWS = (Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down)
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and self._wants(watched, event.key()):
-            event.accept()  # the focused widget gets the key press, the shortcut does not fire
-        return False
-
-    def _wants(self, widget, key: int) -> bool:
-        if key == Qt.Key_Space:
-            return isinstance(widget, (QAbstractButton, QAbstractItemView, QComboBox, QLineEdit))
-        if key in self.ARROWS:
-            return isinstance(widget, (QAbstractSlider, QAbstractItemView, QAbstractSpinBox,
-                                       QLineEdit, QComboBox))
-        return isinstance(widget, (QLineEdit, QAbstractSpinBox, QComboBox))
