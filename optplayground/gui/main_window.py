@@ -418,7 +418,7 @@ class MainWindow(QMainWindow):
         behind = [plot for plot in self.step_plots if not plot.shows(self.live)]
         if self.live.version == self._drawn_version and not behind:
             return
-        gate.hold()  # the race waits while this frame is drawn
+        gate.hold()  # the CSV export thread keeps off the GIL while this frame is drawn
         self._frame_start = time.perf_counter()
         self._drawn_version = self.live.version
         self.step_label.update()  # Qt's paint request is queued now, before FRAME_PAINTED
