@@ -282,6 +282,10 @@ def test_keys_play_step_and_reset_and_give_way_to_a_focused_input(window, qtbot)
     assert w.playing
     qtbot.keyClick(w.map, Qt.Key_Space)  # and pause
     assert not w.playing
+    # Rows stepped before the pause still arrive: wait until the worker has stopped and
+    # handed them over, then no key below may step the race.
+    qtbot.waitUntil(lambda: not w.worker.worker.gate.racing)
+    qtbot.wait(50)
     step, slider = w.live.step, w.transport.speed_slider
     slider.setFocus()
     value = slider.value()
