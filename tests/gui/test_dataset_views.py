@@ -10,6 +10,7 @@ from optplayground.core.views import view_axes
 from optplayground.gui.controls.dataset_editor import DatasetEditor
 from optplayground.gui.plots.batchnorm_histogram import UNITS, histogram, shared_edges
 from optplayground.gui.worker import VIEW_RESOLUTION
+from .waits import ENGINE_MS
 
 CIRCLE = Problem(dataset="circle", data={"n_points": 100}, model={"hidden": "6,6"})
 LINEAR = Problem(dataset="linear", data={"n_points": 50}, model={"kind": "linear"})
@@ -24,12 +25,12 @@ def race(problem, steps=30, batch_size=0):
 def wait_for_views(qtbot, w, step):
     """Until every run's snapshot after `step` updates is shown."""
     qtbot.waitUntil(lambda: len(w.dataset_area.fit.views) == len(w.live)
-                    and all(v.step == step for v in w.dataset_area.fit.views), timeout=20000)
+                    and all(v.step == step for v in w.dataset_area.fit.views), timeout=ENGINE_MS)
 
 
 def wait_for_end(qtbot, w):
     qtbot.waitUntil(lambda: w.live.step >= w.experiment.steps and all(
-        w.live.run(i).status != "running" for i in range(len(w.live))), timeout=30000)
+        w.live.run(i).status != "running" for i in range(len(w.live))), timeout=ENGINE_MS)
     if w.experiment.problem.is_dataset:
         wait_for_views(qtbot, w, w.experiment.steps)  # the last snapshot comes at the end
     w.on_frame()
@@ -67,7 +68,7 @@ def test_the_decision_maps_show_each_models_prediction_and_follow_the_steps(wind
     # each title gives its own map's accuracy: row 4 of the history, once update 5 wrote it
     titles = area.fit.titles()
     w.step_once()
-    qtbot.waitUntil(lambda: w.live.step == 5)
+    qtbot.waitUntil(lambda: w.live.step == 5, timeout=ENGINE_MS)
     for i, title in enumerate(titles):
         accuracy = w.live.column(i, "accuracy")[4]
         assert title == f"{exp.runs[i].name}   accuracy {100 * accuracy:.1f}%"
@@ -247,14 +248,14 @@ def test_switching_to_dataset_mode_and_back_restarts_each_time(window, qtbot):
 def test_dataset_editor_emits_validated_problems_and_refuses_bad_ones(qtbot):
     editor = DatasetEditor(Problem(dataset="circle"))
     qtbot.addWidget(editor)
-    with qtbot.waitSignal(editor.problemChanged) as signal:
+    with qtbot.waitSignal(editor.problemChanged, timeout=ENGINE_MS) as signal:
         editor.dataset_combo.setCurrentIndex(editor.dataset_combo.findData("spiral"))
     problem = signal.args[0]
     assert problem.dataset == "spiral" and problem.model["hidden"] == "16,16,16"
     assert problem.data == {"n_points": 200, "noise": 0.1, "n_classes": 2, "test_fraction": 0.2}
     assert editor.loss_combo.currentText() == "default: Binary cross-entropy"
 
-    with qtbot.waitSignal(editor.problemChanged) as signal:  # three classes: cross-entropy
+    with qtbot.waitSignal(editor.problemChanged, timeout=ENGINE_MS) as signal:  # three classes: cross-entropy
         editor.form("data").editor("n_classes").setValue(3)
     assert signal.args[0].data["n_classes"] == 3
     assert editor.loss_combo.currentText() == "default: Cross-entropy"
@@ -267,13 +268,13 @@ def test_dataset_editor_emits_validated_problems_and_refuses_bad_ones(qtbot):
         hidden.setText("16,x")
         hidden.editingFinished.emit()
     assert "widths" in editor.form("model").error_text("hidden")
-    with qtbot.waitSignal(editor.problemChanged) as signal:
+    with qtbot.waitSignal(editor.problemChanged, timeout=ENGINE_MS) as signal:
         hidden.setText("12 4")
         hidden.editingFinished.emit()
     assert signal.args[0].model["hidden"] == "12,4"
 
     kind = editor.form("model").editor("kind")
-    with qtbot.waitSignal(editor.problemChanged) as signal:
+    with qtbot.waitSignal(editor.problemChanged, timeout=ENGINE_MS) as signal:
         kind.setCurrentIndex(kind.findData("linear"))
     assert signal.args[0].model["kind"] == "linear"
     assert not editor.form("model").field_visible("hidden")

@@ -23,6 +23,7 @@ from optplayground.core.experiment import PALETTE, Experiment, Problem, Run
 from optplayground.core.presets import list_presets
 from optplayground.gui import export
 from optplayground.gui.files import RecentFiles
+from .waits import ENGINE_MS
 
 SVG = "{http://www.w3.org/2000/svg}"
 PLOT_NAMES = ("map", "loss", "lr", "grad")
@@ -40,7 +41,7 @@ def small_experiment(steps=40, name="export race"):
 def raced(qtbot, w):
     qtbot.waitUntil(lambda: w.live.step >= w.experiment.steps
                     and all(w.live.run(i).status != "running" for i in range(len(w.live))),
-                    timeout=30000)
+                    timeout=ENGINE_MS)
     w.on_frame()
     return w
 
@@ -424,7 +425,7 @@ def test_the_csv_written_in_the_background_equals_run_csv(window, qtbot, tmp_pat
     saved, from_window, from_cli = tmp_path / "race.toml", tmp_path / "w.csv", tmp_path / "c.csv"
     assert w.save_to(str(saved))
     assert w.files.export_csv(str(from_window), background=True)
-    qtbot.waitUntil(lambda: not w.files.exporting, timeout=20000)
+    qtbot.waitUntil(lambda: not w.files.exporting, timeout=ENGINE_MS)
     assert w.statusBar().currentMessage() == f"Wrote {from_window}"
     assert cli.main(["run", str(saved), "--csv", str(from_cli), "--quiet"]) == 0
     assert from_window.read_bytes() == from_cli.read_bytes()
@@ -442,7 +443,7 @@ def test_closing_during_a_long_csv_export_cancels_it_and_keeps_the_old_file(wind
     target = tmp_path / "runs.csv"
     target.write_text("the old export\n")
     assert w.files.export_csv(str(target), background=True)
-    qtbot.waitUntil(lambda: "%" in w.statusBar().currentMessage(), timeout=20000)  # a chunk is out
+    qtbot.waitUntil(lambda: "%" in w.statusBar().currentMessage(), timeout=ENGINE_MS)  # a chunk is out
     assert w.files.exporting
     started = time.perf_counter()
     w.close()

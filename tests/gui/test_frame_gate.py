@@ -6,6 +6,7 @@ import time
 from optplayground.core.experiment import default_experiment
 from optplayground.gui.main_window import MainWindow
 from optplayground.gui.worker import FrameGate
+from .waits import ENGINE_MS
 
 
 def waiter(gate):
@@ -43,10 +44,10 @@ def test_the_first_race_starts_after_the_first_frame(qtbot):
     worker = w.worker.worker
     qtbot.wait(200)
     assert worker.engine is None and not worker.gate.shown.is_set()  # no frame yet
-    with qtbot.waitSignal(w.firstFrame, timeout=5000):
+    with qtbot.waitSignal(w.firstFrame, timeout=ENGINE_MS):
         w.show()
     assert worker.gate.shown.is_set()
-    qtbot.waitUntil(lambda: w.live.step == 20, timeout=20000)
+    qtbot.waitUntil(lambda: w.live.step == 20, timeout=ENGINE_MS)
     qtbot.wait(50)
     assert worker.gate._open.is_set()  # every frame drawn released the race
 

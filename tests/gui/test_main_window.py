@@ -10,6 +10,7 @@ from optplayground.core import experiment as xp
 from optplayground.core.engine import Engine
 from optplayground.core.experiment import Clip, Experiment, Problem, Run
 from optplayground.gui.main_window import MainWindow
+from .waits import ENGINE_MS
 
 
 def small_experiment(steps=150):
@@ -20,7 +21,7 @@ def small_experiment(steps=150):
         steps=steps)
 
 
-def wait_for_end(qtbot, w, timeout=30000):
+def wait_for_end(qtbot, w, timeout=ENGINE_MS):
     qtbot.waitUntil(lambda: w.live.step >= w.experiment.steps
                     and all(w.live.run(i).status != "running" for i in range(len(w.live))),
                     timeout=timeout)
@@ -73,10 +74,10 @@ def test_every_plot_shows_exactly_what_the_headless_run_writes(window, qtbot):
 def test_changing_lr_mid_run_shows_in_the_lr_plot_at_that_step(window, qtbot):
     exp = small_experiment(steps=100)
     w = window(exp, autoplay=False)
-    qtbot.waitUntil(lambda: w.worker.worker.engine is not None)
+    qtbot.waitUntil(lambda: w.worker.worker.engine is not None, timeout=ENGINE_MS)
     for _ in range(30):
         w.step_once()
-    qtbot.waitUntil(lambda: w.live.step == 30)
+    qtbot.waitUntil(lambda: w.live.step == 30, timeout=ENGINE_MS)
     runs = w.runs_panel.runs()
     runs[1].hyper = dict(runs[1].hyper, lr=0.005)
     w.runs_panel.set_runs(runs)
@@ -91,7 +92,7 @@ def test_changing_lr_mid_run_shows_in_the_lr_plot_at_that_step(window, qtbot):
 
 def test_editing_lr_in_the_run_editor_reaches_the_running_engine(window, qtbot):
     w = window(small_experiment(steps=100), autoplay=False)
-    qtbot.waitUntil(lambda: w.worker.worker.engine is not None)
+    qtbot.waitUntil(lambda: w.worker.worker.engine is not None, timeout=ENGINE_MS)
     w.runs_panel.select(1)
     form = w.runs_panel.editor.hyper_form()
     editor = form.editor("lr")
@@ -99,7 +100,7 @@ def test_editing_lr_in_the_run_editor_reaches_the_running_engine(window, qtbot):
     qtbot.keyClick(editor, Qt.Key_Return)
     assert w.experiment.runs[1].hyper["lr"] == 0.001
     w.step_once()
-    qtbot.waitUntil(lambda: w.live.step == 1)
+    qtbot.waitUntil(lambda: w.live.step == 1, timeout=ENGINE_MS)
     assert w.live.run(1).column("lr")[0] == 0.001
 
 
@@ -111,7 +112,7 @@ def test_clicking_the_map_moves_the_start_and_restarts(window, qtbot):
     scene_point = vb.mapViewToScene(QPointF(0.5, 1.5))
     pos = w.map.mapFromScene(scene_point)
     qtbot.mouseClick(w.map.viewport(), Qt.LeftButton, pos=pos)
-    qtbot.waitUntil(lambda: w.generation > generation)
+    qtbot.waitUntil(lambda: w.generation > generation, timeout=ENGINE_MS)
     x, y = w.experiment.problem.start
     assert abs(x - 0.5) < 0.05 and abs(y - 1.5) < 0.05
     wait_for_end(qtbot, w)
@@ -140,12 +141,12 @@ def test_adding_and_removing_runs_restarts_with_them(window, qtbot):
     w = window(small_experiment(steps=30))
     wait_for_end(qtbot, w)
     w.runs_panel.add_run()
-    qtbot.waitUntil(lambda: len(w.live) == 4)
+    qtbot.waitUntil(lambda: len(w.live) == 4, timeout=ENGINE_MS)
     wait_for_end(qtbot, w)
     assert len(w.loss_plot.curves) >= 4 and w.live.run(3).status == "done"
     w.runs_panel.select(0)
     w.runs_panel.remove_run()
-    qtbot.waitUntil(lambda: len(w.live) == 3)
+    qtbot.waitUntil(lambda: len(w.live) == 3, timeout=ENGINE_MS)
     assert [s.name for s in w.live.styles][0] == "Adam"
 
 
@@ -168,7 +169,7 @@ def test_save_then_open_round_trips(window, qtbot, tmp_path):
 
 def test_closing_during_a_run_stops_the_thread(window, qtbot):
     w = window(small_experiment(steps=10_000_000))
-    qtbot.waitUntil(lambda: w.live.step > 100)
+    qtbot.waitUntil(lambda: w.live.step > 100, timeout=ENGINE_MS)
     thread = w.worker.thread
     w.close()
     assert not thread.isRunning()
@@ -196,10 +197,10 @@ def test_settings_remember_the_experiment_and_a_corrupt_store_is_ignored(qtbot, 
 
 def test_editor_edits_mid_run_show_in_the_lr_and_grad_plots_at_that_step(window, qtbot):
     w = window(small_experiment(steps=80), autoplay=False)
-    qtbot.waitUntil(lambda: w.worker.worker.engine is not None)
+    qtbot.waitUntil(lambda: w.worker.worker.engine is not None, timeout=ENGINE_MS)
     for _ in range(20):
         w.step_once()
-    qtbot.waitUntil(lambda: w.live.step == 20)
+    qtbot.waitUntil(lambda: w.live.step == 20, timeout=ENGINE_MS)
     generation = w.generation
     w.runs_panel.select(1)  # Adam: a new lr typed in the generated form
     lr = w.runs_panel.editor.hyper_form().editor("lr")
@@ -211,7 +212,7 @@ def test_editor_edits_mid_run_show_in_the_lr_and_grad_plots_at_that_step(window,
     qtbot.keyClick(max_norm, Qt.Key_Return)
     for _ in range(10):
         w.step_once()
-    qtbot.waitUntil(lambda: w.live.step == 30)
+    qtbot.waitUntil(lambda: w.live.step == 30, timeout=ENGINE_MS)
     w.on_frame()
     assert w.generation == generation  # no restart
     lrs = w.lr_plot.curves[1].getOriginalDataset()[1]
@@ -245,7 +246,7 @@ def test_the_window_comes_back_where_it_was(qtbot, tmp_path):
     qtbot.addWidget(first)
     first.show()
     first.resize(960, 640)
-    qtbot.waitUntil(lambda: first.size().height() == 640)
+    qtbot.waitUntil(lambda: first.size().height() == 640, timeout=ENGINE_MS)
     first.close()
     second = MainWindow(None, settings=settings, autoplay=False)
     qtbot.addWidget(second)
@@ -273,18 +274,18 @@ def test_a_window_given_a_bad_experiment_races_the_last_good_one(qtbot):
 
 def test_keys_play_step_and_reset_and_give_way_to_a_focused_input(window, qtbot):
     w = window(small_experiment(steps=500), autoplay=False)
-    qtbot.waitUntil(lambda: w.worker.worker.engine is not None)
+    qtbot.waitUntil(lambda: w.worker.worker.engine is not None, timeout=ENGINE_MS)
     w.activateWindow()
     w.map.setFocus()
     qtbot.keyClick(w.map, Qt.Key_Right)  # → : one step
-    qtbot.waitUntil(lambda: w.live.step == 1)
+    qtbot.waitUntil(lambda: w.live.step == 1, timeout=ENGINE_MS)
     qtbot.keyClick(w.map, Qt.Key_Space)  # Space: play
     assert w.playing
     qtbot.keyClick(w.map, Qt.Key_Space)  # and pause
     assert not w.playing
     # Rows stepped before the pause still arrive: wait until the worker has stopped and
     # handed them over, then no key below may step the race.
-    qtbot.waitUntil(lambda: not w.worker.worker.gate.racing)
+    qtbot.waitUntil(lambda: not w.worker.worker.gate.racing, timeout=ENGINE_MS)
     qtbot.wait(50)
     step, slider = w.live.step, w.transport.speed_slider
     slider.setFocus()

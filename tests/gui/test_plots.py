@@ -22,6 +22,7 @@ from optplayground.gui.plots.heat import (Heat, compute_heat, contour_segments, 
 from optplayground.gui.plots.loss_plot import Smoother, debiased_ema, ema
 from optplayground.gui.plots.map_grid import grid_columns
 from optplayground.gui.plots.trajectory_map import PATH_MAX, path_points
+from .waits import ENGINE_MS
 
 
 def race_experiment():
@@ -424,7 +425,7 @@ def test_a_click_on_the_map_picks_a_start(qtbot):
     view.show()
     qtbot.waitExposed(view)
     view.set_surface(get_surface("rosenbrock"), {}, (-1.5, 2.0))
-    with qtbot.waitSignal(view.startPicked, timeout=1000) as blocker:
+    with qtbot.waitSignal(view.startPicked, timeout=ENGINE_MS) as blocker:
         click_map_at(qtbot, view, 0.5, 1.5)
     x, y = blocker.args
     per_pixel = 4 / view.vb.width()
@@ -452,7 +453,7 @@ def test_dragging_the_start_marker_emits_start_moved(qtbot):
     target = view.mapFromScene(view.vb.mapViewToScene(QPointF(0.5, 0.0)))
     port = view.viewport()
     with qtbot.assertNotEmitted(view.startPicked):
-        with qtbot.waitSignal(view.startMoved, timeout=1000) as blocker:
+        with qtbot.waitSignal(view.startMoved, timeout=ENGINE_MS) as blocker:
             qtbot.mousePress(port, Qt.MouseButton.LeftButton, pos=pixel)
             for k in range(1, 11):
                 qtbot.mouseMove(port, pixel + (target - pixel) * (k / 10))
@@ -475,7 +476,7 @@ def test_zooming_recomputes_the_picture_for_the_new_box(qtbot):
     box = ((0.5, 1.5), (0.5, 1.25))
     view.vb.setRange(xRange=box[0], yRange=box[1], padding=0)
     assert not same_box(view.heat.box, box)  # debounced: not yet
-    qtbot.waitUntil(lambda: same_box(view.heat.box, box), timeout=2000)
+    qtbot.waitUntil(lambda: same_box(view.heat.box, box), timeout=ENGINE_MS)
     _, _, z = surface.grid(view.view_box(), 200, {})
     np.testing.assert_array_equal(view.image.image, log_compress(z)[0])
     cx, cy = view.contours.getData()
@@ -549,7 +550,7 @@ def test_map_grid_one_linked_map_per_run_sharing_one_picture(qtbot, race, monkey
     grid.maps[3].vb.setRange(xRange=box[0], yRange=box[1], padding=0)
     for view in grid.maps:
         assert same_box(view.view_box(), box)
-    qtbot.waitUntil(lambda: same_box(grid.heat.box, box), timeout=2000)
+    qtbot.waitUntil(lambda: same_box(grid.heat.box, box), timeout=ENGINE_MS)
     assert len(calls) == 2  # one computation for all four maps
     assert all(view.heat is grid.heat for view in grid.maps)
 

@@ -7,6 +7,7 @@ import pytest
 
 from optplayground.core.experiment import Experiment, Problem, Run
 from optplayground.gui.main_window import MainWindow
+from .waits import ENGINE_MS
 
 LONG = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=10_000_000,
                   runs=[Run("a", "adam", {"lr": 0.01}), Run("b", "momentum", {"lr": 1e-4})])
@@ -20,7 +21,7 @@ def test_ctrl_c_in_the_terminal_closes_the_window_cleanly(qtbot):
     w = MainWindow(LONG, settings=None)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.live.step > 10, timeout=30000)
+    qtbot.waitUntil(lambda: w.live.step > 10, timeout=ENGINE_MS)
     poll = quit_on_ctrl_c(QApplication.instance(), w)
     try:
         thread = w.worker.thread
@@ -39,7 +40,7 @@ def test_closing_with_a_dialog_open_during_a_run_exits_fast(qtbot):
     w = MainWindow(LONG, settings=None)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.live.step > 50, timeout=30000)
+    qtbot.waitUntil(lambda: w.live.step > 50, timeout=ENGINE_MS)
     w.show_error("Something", "a dialog is open")  # non-modal message box
     thread = w.worker.thread
     started = time.perf_counter()
@@ -54,7 +55,7 @@ def test_a_failing_optimizer_shows_its_error_and_the_others_go_on(qtbot):
     w = MainWindow(exp, settings=None)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=20000)
+    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=ENGINE_MS)
     w.on_frame()
     assert w.live.run(0).status == "error"
     assert "boom in step 4" in w.runs_label.text()
@@ -71,8 +72,8 @@ def test_cuda_asked_for_without_cuda_runs_on_the_cpu_with_a_visible_note(qtbot):
     w = MainWindow(exp, settings=None)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: "CUDA is not available" in w.statusBar().currentMessage(), timeout=10000)
-    qtbot.waitUntil(lambda: w.live.step == 20, timeout=10000)
+    qtbot.waitUntil(lambda: "CUDA is not available" in w.statusBar().currentMessage(), timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: w.live.step == 20, timeout=ENGINE_MS)
     w.on_frame()
     assert "cpu" in w.device_label.text()
     w.close()
@@ -103,7 +104,7 @@ def test_closing_while_a_step_hangs_returns_at_once_and_kills_the_engine_process
     qtbot.addWidget(w)
     w.show()
     thread, process = w.worker.thread, w.worker.worker.remote.process
-    qtbot.waitUntil(marker.exists, timeout=30000)  # the step blocks for good in the child
+    qtbot.waitUntil(marker.exists, timeout=ENGINE_MS)  # the step blocks for good in the child
     assert process.is_alive() and thread.isRunning()
     started = time.perf_counter()
     w.close()
@@ -123,7 +124,7 @@ def test_a_device_error_or_sys_exit_mid_run_ends_that_run_and_the_others_go_on(q
     w = MainWindow(exp, settings=None)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=20000)
+    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=ENGINE_MS)
     w.on_frame()
     faulty = w.live.run(0)
     assert faulty.status == "error" and faulty.message == message
