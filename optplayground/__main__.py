@@ -1,5 +1,7 @@
+"""`python -m optplayground`: the same as the `optplayground` command."""
 import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # the engine's child process (spawn) may import this module
+    sys.exit(main())

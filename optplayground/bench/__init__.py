@@ -60,7 +60,7 @@ def child_env() -> dict:
 
 def measure(module: str, names: list[str], quick: bool, timeout_s: float = 600) -> dict:
     """Run measurements in a fresh process; their JSON result (the last line it prints)."""
-    args = [PYTHON, "-m", f"optplayground.bench.{module}", *names] + (["--quick"] if quick else [])
+    args = [PYTHON, "-m", "optplayground.bench", module, *names] + (["--quick"] if quick else [])
     done = subprocess.run(args, capture_output=True, text=True, env=child_env(), timeout=timeout_s)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark {' '.join(names)} failed:\n{done.stderr.strip()[-2000:]}")
@@ -83,7 +83,7 @@ def startup(quick: bool) -> dict:
     app_s, bare_s = [], []
     for _ in range(1 if quick else 3):
         bare_s.append(launch_time([PYTHON, "-c", BARE_IMPORT], None))
-        app_s.append(launch_time([PYTHON, "-m", "optplayground.bench.gui", "first-frame"],
+        app_s.append(launch_time([PYTHON, "-m", "optplayground.bench", "gui", "first-frame"],
                                  "first_frame_at"))
     app, bare = statistics.median(app_s), statistics.median(bare_s)
     return {"startup_ratio": app / bare, "startup_s": app, "bare_import_s": bare}

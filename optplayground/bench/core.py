@@ -4,9 +4,7 @@ plain numpy).
 """
 from __future__ import annotations
 
-import json
 import os
-import sys
 import time
 
 import numpy as np
@@ -141,6 +139,3 @@ MEASUREMENTS = {
     "engine": lambda quick: engine_ratio(400 if quick else 20_000, 4 if quick else 10),
 }
 
-
-if __name__ == "__main__":
-    print(json.dumps(MEASUREMENTS[sys.argv[1]]("--quick" in sys.argv[2:])))

@@ -1,7 +1,7 @@
 """Measurements of the real main window (offscreen): frame intervals, steps per second,
 redraw time with a full history, time to the first frame.
 
-Each measurement runs in a process of its own (`python -m optplayground.bench.gui NAME`),
+Each measurement runs in a process of its own (`python -m optplayground.bench gui NAME`),
 so a window, a heap or a collector state never leaks from one into the next. A frame is a
 repaint the user would see: the paint events of the window's widgets that Qt delivers
 together in one backing-store sync, timed when that sync has finished.
@@ -9,7 +9,6 @@ together in one backing-store sync, timed when that sync has finished.
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
@@ -248,11 +247,3 @@ MEASUREMENTS = {
     "first-frame": lambda quick: first_frame(),
 }
 
-
-if __name__ == "__main__":
-    names = [a for a in sys.argv[1:] if not a.startswith("--")]
-    quick = "--quick" in sys.argv[1:]
-    result = {}
-    for name in names:  # several in one process: --quick saves the start-ups
-        result.update(MEASUREMENTS[name](quick))
-    print(json.dumps(result))

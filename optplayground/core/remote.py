@@ -4,20 +4,24 @@ The window's engine thread and its UI thread shared one interpreter (the GIL): o
 the race and the window took turns on one. Here the child does the torch work and the
 worker thread only waits in `recv` (off the GIL) for each batch, so both cores work at once.
 
-One child serves one race after another (`start` builds a new engine in it), so only the
+One child serves one race after another (`Start` builds a new engine in it), so only the
 first race waits for the child's `import torch`. The child is started with multiprocessing's
 "spawn" context (no fork of a process with Qt threads or CUDA) and serves synchronous
-requests over a Pipe. Its errors come back and are raised here with their own type and
-message; a child that died raises `RuntimeError`. No Qt here.
+requests over a Pipe.
+
+The protocol: each request is a small dataclass (`Start`, `Advance`, `UpdateRun`, `Views`,
+`Quit`); the child looks up its handler in `_Server.HANDLERS` by type and answers `Ok(value)`
+with a typed value (`Started`, `Advanced`, …) or `Failed(error)`, raised here with the
+error's own type and message; a child that died raises `EngineDied`. No Qt here.
 """
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import pickle
-import sys
 import threading
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from .engine import Batch
 from .experiment import Experiment, Run
@@ -28,6 +32,67 @@ QUIT_WAIT_S = 0.2  # close(): how long a child may take to leave on its own befo
 
 class EngineDied(RuntimeError):
     """The child process ended (killed, crashed) with a request in flight."""
+
+
+# ---------------------------------------------------------------- requests
+
+
+@dataclass(frozen=True)
+class Start:
+    """Build a new engine for the experiment (the old one goes)."""
+    experiment: Experiment
+
+
+@dataclass(frozen=True)
+class Advance:
+    """Make `n` updates of every running run."""
+    n: int
+
+
+@dataclass(frozen=True)
+class UpdateRun:
+    """A live edit of run `index` (among enabled runs)."""
+    index: int
+    run: Run
+
+
+@dataclass(frozen=True)
+class Views:
+    """Snapshots of a dataset race's models (core.views.run_views)."""
+    resolution: int
+
+
+@dataclass(frozen=True)
+class Quit:
+    """Leave the serving loop."""
+
+
+# ---------------------------------------------------------------- replies
+
+
+@dataclass(frozen=True)
+class Started:
+    device: str
+    device_note: str
+    steps: int
+    has_task: bool  # a dataset race (it has model views)
+    step: int
+
+
+@dataclass(frozen=True)
+class Advanced:
+    batch: Batch
+    seconds: float  # the child's time stepping it
+
+
+@dataclass(frozen=True)
+class Ok:
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    error: BaseException
 
 
 def _portable(error: BaseException) -> BaseException:
@@ -43,20 +108,7 @@ def _portable(error: BaseException) -> BaseException:
         return RuntimeError(f"{type(error).__name__}: {error}")
 
 
-@contextlib.contextmanager
-def _main_unseen():
-    """Hide the main module from spawn while the child starts: the child then does not run
-    it again (a script without a `__main__` guard, a bench that imports Qt): it needs
-    nothing from it, only this package."""
-    main = sys.modules.get("__main__")
-    saved = {name: getattr(main, name) for name in ("__spec__", "__file__") if hasattr(main, name)}
-    try:
-        for name in saved:
-            setattr(main, name, None) if name == "__spec__" else delattr(main, name)
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(main, name, value)
+# ---------------------------------------------------------------- the child
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -70,59 +122,79 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(0)
 
 
+class _Server:
+    """The child's state: the engine of the current race. One handler per request type."""
+
+    def __init__(self):
+        self.engine = None
+        self._frozen = False
+
+    def start(self, request: Start) -> Started:
+        import gc
+
+        from .engine import Engine
+
+        self.engine = None
+        engine = self.engine = Engine(request.experiment, keep_history=False)
+        if not self._frozen:  # the first engine imports torch._dynamo: keep it out of collections
+            self._frozen = True
+            gc.freeze()
+        return Started(str(engine.device), engine.device_note, engine.steps,
+                       engine.task is not None, engine.step)
+
+    def advance(self, request: Advance) -> Advanced:
+        import time
+
+        started = time.perf_counter()
+        batch = self.engine.advance(request.n)
+        return Advanced(batch, time.perf_counter() - started)
+
+    def update_run(self, request: UpdateRun) -> None:
+        self.engine.update_run(request.index, request.run)
+
+    def views(self, request: Views) -> list:
+        from .views import run_views
+
+        return run_views(self.engine, request.resolution)
+
+    HANDLERS: dict[type, Callable] = {Start: start, Advance: advance, UpdateRun: update_run,
+                                      Views: views}
+
+    def answer(self, request) -> Ok | Failed:
+        try:
+            handler = self.HANDLERS.get(type(request))
+            if handler is None:
+                raise ValueError(f"unknown request {request!r}")
+            return Ok(handler(self, request))
+        except BaseException as error:  # noqa: BLE001 — a user's optimizer may raise anything
+            return Failed(_portable(error))
+
+
 def _serve(conn, parent_pid: int) -> None:
-    """The child: build engines and step them on request until told to quit."""
-    import gc
+    """The child: answer requests until told to quit or the parent is gone."""
     import signal
-    import time
+
+    from .threads import use_torch_threads
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the window's to handle
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
-    from .engine import Engine
-    from .threads import use_torch_threads
-    from .views import run_views
-
     use_torch_threads()  # as the window and the CLI: the same numbers
-    engine = None
-    frozen = False
+    server = _Server()
     while True:
         try:
             request = conn.recv()
         except (EOFError, OSError):
             return
-        op, args = request[0], request[1:]
-        if op == "quit":
-            conn.send(("ok", None))
-            return
-        try:
-            if op == "start":
-                engine = None
-                engine = Engine(args[0], keep_history=False)
-                result = (str(engine.device), engine.device_note, engine.steps,
-                          engine.task is not None, engine.step)
-                if not frozen:  # the first engine imports torch._dynamo: keep it out of collections
-                    frozen = True
-                    gc.freeze()
-            elif op == "advance":
-                result = engine.advance(args[0])
-            elif op == "advance_timed":
-                started = time.perf_counter()
-                batch = engine.advance(args[0])
-                result = batch, time.perf_counter() - started
-            elif op == "update_run":
-                engine.update_run(args[0], args[1])
-                result = None
-            elif op == "views":
-                result = run_views(engine, args[0])
-            else:
-                raise ValueError(f"unknown request {op!r}")
-            reply = ("ok", result)
-        except BaseException as error:  # noqa: BLE001 — a user's optimizer may raise anything
-            reply = ("err", _portable(error))
+        reply = Ok() if isinstance(request, Quit) else server.answer(request)
         try:
             conn.send(reply)
         except (BrokenPipeError, OSError):
             return
+        if isinstance(request, Quit):
+            return
+
+
+# ---------------------------------------------------------------- this process
 
 
 class RemoteEngine:
@@ -135,8 +207,7 @@ class RemoteEngine:
         self._conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child, os.getpid()),
                                    name="optplayground-engine", daemon=True)
-        with _main_unseen():
-            self.process.start()
+        self.process.start()
         child.close()
         self.device = "…"
         self.device_note = ""
@@ -148,14 +219,14 @@ class RemoteEngine:
 
     # ------------------------------------------------------------ requests
 
-    def _call(self, *request):
+    def _call(self, request):
         while self._in_flight:  # left behind by an error mid-slice: keep requests and replies paired
             self._in_flight -= 1
             self._receive()
         self._send(request)
         return self._receive()
 
-    def _send(self, request: tuple) -> None:
+    def _send(self, request) -> None:
         try:
             self._conn.send(request)
         except (OSError, ValueError) as error:
@@ -163,43 +234,45 @@ class RemoteEngine:
 
     def _receive(self):
         try:
-            status, value = self._conn.recv()
+            reply = self._conn.recv()
         except (EOFError, OSError) as error:
             raise EngineDied(f"the engine process ended (exit code {self.process.exitcode})") from error
-        if status == "err":
-            raise value
-        return value
+        if isinstance(reply, Failed):
+            raise reply.error
+        return reply.value
 
     def start(self, experiment: Experiment) -> None:
         """Build a new engine for `experiment` (the old one goes); raises what Engine raises."""
-        self.device, self.device_note, self.steps, self.has_task, self.step = self._call("start", experiment)
+        started: Started = self._call(Start(experiment))
+        self.device, self.device_note, self.steps = started.device, started.device_note, started.steps
+        self.has_task, self.step = started.has_task, started.step
         self.done = self.step >= self.steps
 
     def advance(self, n: int = 1) -> Batch:
-        batch = self._call("advance", n)
-        self.step, self.done = batch.step, batch.done
-        return batch
+        return self._took(self._call(Advance(n)))[0]
 
     def send_advance(self, n: int) -> None:
         """Ask for `advance(n)` without waiting: the child steps while this process does
         something else. Every send_advance must be followed by one receive_advance before
         any other request."""
-        self._send(("advance_timed", n))
+        self._send(Advance(n))
         self._in_flight += 1
 
     def receive_advance(self) -> tuple[Batch, float]:
         """The batch of the oldest send_advance and the child's seconds of work for it."""
         self._in_flight -= 1
-        batch, seconds = self._receive()
-        self.step, self.done = batch.step, batch.done
-        return batch, seconds
+        return self._took(self._receive())
+
+    def _took(self, advanced: Advanced) -> tuple[Batch, float]:
+        self.step, self.done = advanced.batch.step, advanced.batch.done
+        return advanced.batch, advanced.seconds
 
     def update_run(self, index: int, run: Run) -> None:
-        self._call("update_run", index, run)
+        self._call(UpdateRun(index, run))
 
     def views(self, resolution: int = 64) -> list:
         """core.views.run_views of the engine (an empty list for a surface race)."""
-        return self._call("views", resolution) if self.has_task else []
+        return self._call(Views(resolution)) if self.has_task else []
 
     # ------------------------------------------------------------ ending
 
@@ -212,7 +285,7 @@ class RemoteEngine:
         thread (or once it is blocked for good: then use kill)."""
         if self.process.is_alive():
             try:
-                self._conn.send(("quit",))
+                self._conn.send(Quit())
             except (OSError, ValueError):
                 pass
             self.process.join(timeout_s)
