@@ -186,7 +186,7 @@ def _cmd_run(args) -> int:
     if args.save:
         xp.save(exp, args.save)
     if pictures is not None:
-        written = pictures.export_headless(exp, args.png, args.svg, args.scale or 1)
+        written = pictures.export_race(exp, args.png, args.svg, args.scale or 1)
         if not args.quiet:
             print("wrote " + ", ".join(written))
     if not args.quiet:
@@ -195,19 +195,19 @@ def _cmd_run(args) -> int:
 
 
 def _pictures(args):
-    """The export module when --png or --svg asks for pictures (the window draws them)."""
+    """The headless window module when --png or --svg asks for pictures (the window draws them)."""
     if args.scale and not args.png:
         raise ConfigError("--scale", "goes with --png (it sets the PNGs' pixels)")
     if not (args.png or args.svg):
         return None
     try:
-        from .gui import export
+        from .gui import headless
     except ImportError as error:
         raise ConfigError("--png/--svg", f"drawing needs PySide6 and pyqtgraph: {error}") from None
     for flag, path in (("--png", args.png), ("--svg", args.svg)):
         if path:
             check_writable(path, flag)
-    return export
+    return headless
 
 
 def write_csv(history, path: str) -> None:
@@ -406,7 +406,7 @@ def summary(engine) -> str:
 
 
 def _cmd_shot(args) -> int:
-    from .gui.shot import take_screenshot
+    from .gui.headless import take_screenshot
 
     exp = _experiment_from_args(args)
     try:

@@ -85,12 +85,10 @@ def spin(seconds: float) -> None:
 
 def open_window(runs: int, steps: int, autoplay: bool):
     """The real window on a benchmark race, shown and settled as `run_app` does."""
-    from ..gui.app import make_app, settle_heap
-    from ..gui.main_window import MainWindow
+    from ..gui.app import settle_heap
+    from ..gui.headless import open_window as open_headless
 
-    app = make_app()
-    window = MainWindow(race(runs, steps), settings=None, autoplay=autoplay)
-    window.show()
+    app, window = open_headless(race(runs, steps), autoplay=autoplay)
     clock = FrameClock(window)
     clock.wait_frame(30.0)
     settle_heap()

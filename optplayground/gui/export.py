@@ -19,7 +19,7 @@ from typing import Iterator
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import SVGExporter
-from PySide6.QtCore import QPoint, QRect, QTimer
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QImage, QPainter, QPen, QRegion
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -133,81 +133,6 @@ def per_plot_paths(path: str, names, ext: str = ".svg") -> dict[str, str]:
     """'out.svg' -> {'map': 'out-map.svg', 'loss': 'out-loss.svg', …}."""
     stem, given = os.path.splitext(path)
     return {name: f"{stem}-{name}{given or ext}" for name in names}
-
-
-# ---------------------------------------------------------------- headless
-
-def export_headless(experiment, png: str | None = None, svg: str | None = None,
-                    scale: int = 1, size: tuple[int, int] = (1600, 1000),
-                    timeout_s: float = 3600.0) -> list[str]:
-    """`optplayground run --png/--svg [--scale]`: race the experiment in the real window,
-    offscreen, then write the dashboard as `png` and every plot beside it as PNG (at
-    `scale`) and beside `svg` as SVG: OUT-map, OUT-loss, OUT-lr, OUT-grad, and in a dataset
-    race OUT-metrics, OUT-accuracy and each other view that applies (see `every_plot`).
-    Returns the paths written: the dashboard, the SVGs, then the plots' PNGs."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # never flash a window
-    from .app import make_app
-    from .main_window import MainWindow
-    from .shot import _race_over, _wait_until
-
-    app = make_app()
-    window = MainWindow(experiment, settings=None, autoplay=True)
-    dashboard, svgs, pngs = [], [], []
-    try:
-        window.resize(*size)
-        window.show()
-        _wait_until(lambda: _race_over(window), timeout_s)
-        window.on_frame()
-        app.processEvents()
-        if png:
-            widget, rect = window.dashboard()
-            save_plot_png(widget, png, scale, rect)
-            dashboard.append(png)
-        for name, widget in every_plot(window):
-            if svg:
-                svgs.append(per_plot_paths(svg, [name])[name])
-                save_plot_svg(widget, svgs[-1])
-            if png:
-                pngs.append(per_plot_paths(png, [name], ".png")[name])
-                save_plot_png(widget, pngs[-1], scale)
-    finally:
-        window.close()
-        app.processEvents()
-    return dashboard + svgs + pngs
-
-
-def every_plot(window) -> Iterator[tuple[str, QWidget]]:
-    """(name, plot) of every plot the window has: its `plot_widgets()` (the map: the
-    dataset view in front), then in a dataset race each other view that applies, under
-    its own name (OUT-surface: the (w, b) loss surface, OUT-batchnorm), brought in front
-    in turn (a tab behind is neither laid out nor painted) and put back after."""
-    from .dataset_area import BATCHNORM_TAB, FIT_TAB, SURFACE_TAB
-
-    yield from window.plot_widgets().items()
-    area = window.dataset_area
-    if not window.experiment.problem.is_dataset:
-        return
-    front = area.currentIndex()
-    try:
-        for tab, name in ((FIT_TAB, "fit"), (SURFACE_TAB, "surface"),
-                          (BATCHNORM_TAB, "batchnorm")):
-            if tab != front and area.isTabVisible(tab):
-                area.setCurrentIndex(tab)
-                _settle(area.widget(tab))
-                yield name, area.widget(tab)
-    finally:
-        area.setCurrentIndex(front)
-
-
-def _settle(widget: QWidget, timeout_s: float = 10.0) -> None:
-    """Let a view just shown lay itself out and run its pending redraws (the (w, b) map
-    recomputes its heat map a moment after it is shown)."""
-    from .shot import _wait_until
-
-    QApplication.processEvents()
-    _wait_until(lambda: not any(t.isActive() and t.isSingleShot()
-                                for t in widget.findChildren(QTimer)), timeout_s)
-    QApplication.processEvents()
 
 
 # ---------------------------------------------------------------- internals
