@@ -19,6 +19,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from .edits import needs_fresh_optimizer, structure
 from .experiment import Experiment, Run, surface_of, validate, validate_run
 from .history import History
 from .objectives import DatasetObjective, SurfaceObjective
@@ -72,7 +73,6 @@ class _RunState:
         self.use(run.optimizer, run.hyper)
         self.switched = False
         self.driver = LRDriver(run.schedule, run.hyper.get("lr", 1.0), engine.steps)
-        self.uses_loss = any(stage.name == "plateau" for stage in run.schedule)
         self.status = "running"
         self.message = ""
         self.step = 0
@@ -196,7 +196,7 @@ class Engine:
             state.optimizer.step(lambda: self._closure(state))
         else:
             state.optimizer.step()
-        state.driver.step(state.objective.plateau_metric(loss, extras) if state.uses_loss else None)
+        state.driver.step(state.objective.plateau_metric(loss, extras) if state.driver.watches_loss else None)
         state.step += 1
         return True
 
@@ -282,27 +282,23 @@ class Engine:
     # ------------------------------------------------------------ live edits
 
     def update_run(self, index: int, run: Run) -> None:
-        """Apply new hyperparameters, schedule, clipping or lookahead settings of run
-        `index` (among enabled runs) from the next update on. Changing the optimizer
-        itself needs a new engine."""
+        """Apply a LIVE or REBUILD edit (core/edits.py) of run `index` (among enabled runs)
+        from the next update on: hyperparameters, schedule, clipping, Lookahead's k and
+        alpha. What changes the run's structure needs a new engine."""
         state = self.runs[index]
         run = validate_run(run, f"runs[{index}]")
         old, old_lr = state.config, state.hyper.get("lr")
-        if _structure(run) != _structure(old):
+        if structure(run) != structure(old):
             raise ValueError("changing the optimizer, Lookahead or the switch needs a restart")
         old_hyper = state.hyper
         state.config = run
         hyper = state.hyper
-        if _needs_fresh_state(state.spec, old_hyper, hyper):
+        if needs_fresh_optimizer(state.spec, old_hyper, hyper):
             state.use(state.spec.name, hyper)
         else:
-            set_hyper(state.optimizer, state.spec, hyper)
-        if run.lookahead is not None:
-            state.optimizer.k = run.lookahead.get("k", state.optimizer.k)
-            state.optimizer.alpha = run.lookahead.get("alpha", state.optimizer.alpha)
+            set_hyper(state.optimizer, state.spec, hyper, run.lookahead)
         if run.schedule != old.schedule or hyper.get("lr") != old_lr:
             state.driver.rebuild(run.schedule, hyper.get("lr", 1.0))
-            state.uses_loss = any(stage.name == "plateau" for stage in run.schedule)
 
 
 def _must_propagate(error: BaseException) -> bool:
@@ -316,24 +312,6 @@ def _must_propagate(error: BaseException) -> bool:
 def _describe(error: BaseException) -> str:
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-def _structure(run: Run) -> tuple:
-    """What a live edit cannot change: which optimizers exist and how they are wrapped."""
-    switch = run.switch.optimizer if run.switch else None
-    return run.optimizer, run.lookahead is None, switch
-
-
-def _needs_fresh_state(spec, old: dict, new: dict) -> bool:
-    """Some edits need optimizer state torch only creates at the first step (amsgrad's
-    max buffer, RMSprop's centered mean or momentum buffer): those rebuild the optimizer."""
-    for param in spec.params:
-        before, after = old.get(param.name), new.get(param.name)
-        if before == after:
-            continue
-        if param.kind in ("bool", "choice") or (param.name == "momentum" and before == 0):
-            return True
-    return False
 
 
 def _grad_norm(params: list[torch.Tensor], norm_type: float = 2.0) -> float:

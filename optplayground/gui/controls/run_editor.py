@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox,
                                QVBoxLayout, QWidget)
 
+from ...core.edits import Edit, run_edit
 from ...core.experiment import CLIP_PARAMS, LOOKAHEAD_PARAMS, Clip, Run, validate_run
 from ...core.optimizers import LOOKAHEAD, OPTIMIZERS, OptimizerSpec, get_optimizer, import_optimizer
 from ...core.params import ConfigError
@@ -20,8 +21,6 @@ from .switch_editor import SwitchEditor
 
 IMPORT = "import"
 CLIP_FIELDS = {"none": (), "norm": ("max_norm", "norm_type"), "value": ("clip_value",)}
-# Flags that change what an optimizer keeps in its state: flipping one mid-run is a new race.
-STRUCTURAL_KINDS = ("bool", "choice")
 BATCH_LIMIT = 100_000_000
 
 
@@ -43,7 +42,8 @@ def carried_hyper(old: OptimizerSpec | None, old_hyper: dict, new: OptimizerSpec
 
 
 class RunEditor(QWidget):
-    """Edits one `Run`; emits `runEdited(run, restart)` with a run that passes validate_run."""
+    """Edits one `Run`; emits `runEdited(run, restart)` with a run that passes validate_run;
+    `restart` says core/edits.py's `run_edit` makes the edit a new race."""
 
     runEdited = Signal(object, bool)
 
@@ -163,6 +163,7 @@ class RunEditor(QWidget):
     def set_run(self, run: Run) -> None:
         """Show `run` (validated here, defaults filled in) without emitting."""
         self._run = validate_run(run, "run")
+        self._emitted = copy.deepcopy(self._run)  # what the race has: edits compare with it
         self._spec = get_optimizer(self._run.optimizer)
         self._updating = True
         try:
@@ -211,14 +212,15 @@ class RunEditor(QWidget):
         for param in CLIP_PARAMS[1:]:
             self.clip_form.set_field_visible(param.name, param.name in needed)
 
-    def _emit(self, restart: bool) -> None:
+    def _emit(self) -> None:
         try:
             checked = validate_run(self._run, "run")
         except ConfigError as e:
             show_error(self.error, str(e))
             return
         show_error(self.error, "")
-        self._run = checked
+        restart = run_edit(self._emitted, checked) is Edit.RESTART
+        self._run, self._emitted = checked, copy.deepcopy(checked)
         self.runEdited.emit(copy.deepcopy(checked), restart)
 
     # ------------------------------------------------------------ editing
@@ -228,7 +230,7 @@ class RunEditor(QWidget):
         self._run.optimizer = name
         self._spec = spec
         self._show_optimizer()
-        self._emit(restart=True)
+        self._emit()
 
     @Slot(int)
     def _optimizer_picked(self, index: int) -> None:
@@ -263,28 +265,26 @@ class RunEditor(QWidget):
 
     @Slot(object)
     def _hyper_edited(self, values: dict) -> None:
-        flipped = [p.name for p in self._spec.params
-                   if p.kind in STRUCTURAL_KINDS and values[p.name] != self._run.hyper.get(p.name)]
         self._run.hyper = dict(values)
-        self._emit(restart=bool(flipped))
+        self._emit()
 
     @Slot(int)
     def _batch_edited(self, value: int) -> None:
         if self._updating or value == self._run.batch_size:
             return
         self._run.batch_size = value
-        self._emit(restart=True)  # other batches make another race
+        self._emit()
 
-    @Slot(object, bool)
-    def _stages_edited(self, stages: list, restart: bool) -> None:
+    @Slot(object)
+    def _stages_edited(self, stages: list) -> None:
         self._run.schedule = stages
-        self._emit(restart)
+        self._emit()
 
     @Slot(object)
     def _clip_edited(self, values: dict) -> None:
         self._run.clip = Clip(**values)
         self._show_clip_fields()
-        self._emit(restart=False)
+        self._emit()
 
     @Slot(bool)
     def _lookahead_toggled(self, on: bool) -> None:
@@ -292,16 +292,16 @@ class RunEditor(QWidget):
             return
         self.lookahead_form.setVisible(on)
         self._run.lookahead = self.lookahead_form.values() if on else None
-        self._emit(restart=True)
+        self._emit()
 
     @Slot(object)
     def _lookahead_edited(self, values: dict) -> None:
         if self._run.lookahead is None:
             return
         self._run.lookahead = dict(values)
-        self._emit(restart=False)
+        self._emit()
 
-    @Slot(object, bool)
-    def _switch_edited(self, switch, restart: bool) -> None:
+    @Slot(object)
+    def _switch_edited(self, switch) -> None:
         self._run.switch = switch
-        self._emit(restart)
+        self._emit()

@@ -97,13 +97,13 @@ class _StageBox(QFrame):
 
     @Slot()
     def _edited(self, *_) -> None:
-        self.editor._commit(restart=False)
+        self.editor._commit()
 
 
 class ScheduleEditor(QWidget):
     """Edits a list of `Stage`s; an empty list is a constant lr."""
 
-    stagesChanged = Signal(object, bool)  # list[Stage] (validated), restart
+    stagesChanged = Signal(object)  # list[Stage] (validated)
 
     def __init__(self, stages: list[Stage] | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -157,7 +157,7 @@ class ScheduleEditor(QWidget):
             stages[-1].steps = self._boxes[-1].steps.value()
         stages.append(Stage(name))
         self._rebuild(stages)
-        self._commit(restart=True)
+        self._commit()
 
     def remove_stage(self, index: int) -> None:
         stages = self._shown()
@@ -165,14 +165,14 @@ class ScheduleEditor(QWidget):
         if stages:
             stages[-1].steps = None
         self._rebuild(stages)
-        self._commit(restart=True)
+        self._commit()
 
     def set_stage_schedule(self, index: int, name: str) -> None:
         """Switch one stage to another schedule (its parameters start at their defaults)."""
         stages = self._shown()
         stages[index] = Stage(name, {}, stages[index].steps)
         self._rebuild(stages)
-        self._commit(restart=True)
+        self._commit()
 
     # ------------------------------------------------------------ internals
 
@@ -193,7 +193,7 @@ class ScheduleEditor(QWidget):
             self.stage_column.addWidget(box)
         self.empty_label.setVisible(not stages)
 
-    def _commit(self, restart: bool) -> None:
+    def _commit(self) -> None:
         """Check the shown chain; emit it when valid, else show the problem where it is."""
         for box in self._boxes:
             show_error(box.error, "")
@@ -208,7 +208,7 @@ class ScheduleEditor(QWidget):
             target = self._boxes[index].error if 0 <= index < len(self._boxes) else self.error
             show_error(target, e.message)
             return
-        if stages == self._stages and not restart:
+        if stages == self._stages:
             return
         self._stages = stages
-        self.stagesChanged.emit(copy.deepcopy(stages), restart)
+        self.stagesChanged.emit(copy.deepcopy(stages))

@@ -16,11 +16,10 @@ DEFAULT = Switch(at=100, optimizer="sgd")
 
 
 class SwitchEditor(QWidget):
-    """Emits `switchChanged(switch | None, restart)`: a new optimizer or step is a new
-    race; an edit of the switched-to optimizer's hyperparameters applies from the next
-    update (the engine hands them on once the switch has happened)."""
+    """Emits `switchChanged(switch | None)`; how the race takes it (a new optimizer or step
+    is a new race, its hyperparameters apply live) is core/edits.py's to say."""
 
-    switchChanged = Signal(object, bool)
+    switchChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -88,19 +87,19 @@ class SwitchEditor(QWidget):
         self._form.changed.connect(self._hyper_edited)
         self.details_column.addWidget(self._form)
 
-    def _emit(self, restart: bool) -> None:
+    def _emit(self) -> None:
         if not self._updating:
-            self.switchChanged.emit(self.switch(), restart)
+            self.switchChanged.emit(self.switch())
 
     @Slot(bool)
     def _toggled(self, on: bool) -> None:
         self.details.setVisible(on)
-        self._emit(restart=True)
+        self._emit()
 
     @Slot(int)
     def _at_edited(self, at: int) -> None:
         self._switch.at = at
-        self._emit(restart=True)
+        self._emit()
 
     @Slot(int)
     def _optimizer_picked(self, index: int) -> None:
@@ -109,9 +108,9 @@ class SwitchEditor(QWidget):
         name = self.optimizer_combo.itemData(index)
         self._switch = Switch(self._switch.at, name, get_optimizer(name).defaults())
         self._show_form()
-        self._emit(restart=True)
+        self._emit()
 
     @Slot(object)
     def _hyper_edited(self, values: dict) -> None:
         self._switch.hyper = dict(values)
-        self._emit(restart=False)
+        self._emit()
