@@ -39,10 +39,8 @@ def _quiet_platform_notes(mode, context, message: str) -> None:
 def run_app(argv: list[str]) -> int:
     from ..core import experiment as xp
     from ..core.params import ConfigError
-    from . import worker
     from .main_window import MainWindow
 
-    worker.BUILD_WAIT_S = 0.0  # closing right after launch: leave() exits, nothing waits
     app = make_app()
     experiment, problem = None, ""
     if argv and argv[0].endswith(".toml"):
@@ -52,7 +50,8 @@ def run_app(argv: list[str]) -> int:
             print(f"optplayground: error: {error}", file=sys.stderr)
             problem = str(error)
     settings = QSettings()
-    window = MainWindow(experiment, settings)
+    # build_wait_s=0: closing right after launch, leave() exits, nothing waits
+    window = MainWindow(experiment, settings, build_wait_s=0.0)
     if problem:
         window.show_error("This file cannot be opened", f"{argv[0]}: {problem}")
     elif window.opened_given:

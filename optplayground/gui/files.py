@@ -298,11 +298,11 @@ class FileActions(QObject):
 
     def _write_csv_rows(self, history, path: str) -> None:
         """Runs on the export thread: talks to the window only through queued signals."""
-        cancel, gate = self._csv_cancel, self.window.worker.worker.gate
+        cancel, hold = self._csv_cancel, self.window.frame_hold
         times = {"said": 0.0}
 
         def progress(done: int, total: int) -> bool:
-            gate.wait()  # off the GIL while the window draws a frame
+            hold.wait()  # off the GIL while the window draws a frame
             now = time.perf_counter()
             if now - times["said"] >= 0.1 or done == total:
                 times["said"] = now

@@ -1,7 +1,9 @@
 """The main window: panels on the left, the map and the step plots in the middle.
 
-One `Experiment` is the source of truth. Panels edit it; a restart hands a copy to the
-worker; batches flow into `LiveRuns`; a 60 Hz frame timer redraws what changed.
+The window assembles panels and views and connects them to the race: the panels' edits go
+to `RaceModel` (core/race_model.py), which owns the experiment and says what changed (a new
+race, a live edit, a restyle); a new race goes to the views and the worker; the worker's
+batches flow into `LiveRuns`; a 60 Hz frame timer redraws what changed.
 """
 from __future__ import annotations
 
@@ -19,17 +21,19 @@ from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QFileDialog, QLabel
 from ..core import experiment as xp
 from ..core.experiment import Experiment
 from ..core.params import ConfigError
+from ..core.race_model import RaceModel
 from .controls.common import WrappingLabel
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
 from .controls.transport import TransportBar
 from .dataset_area import DatasetArea
 from .files import FileActions, dropped_experiment
+from .frame_hold import FrameHold
 from .input_keys import InputKeys
 from .live import LiveRuns
 from .pacing import FramePacer
 from .plots import GradNormPlot, LossPlot, LRPlot, MapGrid, TrajectoryMap
-from .worker import WorkerThread
+from .worker import BUILD_WAIT_S, WorkerThread
 
 FRAME_MS = 16
 FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())  # follows a frame's paint (on_frame)
@@ -40,15 +44,15 @@ class MainWindow(QMainWindow):
     firstFrame = Signal()  # the window's first frame is on screen (the first race starts now)
     _painted = False  # the window got its first paint event
     def __init__(self, experiment: Experiment | None = None, settings: QSettings | None = None,
-                 autoplay: bool = True):
+                 autoplay: bool = True, build_wait_s: float = BUILD_WAIT_S):
+        """`build_wait_s`: see WorkerThread (the app passes 0 and leaves with os._exit)."""
         super().__init__()
         self.setWindowTitle("optplayground")
         self.setAcceptDrops(True)  # drop an experiment .toml on the window to open it
         self.settings = settings
         fallback = self._remembered_experiment() or xp.default_experiment()
-        self.experiment = fallback  # until `experiment` has passed validation
+        self.model = RaceModel(fallback)  # until `experiment` has passed validation
         self.path: str | None = None
-        self.generation = 0
         self.playing = autoplay
         self.paused_by_user = not autoplay  # a finished race restarts playing; a paused one not
         self.live = LiveRuns()
@@ -60,13 +64,18 @@ class MainWindow(QMainWindow):
         self._paced: dict = {}  # step plot -> seconds its refresh took, this frame
         self._frame_start = 0.0
 
-        self.worker = WorkerThread(self)
-        self.worker.worker.gate.shown.clear()  # the first frame before the first race
-        w = self.worker.worker
-        w.batchReady.connect(self.on_batch)
-        w.finished.connect(self.on_finished)
-        w.failed.connect(self.on_failed)
-        w.note.connect(self.on_note)
+        self.frame_hold = FrameHold()  # the CSV export keeps off the GIL while a frame is drawn
+        # The first frame before the first race.
+        self.worker = WorkerThread(self, wait_for_first_frame=True, build_wait_s=build_wait_s)
+        self.worker.batchReady.connect(self.on_batch)
+        self.worker.finished.connect(self.on_finished)
+        self.worker.failed.connect(self.on_failed)
+        self.worker.note.connect(self.on_note)
+        self.model.restarted.connect(self._race)
+        self.model.run_edited.connect(self.worker.runEdited.emit)
+        self.model.restyled.connect(self._restyle)
+        self.model.refused.connect(
+            lambda message: self.statusBar().showMessage(f"Cannot start: {message}", 8000))
 
         self._build_panels()
         self._build_plots()
@@ -134,7 +143,7 @@ class MainWindow(QMainWindow):
         self.grid = MapGrid()
         self.map_stack = QStackedWidget()
         self.dataset_area = DatasetArea()  # a dataset race's views replace the map
-        self.worker.worker.viewsReady.connect(self.dataset_area.set_views)
+        self.worker.viewsReady.connect(self.dataset_area.set_views)
         self.map_stack.addWidget(self.map)
         self.map_stack.addWidget(self.grid)
         self.map_stack.addWidget(self.dataset_area)
@@ -220,6 +229,15 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ the race
 
+    @property
+    def experiment(self) -> Experiment:
+        return self.model.experiment
+
+    @property
+    def generation(self) -> int:
+        """The current race; rows of another are stale."""
+        return self.model.generation
+
     def load_experiment(self, experiment: Experiment) -> bool:
         """Show and start an experiment; a bad one is reported and the current one kept."""
         try:
@@ -227,7 +245,6 @@ class MainWindow(QMainWindow):
         except ConfigError as error:
             self.show_error("This experiment cannot run", str(error))
             return False
-        self.experiment = checked
         self._show_about(checked)
         self.problem_panel.set_problem(checked.problem, checked.seed)
         self.runs_panel.set_runs(checked.runs)
@@ -235,7 +252,7 @@ class MainWindow(QMainWindow):
         self.transport.set_steps(checked.steps)
         self.transport.set_keep(checked.history_cap)
         self.transport.set_device(checked.device)
-        self.restart()
+        self.model.load(checked)
         return True
 
     def _show_about(self, exp: Experiment) -> None:
@@ -248,14 +265,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def restart(self) -> None:
-        try:
-            exp = xp.validate(self.experiment)
-            surface = None if exp.problem.is_dataset else xp.surface_of(exp.problem)
-        except ConfigError as error:
-            self.statusBar().showMessage(f"Cannot start: {error}", 8000)
-            return
-        self.generation += 1
-        self.live.reset(exp, self.generation)
+        self.model.restart()
+
+    def _race(self, exp: Experiment, generation: int) -> None:
+        """The model's new race: set up the views, start the worker on it."""
+        surface = None if exp.problem.is_dataset else xp.surface_of(exp.problem)
+        self.live.reset(exp, generation)
         self._show_mode(surface is None)
         if surface is None:
             self.dataset_area.set_experiment(exp, self.generation, self.live.styles)
@@ -270,7 +285,7 @@ class MainWindow(QMainWindow):
         self._rate = (time.perf_counter(), 0, 0.0)
         self.device_label.setText("")
         self.playing = not self.paused_by_user
-        self.worker.startRace.emit(exp, self.generation)
+        self.worker.startRace.emit(exp, generation)
         self.worker.playingChanged.emit(self.playing)
         self.transport.set_playing(self.playing)
 
@@ -311,67 +326,51 @@ class MainWindow(QMainWindow):
     def on_note(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
 
-    # ------------------------------------------------------------ edits
+    # ------------------------------------------------------------ edits (to the model)
 
     @Slot(object)
     def on_problem_changed(self, problem) -> None:
-        self.experiment.problem = problem
-        self.restart()
+        self.model.set_problem(problem)
 
     @Slot(int)
     def on_seed_changed(self, seed: int) -> None:
-        self.experiment.seed = seed
-        self.restart()
+        self.model.set_seed(seed)
 
     @Slot(float, float)
     def on_start_picked(self, x: float, y: float) -> None:
-        self.experiment.problem.start = (x, y)
         self.problem_panel.set_start(x, y)
-        self.restart()
+        self.model.set_start(x, y)
 
     @Slot(int)
     def on_keep_changed(self, rows: int) -> None:
-        self.experiment.history_cap = rows
-        self.restart()
+        self.model.set_history_cap(rows)
 
     @Slot(int)
     def on_steps_changed(self, steps: int) -> None:
         try:  # a length some run's schedule cannot last is marked and never applied
-            xp.validate(dataclasses.replace(self.experiment, steps=steps))
+            self.model.check_steps(steps)
         except ConfigError as error:
             self.transport.mark_steps_invalid(str(error))
             return
         self.transport.mark_steps_invalid("")
-        self.experiment.steps = steps
         self.runs_panel.set_total_steps(steps)
-        self.restart()
+        self.model.set_steps(steps)
 
     @Slot(str)
     def on_device_changed(self, device: str) -> None:
-        self.experiment.device = device
-        self.restart()
+        self.model.set_device(device)
 
     @Slot(object, bool)
-    def on_runs_changed(self, runs, restart: bool) -> None:
-        old = self.experiment.runs
-        self.experiment.runs = runs
-        if restart:
-            self.restart()
-            return
-        enabled = [r for r in runs if r.enabled]
-        before = {r.name: r for r in old}
-        for index, run in enumerate(enabled):
-            if before.get(run.name) != run:
-                self.worker.runEdited.emit(index, run)
-        self._restyle()
+    def on_runs_changed(self, runs, restart: bool = False) -> None:
+        """The panel's runs; the model classifies the edit itself (core/edits.py)."""
+        self.model.set_runs(runs)
 
     @Slot(object)
     def on_runs_styled(self, runs) -> None:
-        self.experiment.runs = runs
-        self._restyle()
+        self.model.set_runs(runs)
 
-    def _restyle(self) -> None:
-        self.live.restyle(self.experiment)
+    def _restyle(self, experiment: Experiment) -> None:
+        self.live.restyle(experiment)
         grid = (self.grid,) if self._grid_generation == self.generation else ()
         for view in (self.map, *grid, self.dataset_area, *self.step_plots):
             view.set_styles(self.live.styles)
@@ -409,8 +408,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_frame(self) -> None:
-        gate = self.worker.worker.gate
-        racing = gate.racing
+        racing = self.worker.racing
         if racing != self.step_plots[0].racing:  # hairlines while racing, full width after
             for plot in (*self.step_plots, *self.dataset_area.step_plots):
                 plot.racing = racing
@@ -418,7 +416,7 @@ class MainWindow(QMainWindow):
         behind = [plot for plot in self.step_plots if not plot.shows(self.live)]
         if self.live.version == self._drawn_version and not behind:
             return
-        gate.hold()  # the CSV export thread keeps off the GIL while this frame is drawn
+        self.frame_hold.hold()  # the CSV export thread keeps off the GIL while it is drawn
         self._frame_start = time.perf_counter()
         self._drawn_version = self.live.version
         self.step_label.update()  # Qt's paint request is queued now, before FRAME_PAINTED
@@ -434,14 +432,13 @@ class MainWindow(QMainWindow):
 
     def event(self, event) -> bool:
         if event.type() == FRAME_PAINTED:  # the paint request queued before it is done
-            gate = self.worker.worker.gate
-            gate.release()
+            self.frame_hold.release()
             if self._paced:
                 self.pacer.measured(time.perf_counter() - self._frame_start,
                                     {plot: s + plot.paint_s for plot, s in self._paced.items()})
                 self._paced.clear()
-            if self._painted and not gate.shown.is_set():
-                gate.shown.set()
+            if self._painted and not self.worker.first_frame_seen:
+                self.worker.first_frame_shown()
                 self.firstFrame.emit()
             return True
         if event.type() == QEvent.Type.Paint and not self._painted:  # the first frame
@@ -459,8 +456,7 @@ class MainWindow(QMainWindow):
         finished = self.live.step >= self.experiment.steps
         self.rate_label.setText(f"{rate:,.0f} steps/s" if self.playing
                                 else "finished" if finished else "paused")
-        device = self.worker.worker.engine.device if self.worker.worker.engine else "…"
-        self.device_label.setText(f"device {device}")
+        self.device_label.setText(f"device {self.worker.device}")
         parts = []
         for i, style in enumerate(self.live.styles):
             record = self.live.run(i)
@@ -564,7 +560,7 @@ class MainWindow(QMainWindow):
         text = self.settings.value("last_experiment", "")
         try:
             return xp.validate(xp.loads(text)) if isinstance(text, str) and text else None
-        except (ConfigError, Exception):  # a corrupt store is ignored, never fatal
+        except Exception:  # noqa: BLE001 — a corrupt store (ConfigError or worse) is ignored
             return None
 
     def _restore_geometry(self) -> None:

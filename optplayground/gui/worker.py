@@ -32,44 +32,9 @@ VIEW_RESOLUTION = 64  # a 64×64 prediction grid per run
 SHUTDOWN_S = 0.75  # closing waits at most this long for the engine thread (then os._exit)
 STOP_WAIT_S = 0.3  # ... of which this long for the chunk in progress; then the child is killed
 # Waited for a thread that is still running once its child was killed (it should not be).
-# The app sets 0: it leaves with os._exit instead (app.leave).
+# The app passes 0: it leaves with os._exit instead (app.leave).
 BUILD_WAIT_S = 30.0
-
-
-class FrameGate:
-    """What the window and the threads of this process coordinate on while frames are drawn.
-
-    The race steps in a child process (core/remote.py), so it no longer waits here. What is
-    left: `hold`/`release` mark a frame being drawn, and `wait` lets another thread of this
-    process that shares the GIL (the CSV export) stay off it meanwhile; a hold lapses after
-    HOLD_S, so a frame that never paints cannot stall it. `racing` says the race runs at
-    full speed (the step plots draw hairlines then). `shown` lets the window's first frame
-    go first: a window clears it when it is made and sets it once it has painted.
-    """
-
-    HOLD_S = 0.1
-    FIRST_FRAME_S = 3.0  # the first race waits at most this long for the window's first frame
-
-    def __init__(self):
-        self._open = threading.Event()
-        self._open.set()
-        self._until = 0.0
-        self.racing = False  # the worker steps as fast as it can (set by the worker)
-        self.shown = threading.Event()
-        self.shown.set()
-
-    def hold(self) -> None:
-        self._until = time.perf_counter() + self.HOLD_S
-        self._open.clear()
-
-    def release(self) -> None:
-        self._open.set()
-
-    def wait(self) -> None:
-        """Return once the window is not drawing (or its hold lapsed)."""
-        remaining = self._until - time.perf_counter()
-        if remaining > 0 and not self._open.is_set():
-            self._open.wait(remaining)
+FIRST_FRAME_S = 3.0  # the first race waits at most this long for the window's first frame
 
 
 def merge_batches(batches: list[Batch]) -> Batch:
@@ -89,7 +54,10 @@ class EngineWorker(QObject):
     note = Signal(str)  # e.g. "CUDA is not available here: running on the CPU"
     viewsReady = Signal(int, object)  # generation, list[core.views.RunView] (dataset races)
 
-    def __init__(self, remote: RemoteEngine | None = None):
+    def __init__(self, remote: RemoteEngine | None = None,
+                 first_frame: threading.Event | None = None):
+        """`first_frame`: set once the window has painted; the first race waits for it
+        (at most FIRST_FRAME_S) so the window's first frame goes first."""
         super().__init__()
         self.remote = remote  # the child process; a new one if it is missing or died
         self.engine: RemoteEngine | None = None  # the remote, once it holds this race's engine
@@ -102,10 +70,8 @@ class EngineWorker(QObject):
         self._last_emit = 0.0
         self._timer: QTimer | None = None
         self._chunk = 1  # steps per advance() call, adapted so a call takes ~CHUNK_S
-        # The window holds it while it draws. The race runs in another process, so it does
-        # not wait there (that would idle the child while a frame is drawn); the export and
-        # the window's own pacing still read it.
-        self.gate = FrameGate()
+        self.racing = False  # stepping as fast as it can (the step plots draw hairlines then)
+        self.first_frame = first_frame or _already_set()
         self._views_due = 0.0  # no model snapshot before this time (perf_counter)
         self._views_failed = False  # a snapshot raised: no more this race
         self.stopping = threading.Event()  # set by WorkerThread.shutdown; read between chunks
@@ -124,7 +90,7 @@ class EngineWorker(QObject):
         self._pending.clear()
         self.engine = None
         self._views_failed = False
-        self.gate.shown.wait(self.gate.FIRST_FRAME_S)
+        self.first_frame.wait(FIRST_FRAME_S)
         if self.stopping.is_set():
             return
         try:
@@ -201,7 +167,7 @@ class EngineWorker(QObject):
         if self._timer is None:
             return
         running = self.playing and self.engine is not None and not self.engine.done
-        self.gate.racing = running and self.speed is None
+        self.racing = running and self.speed is None
         if not running:
             self._timer.stop()
             self._flush()
@@ -222,7 +188,7 @@ class EngineWorker(QObject):
         if self.stopping.is_set():  # closing killed the engine process: nobody is told
             return
         self.playing = False
-        self.gate.racing = False
+        self.racing = False
         if self._timer is not None:
             self._timer.stop()
         self.note.emit(f"The race stopped: {type(error).__name__}: {error}")
@@ -310,7 +276,10 @@ class EngineWorker(QObject):
 
 
 class WorkerThread(QObject):
-    """Owns the QThread and the worker; `shutdown()` is the single way to stop them."""
+    """Owns the QThread and the worker; what the window needs of them: the requests (the
+    signals below it emits), the worker's events re-emitted here in the window's thread,
+    and a few read-only facts (`ready`, `device`, `racing`). `shutdown()` is the single way
+    to stop them."""
 
     startRace = Signal(object, int)
     playingChanged = Signal(bool)
@@ -318,13 +287,27 @@ class WorkerThread(QObject):
     stepOnce = Signal()
     runEdited = Signal(int, object)
     stopRequested = Signal()
+    # The worker's events, re-emitted in this object's (the window's) thread:
+    batchReady = Signal(int, object)
+    finished = Signal(int)
+    failed = Signal(int, str)
+    note = Signal(str)
+    viewsReady = Signal(int, object)
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, wait_for_first_frame: bool = False,
+                 build_wait_s: float = BUILD_WAIT_S):
+        """`wait_for_first_frame`: the first race starts once `first_frame_shown()` is
+        called (or after FIRST_FRAME_S). `build_wait_s`: how long shutdown still waits for a
+        thread whose engine process was killed (0: not at all, the app leaves with os._exit)."""
         super().__init__(parent)
+        self.build_wait_s = build_wait_s
+        self._first_frame = threading.Event()
+        if not wait_for_first_frame:
+            self._first_frame.set()
         self.thread = QThread()
         self.thread.setObjectName("engine-thread")
         # The engine process starts now, so the first race does not wait for its imports.
-        self.worker = EngineWorker(RemoteEngine())
+        self.worker = EngineWorker(RemoteEngine(), self._first_frame)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.setup)
         self.startRace.connect(self.worker.start)
@@ -334,7 +317,41 @@ class WorkerThread(QObject):
         self.runEdited.connect(self.worker.update_run)
         # Queued, never blocking: a step that takes long (or forever) cannot hold up a close.
         self.stopRequested.connect(self.worker.stop)
+        for name in ("batchReady", "finished", "failed", "note", "viewsReady"):
+            getattr(self.worker, name).connect(getattr(self, name))
         self.thread.start()
+
+    # ------------------------------------------------------------ what the window reads
+
+    @property
+    def ready(self) -> bool:
+        """The current race's engine is built."""
+        return self.worker.engine is not None
+
+    @property
+    def device(self) -> str:
+        engine = self.worker.engine
+        return engine.device if engine is not None else "…"
+
+    @property
+    def racing(self) -> bool:
+        """Stepping as fast as it can."""
+        return self.worker.racing
+
+    @property
+    def process(self):
+        """The engine's child process (multiprocessing.Process), or None."""
+        remote = self.worker.remote
+        return remote.process if remote is not None else None
+
+    def first_frame_shown(self) -> None:
+        self._first_frame.set()
+
+    @property
+    def first_frame_seen(self) -> bool:
+        return self._first_frame.is_set()
+
+    # ------------------------------------------------------------ ending
 
     def shutdown(self, timeout_s: float = SHUTDOWN_S) -> bool:
         """Stop stepping and end the thread; whether it ended within `timeout_s` (idempotent).
@@ -342,7 +359,7 @@ class WorkerThread(QObject):
         The worker stops between two chunks of steps and ends the engine process, so this
         takes milliseconds unless a step (or the build of an engine) is slow or never
         returns. Then the engine process is killed (STOP_WAIT_S): the worker's wait for it
-        ends and so does the thread. Should the thread still run (BUILD_WAIT_S), it is left
+        ends and so does the thread. Should the thread still run (build_wait_s), it is left
         running, kept alive here (destroying a running QThread aborts; terminating one
         running Python is worse), and the app leaves with os._exit (app.run_app)."""
         remote = self.worker.remote
@@ -351,8 +368,7 @@ class WorkerThread(QObject):
                 remote.kill()
             return True
         self.worker.stopping.set()
-        self.worker.gate.shown.set()  # nothing may keep the worker from the stop request
-        self.worker.gate.release()
+        self._first_frame.set()  # nothing may keep the worker from the stop request
         self.stopRequested.emit()
         if self.thread.wait(int(min(timeout_s, STOP_WAIT_S) * 1000)):
             return True
@@ -361,12 +377,18 @@ class WorkerThread(QObject):
             remote.kill()  # a step that hangs or a long build: the worker's recv ends
         if self.thread.wait(int(max(timeout_s - STOP_WAIT_S, 0.05) * 1000)):
             return True
-        if BUILD_WAIT_S > 0 and self.thread.wait(int(BUILD_WAIT_S * 1000)):
+        if self.build_wait_s > 0 and self.thread.wait(int(self.build_wait_s * 1000)):
             return True
         _left_running[:] = [(t, w) for t, w in _left_running if t.isRunning()]
         if all(t is not self.thread for t, _ in _left_running):
             _left_running.append((self.thread, self.worker))
         return False
+
+
+def _already_set() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
 
 
 _left_running: list[tuple[QThread, EngineWorker]] = []  # stuck in a step at shutdown

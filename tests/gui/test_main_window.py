@@ -74,7 +74,7 @@ def test_every_plot_shows_exactly_what_the_headless_run_writes(window, qtbot):
 def test_changing_lr_mid_run_shows_in_the_lr_plot_at_that_step(window, qtbot):
     exp = small_experiment(steps=100)
     w = window(exp, autoplay=False)
-    qtbot.waitUntil(lambda: w.worker.worker.engine is not None, timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: w.worker.ready, timeout=ENGINE_MS)
     for _ in range(30):
         w.step_once()
     qtbot.waitUntil(lambda: w.live.step == 30, timeout=ENGINE_MS)
@@ -92,7 +92,7 @@ def test_changing_lr_mid_run_shows_in_the_lr_plot_at_that_step(window, qtbot):
 
 def test_editing_lr_in_the_run_editor_reaches_the_running_engine(window, qtbot):
     w = window(small_experiment(steps=100), autoplay=False)
-    qtbot.waitUntil(lambda: w.worker.worker.engine is not None, timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: w.worker.ready, timeout=ENGINE_MS)
     w.runs_panel.select(1)
     form = w.runs_panel.editor.hyper_form()
     editor = form.editor("lr")
@@ -197,7 +197,7 @@ def test_settings_remember_the_experiment_and_a_corrupt_store_is_ignored(qtbot, 
 
 def test_editor_edits_mid_run_show_in_the_lr_and_grad_plots_at_that_step(window, qtbot):
     w = window(small_experiment(steps=80), autoplay=False)
-    qtbot.waitUntil(lambda: w.worker.worker.engine is not None, timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: w.worker.ready, timeout=ENGINE_MS)
     for _ in range(20):
         w.step_once()
     qtbot.waitUntil(lambda: w.live.step == 20, timeout=ENGINE_MS)
@@ -274,7 +274,7 @@ def test_a_window_given_a_bad_experiment_races_the_last_good_one(qtbot):
 
 def test_keys_play_step_and_reset_and_give_way_to_a_focused_input(window, qtbot):
     w = window(small_experiment(steps=500), autoplay=False)
-    qtbot.waitUntil(lambda: w.worker.worker.engine is not None, timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: w.worker.ready, timeout=ENGINE_MS)
     w.activateWindow()
     w.map.setFocus()
     qtbot.keyClick(w.map, Qt.Key_Right)  # → : one step
@@ -285,7 +285,7 @@ def test_keys_play_step_and_reset_and_give_way_to_a_focused_input(window, qtbot)
     assert not w.playing
     # Rows stepped before the pause still arrive: wait until the worker has stopped and
     # handed them over, then no key below may step the race.
-    qtbot.waitUntil(lambda: not w.worker.worker.gate.racing, timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: not w.worker.racing, timeout=ENGINE_MS)
     qtbot.wait(50)
     step, slider = w.live.step, w.transport.speed_slider
     slider.setFocus()

@@ -103,7 +103,7 @@ def test_closing_while_a_step_hangs_returns_at_once_and_kills_the_engine_process
     w = MainWindow(exp, settings=None)
     qtbot.addWidget(w)
     w.show()
-    thread, process = w.worker.thread, w.worker.worker.remote.process
+    thread, process = w.worker.thread, w.worker.process
     qtbot.waitUntil(marker.exists, timeout=ENGINE_MS)  # the step blocks for good in the child
     assert process.is_alive() and thread.isRunning()
     started = time.perf_counter()
