@@ -4,16 +4,14 @@ as PNG, the runs as CSV, a picture on the clipboard. Every file is written atomi
 half-written one.
 
 SVG comes from pyqtgraph's SVGExporter. pyqtgraph 0.14 reads path data as "x,y" pairs,
-and Qt >= 6.11 ends closed paths with "Z" (pyqtgraph issue #3485): `_closed_paths_kept`
-takes the "Z"s out around pyqtgraph's coordinate fix and puts them back, so SVG export
-works on either side of Qt 6.11.
+and Qt >= 6.11 ends closed paths with "Z" (pyqtgraph issue #3485):
+`pgcompat.closed_paths_kept` takes the "Z"s out around pyqtgraph's coordinate fix and puts
+them back, so SVG export works on either side of Qt 6.11.
 """
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
-import re
 import xml.etree.ElementTree as ET
 from typing import Iterator
 
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from ..core.atomic import write_atomic, write_text_atomic
 from ..core.history import History, write_csv_file
 from ..core.params import ConfigError
+from . import pgcompat
 
 SCALES = (1, 2, 4)
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -172,24 +171,33 @@ def _curves_widened(views: list[pg.GraphicsView], factor: float) -> Iterator[Non
             for item in view.scene().items():
                 if isinstance(item, (pg.PlotCurveItem, pg.PlotDataItem)):
                     for key in ("pen", "shadowPen"):
-                        pen = item.opts.get(key)
-                        if isinstance(pen, QPen) and pen.isCosmetic() and pen.widthF() > 1:
-                            wide = QPen(pen)
-                            wide.setWidthF(pen.widthF() * factor)
+                        pen = pgcompat.item_pen(item, key)
+                        wide = _widened(pen, factor)
+                        if wide is not None:
                             saved.append((item, key, pen))
-                            item.opts[key] = wide
+                            pgcompat.swap_pen(item, key, wide)
     try:
         yield
     finally:
         for item, key, pen in saved:
-            item.opts[key] = pen
+            pgcompat.swap_pen(item, key, pen)
+
+
+def _widened(pen, factor: float) -> QPen | None:
+    """`pen` `factor` times as wide if it is a cosmetic pen wider than a hairline (a curve's
+    pen: its width is in device pixels), else None."""
+    if isinstance(pen, QPen) and pen.isCosmetic() and pen.widthF() > 1:
+        wide = QPen(pen)
+        wide.setWidthF(pen.widthF() * factor)
+        return wide
+    return None
 
 
 def _item_svg(item) -> str:
     # The SVG exporter paints item by item, without the scene's paint preparation: views
     # would keep the range they had before the latest data (auto-range is lazy).
-    item.scene().prepareForPaint()
-    with _closed_paths_kept():
+    pgcompat.prepare_for_paint(item)
+    with pgcompat.closed_paths_kept():
         return SVGExporter(item).export(toBytes=True).decode("utf-8")
 
 
@@ -203,54 +211,3 @@ def _prefix_ids(root: ET.Element, prefix: str) -> None:
                 element.attrib[key] = value.replace("url(#", f"url(#{prefix}")
             elif key == f"{{{XLINK_NS}}}href" and value.startswith("#"):
                 element.attrib[key] = "#" + prefix + value[1:]
-
-
-_CLOSE = re.compile(r"\s*[Zz]\s*")
-
-
-@contextlib.contextmanager
-def _closed_paths_kept() -> Iterator[None]:
-    """Let pyqtgraph's `correctCoordinates` see only "x,y" pairs (issue #3485).
-
-    Qt >= 6.11 writes a closed subpath as "M0,0 L9,0 L9,9 Z"; pyqtgraph 0.14 splits every
-    token at "," and fails on "Z". Around each call, the "Z"s are taken out (their places
-    remembered) and put back after the coordinates were transformed. On Qt < 6.11 there
-    are none and this changes nothing. Exports run in the main thread only, so swapping
-    the module's function for the duration of one export is safe.
-    """
-    module = importlib.import_module("pyqtgraph.exporters.SVGExporter")
-    original = module.correctCoordinates
-
-    def correct(node, defs, item, options):
-        closes = [(path, _take_out_closes(path)) for path in node.getElementsByTagName("path")]
-        original(node, defs, item, options)
-        for path, places in closes:
-            if places:
-                _put_back_closes(path, places)
-
-    module.correctCoordinates = correct
-    try:
-        yield
-    finally:
-        module.correctCoordinates = original
-
-
-def _take_out_closes(path) -> list[int]:
-    """Remove the "Z" tokens of a <path>'s data; return after how many points each stood."""
-    tokens = _CLOSE.sub(" Z ", path.getAttribute("d")).split()
-    places, points = [], []
-    for token in tokens:
-        if token == "Z":
-            places.append(len(points))
-        else:
-            points.append(token)
-    if places:
-        path.setAttribute("d", " ".join(points))
-    return places
-
-
-def _put_back_closes(path, places: list[int]) -> None:
-    points = path.getAttribute("d").split()
-    for place in reversed(places):
-        points.insert(place, "Z")
-    path.setAttribute("d", " ".join(points))

@@ -21,7 +21,7 @@ from optplayground.core import experiment as xp
 from optplayground.core.engine import Engine
 from optplayground.core.experiment import PALETTE, Experiment, Problem, Run
 from optplayground.core.presets import list_presets
-from optplayground.gui import export
+from optplayground.gui import export, pgcompat
 from optplayground.gui.files import RecentFiles
 from .waits import ENGINE_MS
 
@@ -152,7 +152,7 @@ def test_svg_export_keeps_closed_paths_as_qt_611_writes_them():
     doc = xml.dom.minidom.parseString(
         '<g><g transform="matrix(2,0,0,2,10,20)">'
         '<path d="M0,0 L1,0 L1,1 Z M5,5 L6,6 Z"/><polyline points="0,0 1,1"/></g></g>')
-    with export._closed_paths_kept():
+    with pgcompat.closed_paths_kept():
         module.correctCoordinates(doc.documentElement, [], None, {})
     path = doc.getElementsByTagName("path")[0]
     assert path.getAttribute("d") == "M10.0,20.0 L12.0,20.0 L12.0,22.0 Z M20.0,30.0 L22.0,32.0 Z"

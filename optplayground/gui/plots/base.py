@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QGraphicsItem
 
+from .. import pgcompat
 from ..live import LiveRuns, RunStyle
 from .envelope import Envelope
 
@@ -92,18 +93,12 @@ def style_plot(item: pg.PlotItem, title: str, left: str, bottom: str) -> None:
     cache_pixels(item.getAxis("left"), item.getAxis("bottom"))
 
 
-# The context menu's options for PlotDataItems (transforms, downsampling, averaging, alpha,
-# points): the step plots' curves are RunCurves, reduced already, which ignore them.
-DATA_OPTIONS = ("fftCheck", "logXCheck", "derivativeCheck", "phasemapCheck",
-                "subtractMeanCheck", "decimateGroup", "averageGroup", "alphaGroup", "pointsGroup")
-
-
 def disable_data_options(item: pg.PlotItem) -> None:
-    for name in DATA_OPTIONS:
-        option = getattr(item.ctrl, name, None)
-        if option is not None:
-            option.setEnabled(False)
-            option.setToolTip("Not for these curves: they show every spike already.")
+    """The context menu's options for PlotDataItems: the step plots' curves are RunCurves,
+    reduced already, which ignore them."""
+    for option in pgcompat.data_options(item):
+        option.setEnabled(False)
+        option.setToolTip("Not for these curves: they show every spike already.")
 
 
 TICK_TEXT_PX = 44  # "10⁻²⁵", "0.00105": the widest tick labels a race usually reaches
@@ -114,7 +109,7 @@ def reserve_tick_text(axis: pg.AxisItem) -> None:
     but never narrows again: each change of its width resized the plot mid-race, which
     redrew it and its linked plots (50-70 ms, the longest frames of a race)."""
     axis.setStyle(autoReduceTextSpace=False)
-    axis._updateMaxTextSize(TICK_TEXT_PX)  # what pyqtgraph calls with a label's width
+    pgcompat.reserve_tick_text(axis, TICK_TEXT_PX)
 
 
 def cache_pixels(*items: QGraphicsItem) -> None:
@@ -126,7 +121,7 @@ def cache_pixels(*items: QGraphicsItem) -> None:
 
 
 def cache_legend(legend: pg.LegendItem) -> None:
-    cache_pixels(legend, *(part for entry in legend.items for part in entry))
+    cache_pixels(legend, *(part for entry in pgcompat.legend_entries(legend) for part in entry))
 
 
 def nice_ceiling(value: float) -> float:
@@ -191,7 +186,7 @@ class RunCurvesPlot(pg.PlotWidget):
         self._envelopes: dict[int, Envelope] = {}  # by id of the curve they feed
         self._sliced = False  # some curve holds only the part in view (zoomed in)
         # The context menu can toggle log-y too: follow the checkbox, whoever sets it.
-        self.plotItem.ctrl.logYCheck.toggled.connect(self._on_log_y_toggled)
+        pgcompat.log_y_check(self.plotItem).toggled.connect(self._on_log_y_toggled)
         self.plotItem.vb.sigXRangeChanged.connect(self._on_x_range_changed)
         self.plotItem.vb.sigResized.connect(self._on_resized)
         self._width = 0.0
@@ -273,7 +268,7 @@ class RunCurvesPlot(pg.PlotWidget):
 
     @property
     def log_y(self) -> bool:
-        return self.plotItem.ctrl.logYCheck.isChecked()
+        return pgcompat.log_y_check(self.plotItem).isChecked()
 
     @property
     def curves(self) -> list[pg.PlotDataItem]:
@@ -306,7 +301,7 @@ class RunCurvesPlot(pg.PlotWidget):
         i0, i1 = self._in_view(steps)
         self._sliced |= i1 - i0 < len(steps)
         x, y = envelope.points(steps, values, i0, i1, self.plotItem.vb.width())
-        pen = curve.opts["pen"]
+        pen = pgcompat.item_pen(curve)
         width = DENSE_WIDTH if self.racing or len(x) < i1 - i0 else CURVE_WIDTH
         if pen.widthF() != width:
             pen = pg.mkPen(pen)
@@ -396,9 +391,3 @@ class RunCurvesPlot(pg.PlotWidget):
         if width != self._width:
             self._width = width
             self._redraw()
-
-
-def link_step_axes(plots: Sequence[pg.PlotWidget]) -> None:
-    """Pan or zoom the steps of one plot and the others follow."""
-    for plot in plots[1:]:
-        plot.setXLink(plots[0])

@@ -1,0 +1,58 @@
+"""What gui/pgcompat.py relies on in pyqtgraph is still there: a new pyqtgraph that drops
+or changes one of these fails here, not in a user's window."""
+import importlib
+import inspect
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QAbstractButton, QWidget
+
+from optplayground.gui import pgcompat
+
+
+def test_the_private_methods_it_calls_exist_with_their_signatures():
+    assert list(inspect.signature(pg.AxisItem._updateMaxTextSize).parameters) == ["self", "x"]
+    module = importlib.import_module("pyqtgraph.exporters.SVGExporter")
+    assert list(inspect.signature(module.correctCoordinates).parameters) == [
+        "node", "defs", "item", "options"]
+    assert callable(pg.GraphicsScene.prepareForPaint)
+
+
+def test_reserving_tick_text_widens_the_axis_and_it_never_narrows(qtbot):
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    axis = plot.getPlotItem().getAxis("left")
+    axis.setStyle(autoReduceTextSpace=False)
+    assert axis.minimumWidth() < 200
+    pgcompat.reserve_tick_text(axis, 200)
+    assert axis.minimumWidth() >= 200
+    pgcompat.reserve_tick_text(axis, 10)
+    assert axis.minimumWidth() >= 200
+
+
+def test_the_context_menu_widgets_and_item_options_it_reads(qtbot):
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    item = plot.getPlotItem()
+    check = pgcompat.log_y_check(item)
+    assert isinstance(check, QAbstractButton)
+    item.setLogMode(y=True)
+    assert check.isChecked()
+    options = pgcompat.data_options(item)
+    assert len(options) == len(pgcompat.DATA_OPTIONS)  # every one is still there
+    assert all(isinstance(option, QWidget) for option in options)
+    for cls in (pg.PlotCurveItem, pg.PlotDataItem):
+        curve = cls(pen=pg.mkPen("r", width=3))
+        assert pgcompat.item_pen(curve).widthF() == 3
+        assert "shadowPen" in curve.opts
+        wide = pg.mkPen("r", width=6)
+        pgcompat.swap_pen(curve, "pen", wide)
+        assert pgcompat.item_pen(curve) is wide
+    legend = item.addLegend()
+    curve = item.plot([0, 1], [1, 0], name="a")
+    (sample, label), = pgcompat.legend_entries(legend)
+    assert sample.item is curve and label.text == "a"
+
+
+def test_it_was_checked_on_the_pyqtgraph_in_use():
+    """A new pyqtgraph: run these tests, check gui/pgcompat.py, then move CHECKED_ON."""
+    assert pg.__version__ == pgcompat.CHECKED_ON
