@@ -22,6 +22,11 @@ CLIP_MODES = ("none", "norm", "value")
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f")
 
+
+def run_color(runs: list, index: int) -> str:
+    """The colour run `index` is shown in: its own, else the palette's by position."""
+    return runs[index].color or PALETTE[index % len(PALETTE)]
+
 CLIP_PARAMS = (
     Param("mode", "none", "choice", choices=CLIP_MODES,
           help="none; norm: rescale the whole gradient so its norm is at most max_norm; "
@@ -108,7 +113,7 @@ class Experiment:
         return copy.deepcopy(self)
 
     def color_of(self, index: int) -> str:
-        return self.runs[index].color or PALETTE[index % len(PALETTE)]
+        return run_color(self.runs, index)
 
 
 # ---------------------------------------------------------------- validation

@@ -7,7 +7,6 @@ batches flow into `LiveRuns`; a 60 Hz frame timer redraws what changed.
 """
 from __future__ import annotations
 
-import dataclasses
 import html
 import time
 

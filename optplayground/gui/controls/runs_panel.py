@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
-from ...core.experiment import PALETTE, Run, validate_run
+from ...core.experiment import PALETTE, Run, run_color, validate_run
 from ...core.optimizers import OPTIMIZERS, get_optimizer
 from .run_editor import RunEditor
 from .common import error_label, show_error
@@ -40,13 +40,9 @@ def unique_name(base: str, taken: set[str]) -> str:
     return f"{base} {n}"
 
 
-def color_of(runs: list[Run], index: int) -> str:
-    return runs[index].color or PALETTE[index % len(PALETTE)]
-
-
 def next_color(runs: list[Run]) -> str:
     """The first palette colour no run shows yet (cycling when all are taken)."""
-    used = {color_of(runs, i).lower() for i in range(len(runs))}
+    used = {run_color(runs, i).lower() for i in range(len(runs))}
     return next((c for c in PALETTE if c not in used), PALETTE[len(runs) % len(PALETTE)])
 
 
@@ -194,7 +190,7 @@ class RunsPanel(QWidget):
             return
         if self._color_dialog is not None:
             self._color_dialog.close()
-        dialog = QColorDialog(QColor(color_of(self._runs, row)), self)
+        dialog = QColorDialog(QColor(run_color(self._runs, row)), self)
         dialog.setWindowTitle(f"Colour of {self._runs[row].name}")
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.colorSelected.connect(self._color_picked)
@@ -241,7 +237,7 @@ class RunsPanel(QWidget):
                     self.list.addItem(item)
             for i, run in enumerate(self._runs):
                 item = self.list.item(i)
-                item.setIcon(swatch(color_of(self._runs, i)))
+                item.setIcon(swatch(run_color(self._runs, i)))
                 item.setText(run.name)
                 item.setCheckState(Qt.Checked if run.enabled else Qt.Unchecked)
                 item.setToolTip(f"{run.name}: {get_optimizer(run.optimizer).title}"

@@ -18,6 +18,7 @@ import pyqtgraph as pg
 
 from ..live import LiveRuns, RunStyle
 from .base import RunCurvesPlot, run_curve, set_title
+from .envelope import Growable
 
 # Vectorized EMA blocks are sized so that w^-k stays below 10**BLOCK_DECADES (no overflow).
 BLOCK_DECADES = 50
@@ -59,26 +60,6 @@ def debiased_ema(x: np.ndarray, weight: float) -> np.ndarray:
     return debias(ema(x, weight), weight, np.arange(1, len(x) + 1, dtype=np.float64))
 
 
-class _Growable:
-    """A float64 buffer that only grows; `view()` is its filled part."""
-
-    def __init__(self):
-        self.data = np.empty(1024)
-        self.n = 0
-
-    def extend(self, values: np.ndarray) -> None:
-        end = self.n + len(values)
-        if end > len(self.data):
-            grown = np.empty(max(end, 2 * len(self.data)))
-            grown[:self.n] = self.data[:self.n]
-            self.data = grown
-        self.data[self.n:end] = values
-        self.n = end
-
-    def view(self) -> np.ndarray:
-        return self.data[:self.n]
-
-
 class Smoother:
     """Debiased EMA of one run's loss, extended by the rows new since the last call.
 
@@ -89,8 +70,8 @@ class Smoother:
 
     def __init__(self, weight: float):
         self.weight = weight
-        self._biased = _Growable()
-        self._shown = _Growable()
+        self._biased = Growable()
+        self._shown = Growable()
 
     def smooth(self, loss: np.ndarray, n_exact: int, stride: int = 1) -> np.ndarray:
         """Smoothed loss; loss[:n_exact] are consecutive steps, loss[n_exact:] a decimated tail."""

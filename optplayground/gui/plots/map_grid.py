@@ -10,13 +10,14 @@ import math
 from typing import Sequence
 
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from ..live import LiveRuns, RunStyle
 from .heat import RESOLUTION, Heat, compute_heat, same_box
-from .trajectory_map import DEBOUNCE_MS, LossColorBar, TrajectoryMap
+from .heat_redraw import HeatRedraw
+from .trajectory_map import LossColorBar, TrajectoryMap
 
 GRID_BACKGROUND = "#000000"
 
@@ -38,7 +39,6 @@ class MapGrid(QWidget):
         self.heat: Heat | None = None
         self._start = (0.0, 0.0)
         self._styles: list[RunStyle] = []
-        self._heat_stale = False
 
         palette = self.palette()
         palette.setColor(QPalette.ColorRole.Window, QColor(GRID_BACKGROUND))
@@ -52,17 +52,13 @@ class MapGrid(QWidget):
         self.colorbar = LossColorBar()
         self._bar_view.addItem(self.colorbar)
 
-        self._debounce = QTimer(self)
-        self._debounce.setObjectName("MapGrid.debounce")
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._recompute_heat)
+        self._heat_redraw = HeatRedraw(self, self._recompute_heat)
 
     # ---------------------------------------------------------------- public API
 
     def set_surface(self, surface, params: dict, start: tuple[float, float]) -> None:
         self.surface, self.params, self._start = surface, dict(params), tuple(start)
-        self._debounce.stop()
+        self._heat_redraw.cancel()
         self._show_heat(compute_heat(surface, self.params, surface.bounds))
         for view in self.maps:
             view.set_surface(surface, self.params, start, self.heat)
@@ -100,7 +96,7 @@ class MapGrid(QWidget):
             view.refresh(live)
 
     def shutdown(self) -> None:
-        self._debounce.stop()
+        self._heat_redraw.cancel()
         for view in self.maps:
             view.shutdown()
 
@@ -136,7 +132,7 @@ class MapGrid(QWidget):
 
     def _show_heat(self, heat: Heat) -> None:
         self.heat = heat
-        self._heat_stale = False
+        self._heat_redraw.drawn()
         for view in self.maps:
             view.show_heat(heat)
         self.colorbar.show_heat(heat)
@@ -151,10 +147,7 @@ class MapGrid(QWidget):
             return
         if self.heat is not None and same_box(self.heat.box, box):
             return
-        if self.isVisible():
-            self._debounce.start()  # every linked map reports: the timer just restarts
-        else:
-            self._heat_stale = True
+        self._heat_redraw.request()
 
     @Slot()
     def _recompute_heat(self) -> None:
@@ -166,17 +159,6 @@ class MapGrid(QWidget):
     def _on_start_moved(self, x: float, y: float) -> None:
         self.set_start(x, y)  # keep the other maps' markers in step
         self.startMoved.emit(x, y)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._heat_stale:
-            self._debounce.start()
-
-    def hideEvent(self, event) -> None:
-        if self._debounce.isActive():
-            self._debounce.stop()
-            self._heat_stale = True
-        super().hideEvent(event)
 
     def closeEvent(self, event) -> None:
         self.shutdown()

@@ -13,18 +13,18 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
 
 from ..live import LiveRuns, RunStyle
 from .base import (TEXT_COLOR, cache_legend, cache_pixels, legend_columns, make_legend, run_pen,
                    set_title, style_plot)
 from .heat import RESOLUTION, Box, Heat, compute_heat, same_box
+from .heat_redraw import HeatRedraw
 from .paths import PATH_MAX, PixelPath, path_points  # noqa: F401 (known from here too)
 
 # Deep slate blue (low loss) to pale grey-blue (high): quiet enough for every run colour
 # and the white contours, minima and start marker to stand out on it.
 COLORMAP_STOPS = ((0.0, (12, 18, 38)), (0.45, (52, 70, 102)), (1.0, (178, 190, 210)))
-DEBOUNCE_MS = 150
 CONTOUR_PEN = (255, 255, 255, 60)
 HALO_PEN = pg.mkPen((255, 255, 255, 90), width=5, cosmetic=True)  # lifts paths off dark ground
 # Flat ends: where a path's cached part and its tail meet, two square ends of this
@@ -89,7 +89,6 @@ class TrajectoryMap(pg.PlotWidget):
         self._live: LiveRuns | None = None
         self._drawn_version: int | None = None
         self._drawn_rows: list[tuple[object, int] | None] = []  # per run: (its history, rows)
-        self._heat_stale = False
 
         item = self.plotItem
         style_plot(item, "", "y", "x")
@@ -132,11 +131,7 @@ class TrajectoryMap(pg.PlotWidget):
             self.colorbar = LossColorBar()
             self.colorbar.setImageItem(self.image, insert_in=item)
 
-        self._debounce = QTimer(self)
-        self._debounce.setObjectName("TrajectoryMap.debounce")
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._recompute_heat)
+        self._heat_redraw = HeatRedraw(self, self._recompute_heat, lambda: self.auto_heat)
         self.vb.sigRangeChanged.connect(self._on_range_changed)
         self.start_marker.sigPositionChangeFinished.connect(self._on_start_dragged)
         self.scene().sigMouseClicked.connect(self._on_scene_click)
@@ -150,7 +145,7 @@ class TrajectoryMap(pg.PlotWidget):
         self.surface, self.params = surface, dict(params)
         (x0, x1), (y0, y1) = surface.bounds
         self._box.setData([x0, x1], [y0, y1])
-        self._debounce.stop()
+        self._heat_redraw.cancel()
         self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         if heat is not None:
             self.show_heat(heat)
@@ -286,7 +281,7 @@ class TrajectoryMap(pg.PlotWidget):
     def show_heat(self, heat: Heat) -> None:
         """Draw a computed picture (own, or shared by a MapGrid)."""
         self.heat = heat
-        self._heat_stale = False
+        self._heat_redraw.drawn()
         self.image.setImage(heat.image, autoLevels=False, levels=heat.levels)
         self.image.setRect(QRectF(*heat.pixel_rect()))
         self.contours.setData(heat.contour_x, heat.contour_y)
@@ -297,7 +292,7 @@ class TrajectoryMap(pg.PlotWidget):
         set_title(self.plotItem, text, color, "10pt")
 
     def shutdown(self) -> None:
-        self._debounce.stop()
+        self._heat_redraw.cancel()
 
     # ---------------------------------------------------------------- internals
 
@@ -326,10 +321,7 @@ class TrajectoryMap(pg.PlotWidget):
             return
         if self.heat is not None and same_box(self.heat.box, self.view_box()):
             return
-        if self.isVisible():
-            self._debounce.start()
-        else:
-            self._heat_stale = True  # no timers while hidden: draw when shown again
+        self._heat_redraw.request()
 
     @Slot()
     def _recompute_heat(self) -> None:
@@ -349,17 +341,6 @@ class TrajectoryMap(pg.PlotWidget):
             return
         point = self.vb.mapSceneToView(event.scenePos())
         self.startPicked.emit(float(point.x()), float(point.y()))
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._heat_stale and self.auto_heat:
-            self._debounce.start()
-
-    def hideEvent(self, event) -> None:
-        if self._debounce.isActive():
-            self._debounce.stop()
-            self._heat_stale = True
-        super().hideEvent(event)
 
     def closeEvent(self, event) -> None:
         self.shutdown()
