@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..core.engine import Engine
-from ..gui.main_window import FRAME_PAINTED
+from ..gui.frames import FRAME_PAINTED
 from .core import MEASUREMENTS as CORE_MEASUREMENTS
 from .core import feed, race, rss_bytes
 
@@ -44,10 +44,11 @@ class FrameClock(QObject):
 
     def watch(self) -> None:
         """Watch the window and every widget in it now (call again after panels change)."""
-        for widget in [self.window, *self.window.findChildren(QWidget)]:
-            if id(widget) not in self._watched:
-                self._watched.add(id(widget))
-                widget.installEventFilter(self)
+        # FRAME_PAINTED goes to the window's Frames (gui/frames.py), paints to its widgets
+        for obj in [self.window, self.window.frames, *self.window.findChildren(QWidget)]:
+            if id(obj) not in self._watched:
+                self._watched.add(id(obj))
+                obj.installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Paint:
@@ -57,7 +58,7 @@ class FrameClock(QObject):
             if not self._pending:
                 self._pending = True  # the rest of this sync paints too: time it once over
                 QTimer.singleShot(0, self._frame_done)
-        elif event.type() == FRAME_PAINTED and watched is self.window:
+        elif event.type() == FRAME_PAINTED and watched is self.window.frames:
             self.window_frames.append(time.perf_counter())
         return False
 
@@ -193,7 +194,7 @@ def memory_and_redraw(runs: int, steps: int, repeats: int, real_steps: int = 200
 
 def _forget_drawn(window) -> None:
     """Make every plot draw all its data again at the next frame."""
-    window._drawn_version = -1
+    window.frames.invalidate()
     for view in (window.map, window.grid, *window.step_plots):
         for item in [view, *getattr(view, "maps", [])]:
             if hasattr(item, "_forget_drawn"):

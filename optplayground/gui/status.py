@@ -1,0 +1,53 @@
+"""The status bar's race line: device, step, steps per second, each run's state."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from .live import LiveRuns
+
+
+class RaceStatus:
+    def __init__(self, bar: QStatusBar):
+        self.device_label = QLabel()
+        self.step_label = QLabel()
+        self.rate_label = QLabel()
+        self.runs_label = QLabel()
+        self.runs_label.setTextFormat(Qt.RichText)
+        for label in (self.device_label, self.step_label, self.rate_label):
+            bar.addWidget(label)
+        bar.addPermanentWidget(self.runs_label)
+        self.reset()
+
+    def reset(self) -> None:
+        """A new race: no device yet, the rate counts afresh."""
+        self._rate = (time.perf_counter(), 0, 0.0)  # time, step, steps/s
+        self.device_label.setText("")
+
+    def show(self, live: LiveRuns, steps: int, playing: bool, device: str) -> None:
+        self.step_label.update()  # Qt's paint request is queued now, before FRAME_PAINTED
+        now = time.perf_counter()
+        then, step_then, rate = self._rate
+        if now - then >= 0.5:
+            rate = (live.step - step_then) / (now - then)
+            self._rate = (now, live.step, rate)
+        self.step_label.setText(f"step {live.step:,} / {steps:,}")
+        finished = live.step >= steps
+        self.rate_label.setText(f"{rate:,.0f} steps/s" if playing
+                                else "finished" if finished else "paused")
+        self.device_label.setText(f"device {device}")
+        self.runs_label.setText("&nbsp;&nbsp;".join(self._run_state(live, i, style)
+                                                    for i, style in enumerate(live.styles)))
+
+    @staticmethod
+    def _run_state(live: LiveRuns, index: int, style) -> str:
+        record = live.run(index)
+        state = record.message or record.status
+        last = record.last()
+        if "epoch" in record.columns_names and last is not None:  # each run its own
+            state += f", epoch {last[record.columns_names.index('epoch')]:.0f}"
+        color = QColor(style.color).name()
+        return f"<span style='color:{color}'>■</span> {style.name}: {state}"
