@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, QSettings, Signal, Slot
+from PySide6.QtCore import QMimeData, QObject, QSettings, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from ..core.atomic import check_writable
+from ..core import experiment as xp
 from ..core.params import ConfigError
 from . import export
+from .csv_export import CsvExport
 
 PLOT_TITLES = {"map": "Trajectory map", "loss": "Loss", "lr": "Learning rate",
                "grad": "Gradient norm", "metrics": "Train and test loss", "accuracy": "Accuracy"}
@@ -88,34 +87,26 @@ def slug(text: str) -> str:
 class FileActions(QObject):
     """Builds the File menu of `window` and carries out its exports, recent files, presets."""
 
-    _csvProgress = Signal(str, int, int)  # path, rows written, rows in all
-    _csvEnded = Signal(str, str)  # path, error message ("" once written)
-
     def __init__(self, window):
         super().__init__(window)
         self.window = window
         self.recent = RecentFiles(window.settings)
         self.scale = self._remembered_scale()
         self._folder = ""  # where the last export went: the next dialog starts there
-        self._csv_thread: threading.Thread | None = None  # a background CSV export
-        self._csv_cancel = threading.Event()
-        self._csvProgress.connect(self._on_csv_progress)  # emitted on the export thread:
-        self._csvEnded.connect(self._on_csv_ended)  # queued to these main-thread slots
-        window.installEventFilter(self)
+        self.csv = CsvExport(window, self._wrote)  # the menu's CSV, on a thread of its own
 
     # ------------------------------------------------------------ the menu
 
     def build(self, menu: QMenu) -> None:
-        w = self.window
-        self._action("&Open…", QKeySequence.Open, w.open_dialog, menu)
+        self._action("&Open…", QKeySequence.Open, self.open_dialog, menu)
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
         self.presets_menu = menu.addMenu("&Presets")
         self._fill_presets_menu()
         menu.addSeparator()
-        self._action("&Save", QKeySequence.Save, w.save, menu)
-        self._action("Save &As…", QKeySequence.SaveAs, w.save_as, menu)
+        self._action("&Save", QKeySequence.Save, self.save, menu)
+        self._action("Save &As…", QKeySequence.SaveAs, self.save_as, menu)
         menu.addSeparator()
         # Both list the plots the window shows now (a dataset race has others): they are
         # filled when they open; the actions with shortcuts belong to self and stay.
@@ -123,10 +114,16 @@ class FileActions(QObject):
         self.export_menu.aboutToShow.connect(self._fill_export_menu)
         self.copy_menu = menu.addMenu("&Copy to Clipboard")
         self.copy_menu.aboutToShow.connect(self._fill_copy_menu)
+        ask = self._ask_then
         self._fixed = {
-            "csv": self._action("&CSV of All Runs…", "Ctrl+E", self._ask_csv),
-            "dashboard": self._action("&Dashboard as PNG…", "Ctrl+Shift+E", self._ask_dashboard),
-            "window": self._action("&Window as PNG…", None, self._ask_window),
+            "csv": self._action("&CSV of All Runs…", "Ctrl+E", lambda _=False: ask(
+                "Export CSV of all runs", ".csv", "CSV (*.csv)",
+                lambda path: self.export_csv(path, background=True))),
+            "dashboard": self._action("&Dashboard as PNG…", "Ctrl+Shift+E", lambda _=False: ask(
+                "Export the dashboard as PNG", "-dashboard.png", FORMATS["png"],
+                self.export_dashboard)),
+            "window": self._action("&Window as PNG…", None, lambda _=False: ask(
+                "Export the window as PNG", "-window.png", FORMATS["png"], self.export_window)),
             "copy": self._action("&Dashboard", "Ctrl+Shift+C", self.copy_dashboard)}
         self.scale_menu = self._build_scale_menu()
         self._fill_export_menu()
@@ -223,6 +220,37 @@ class FileActions(QObject):
 
     # ------------------------------------------------------------ what the menu does
 
+    @Slot()
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open experiment", "", "Experiments (*.toml)")
+        if path:
+            self.window.open_path(path)
+
+    @Slot()
+    def save(self) -> None:
+        if self.window.path:
+            self.save_to(self.window.path)
+        else:
+            self.save_as()
+
+    @Slot()
+    def save_as(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save experiment", "experiment.toml",
+                                              "Experiments (*.toml)")
+        if path:
+            self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        try:
+            xp.save(self.window.experiment, path)
+        except ConfigError as error:
+            self.window.show_error("Cannot save", str(error))
+            return False
+        self.window.path = path
+        self.recent.add(path)
+        self.window.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
     def load_preset(self, name: str) -> bool:
         from ..core.presets import load_preset
 
@@ -267,79 +295,13 @@ class FileActions(QObject):
         In the `background` (the menu's way) a copy of the rows is written on a thread of
         its own, so the window and the race go on; True then means it started, and the
         status bar shows its progress and its end. Closing the window cancels it."""
-        if not background:
-            return self._write(path, lambda: export.save_csv(self.window.live.history, path))
-        if self.exporting:
-            self.window.show_error("Cannot export", "A CSV export is still being written")
-            return False
-        try:
-            check_writable(path, "output")  # a bad place is said now, not after the copy
-        except ConfigError as error:
-            self.window.show_error("Cannot export", str(error))
-            return False
-        rows = export.snapshot(self.window.live.history)  # the race appends to the original
-        self._csv_cancel = threading.Event()
-        self._csv_thread = threading.Thread(target=self._write_csv_rows, args=(rows, path),
-                                            name="csv-export", daemon=True)
-        self._csv_thread.start()
-        self.window.statusBar().showMessage(f"Exporting {path}…")
-        return True
+        if background:
+            return self.csv.start(self.window.live.history, path)
+        return self._write(path, lambda: export.save_csv(self.window.live.history, path))
 
     @property
     def exporting(self) -> bool:
-        return self._csv_thread is not None
-
-    def cancel_export(self, timeout_s: float = 1.0) -> None:
-        """Stop a background CSV export; its temporary file goes, the target is untouched."""
-        thread, self._csv_thread = self._csv_thread, None
-        if thread is not None:
-            self._csv_cancel.set()
-            thread.join(timeout_s)  # the flag is read between chunks of rows: milliseconds
-
-    def _write_csv_rows(self, history, path: str) -> None:
-        """Runs on the export thread: talks to the window only through queued signals."""
-        cancel, hold = self._csv_cancel, self.window.frame_hold
-        times = {"said": 0.0}
-
-        def progress(done: int, total: int) -> bool:
-            hold.wait()  # off the GIL while the window draws a frame
-            now = time.perf_counter()
-            if now - times["said"] >= 0.1 or done == total:
-                times["said"] = now
-                self._csvProgress.emit(path, done, total)
-            return not cancel.is_set()
-
-        try:
-            written = export.save_csv(history, path, progress)
-            message = "" if written else None
-        except ConfigError as error:
-            message = str(error)
-        except Exception as error:  # noqa: BLE001 — say it in the window, never lose it
-            message = f"cannot write {path}: {type(error).__name__}: {error}"
-        if message is not None:
-            self._csvEnded.emit(path, message)
-
-    @Slot(str, int, int)
-    def _on_csv_progress(self, path: str, done: int, total: int) -> None:
-        if self.exporting:
-            self.window.statusBar().showMessage(f"Exporting {path}… {100 * done // max(total, 1)}%")
-
-    @Slot(str, str)
-    def _on_csv_ended(self, path: str, message: str) -> None:
-        if not self.exporting:  # cancelled: the window is closing
-            return
-        self._csv_thread.join()  # it has finished but for returning
-        self._csv_thread = None
-        if message:
-            self.window.show_error("Cannot export", message)
-            return
-        self._folder = os.path.dirname(os.path.abspath(path))
-        self.window.statusBar().showMessage(f"Wrote {path}", 5000)
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Close:  # watching only the window
-            self.cancel_export()  # closing never waits for an export
-        return False
+        return self.csv.exporting
 
     @Slot()
     def copy_dashboard(self) -> None:
@@ -371,9 +333,12 @@ class FileActions(QObject):
         except ConfigError as error:
             self.window.show_error("Cannot export", str(error))
             return False
-        self._folder = os.path.dirname(os.path.abspath(path))
+        self._wrote(path)
         self.window.statusBar().showMessage(f"Wrote {path}", 5000)
         return True
+
+    def _wrote(self, path: str) -> None:
+        self._folder = os.path.dirname(os.path.abspath(path))  # the next dialog starts there
 
     def _ask(self, title: str, suffix: str, filter_text: str) -> str:
         name = f"{slug(self.window.experiment.name)}{suffix}"
@@ -381,30 +346,16 @@ class FileActions(QObject):
         path, _ = QFileDialog.getSaveFileName(self.window, title, start, filter_text)
         return path
 
-    @Slot()
-    def _ask_csv(self) -> None:
-        path = self._ask("Export CSV of all runs", ".csv", "CSV (*.csv)")
+    def _ask_then(self, title: str, suffix: str, filter_text: str, then) -> None:
+        """Ask for a path (a dialog), then `then(path)` unless the dialog was cancelled."""
+        path = self._ask(title, suffix, filter_text)
         if path:
-            self.export_csv(path, background=True)
-
-    @Slot()
-    def _ask_dashboard(self) -> None:
-        path = self._ask("Export the dashboard as PNG", "-dashboard.png", FORMATS["png"])
-        if path:
-            self.export_dashboard(path)
-
-    @Slot()
-    def _ask_window(self) -> None:
-        path = self._ask("Export the window as PNG", "-window.png", FORMATS["png"])
-        if path:
-            self.export_window(path)
+            then(path)
 
     def _ask_plot(self, name: str, fmt: str) -> None:
         title = self.plot_titles().get(name, name)
-        path = self._ask(f"Export the {title.lower()} as {fmt.upper()}", f"-{name}.{fmt}",
-                         FORMATS[fmt])
-        if path:
-            self.export_plot(name, fmt, path)
+        self._ask_then(f"Export the {title.lower()} as {fmt.upper()}", f"-{name}.{fmt}",
+                       FORMATS[fmt], lambda path: self.export_plot(name, fmt, path))
 
     def _remembered_scale(self) -> int:
         settings = self.window.settings
