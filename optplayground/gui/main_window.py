@@ -8,11 +8,9 @@ batches flow into `LiveRuns`; a 60 Hz frame timer redraws what changed.
 from __future__ import annotations
 
 import html
-import time
 
-from PySide6.QtCore import (QByteArray, QCoreApplication, QEvent, QRect, QSettings, Qt,
-                            QTimer, Signal, Slot)
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QScrollArea, QSplitter, QStackedWidget, QToolBar,
                                QVBoxLayout, QWidget)
@@ -25,23 +23,20 @@ from .controls.common import WrappingLabel
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
 from .controls.transport import TransportBar
-from .dataset_area import DatasetArea
 from .files import FileActions, dropped_experiment
 from .frame_hold import FrameHold
+from .frames import Frames
 from .input_keys import InputKeys
 from .live import LiveRuns
-from .pacing import FramePacer
-from .plots import GradNormPlot, LossPlot, LRPlot, MapGrid, TrajectoryMap
+from .map_area import MapArea
+from .plots import GradNormPlot, LossPlot, LRPlot
+from .status import RaceStatus
 from .worker import BUILD_WAIT_S, WorkerThread
-
-FRAME_MS = 16
-FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())  # follows a frame's paint (on_frame)
-LOW_PRIORITY = Qt.EventPriority.LowEventPriority.value  # as Qt's paint requests
 
 
 class MainWindow(QMainWindow):
     firstFrame = Signal()  # the window's first frame is on screen (the first race starts now)
-    _painted = False  # the window got its first paint event
+
     def __init__(self, experiment: Experiment | None = None, settings: QSettings | None = None,
                  autoplay: bool = True, build_wait_s: float = BUILD_WAIT_S):
         """`build_wait_s`: see WorkerThread (the app passes 0 and leaves with os._exit)."""
@@ -55,21 +50,14 @@ class MainWindow(QMainWindow):
         self.playing = autoplay
         self.paused_by_user = not autoplay  # a finished race restarts playing; a paused one not
         self.live = LiveRuns()
-        self._drawn_version = -1
-        self._rate = (time.perf_counter(), 0, 0.0)  # time, step, steps/s
-        self.pacer = FramePacer()  # which step plots a frame redraws (gui/pacing.py)
-        self._surface_race: tuple | None = None  # (surface, params, start) of a surface race
-        self._grid_generation = -1  # the race the small multiples were set up for
-        self._paced: dict = {}  # step plot -> seconds its refresh took, this frame
-        self._frame_start = 0.0
 
         self.frame_hold = FrameHold()  # the CSV export keeps off the GIL while a frame is drawn
         # The first frame before the first race.
         self.worker = WorkerThread(self, wait_for_first_frame=True, build_wait_s=build_wait_s)
-        self.worker.batchReady.connect(self.on_batch)
+        self.worker.batchReady.connect(self.live.add_batch)  # re-emitted in this thread
         self.worker.finished.connect(self.on_finished)
         self.worker.failed.connect(self.on_failed)
-        self.worker.note.connect(self.on_note)
+        self.worker.note.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.model.restarted.connect(self._race)
         self.model.run_edited.connect(self.worker.runEdited.emit)
         self.model.restyled.connect(self._restyle)
@@ -79,13 +67,13 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self._build_plots()
         self._build_menus()
-        self._keep_keys_for_inputs()
-        self._build_status()
-        self.frame_timer = QTimer(self)
-        self.frame_timer.setObjectName("frame-timer")
-        self.frame_timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one drifts 5 %
-        self.frame_timer.timeout.connect(self._on_tick)
-        self.frame_timer.start(FRAME_MS)
+        self._key_filter = InputKeys(self)  # one-key shortcuts give way to a focused input
+        QApplication.instance().installEventFilter(self._key_filter)
+        self.status = RaceStatus(self.statusBar())
+        self.frames = Frames(self, self.live, self.worker, self.frame_hold,
+                             self.map_area.currentWidget, self.step_plots,
+                             self.dataset_area.step_plots, self._show_status)
+        self.frames.firstFrame.connect(self.firstFrame)
         self._restore_geometry()
         self.last_error = ""
         self.opened_given = experiment is not None and self.load_experiment(experiment)
@@ -114,19 +102,20 @@ class MainWindow(QMainWindow):
                                + scroll.verticalScrollBar().sizeHint().width() + 4)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.sidebar = scroll
-        self.problem_panel.problemChanged.connect(self.on_problem_changed)
-        self.problem_panel.seedChanged.connect(self.on_seed_changed)
-        self.runs_panel.runsChanged.connect(self.on_runs_changed)
-        self.runs_panel.runStyled.connect(self.on_runs_styled)
+        # Edits go to the model, which says what they change (core/edits.py)
+        self.problem_panel.problemChanged.connect(self.model.set_problem)
+        self.problem_panel.seedChanged.connect(self.model.set_seed)
+        self.runs_panel.runsChanged.connect(lambda runs, _restart: self.model.set_runs(runs))
+        self.runs_panel.runStyled.connect(self.model.set_runs)
 
         self.transport = TransportBar()
         self.transport.playToggled.connect(self.set_playing)
         self.transport.stepRequested.connect(self.step_once)
-        self.transport.resetRequested.connect(self.restart)
+        self.transport.resetRequested.connect(self.model.restart)
         self.transport.speedChanged.connect(self.worker.speedChanged)
         self.transport.stepsChanged.connect(self.on_steps_changed)
-        self.transport.keepChanged.connect(self.on_keep_changed)
-        self.transport.deviceChanged.connect(self.on_device_changed)
+        self.transport.keepChanged.connect(self.model.set_history_cap)
+        self.transport.deviceChanged.connect(self.model.set_device)
         bar = QToolBar("Controls")
         bar.setObjectName("controls-toolbar")
         bar.setMovable(False)
@@ -138,14 +127,10 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.view_bar)
 
     def _build_plots(self) -> None:
-        self.map = TrajectoryMap()
-        self.grid = MapGrid()
-        self.map_stack = QStackedWidget()
-        self.dataset_area = DatasetArea()  # a dataset race's views replace the map
+        self.map_area = MapArea()
+        self.map, self.grid = self.map_area.map, self.map_area.grid
+        self.dataset_area = self.map_area.dataset_area
         self.worker.viewsReady.connect(self.dataset_area.set_views)
-        self.map_stack.addWidget(self.map)
-        self.map_stack.addWidget(self.grid)
-        self.map_stack.addWidget(self.dataset_area)
         for view in (self.map, self.grid):
             view.startPicked.connect(self.on_start_picked)
             view.startMoved.connect(self.on_start_picked)
@@ -162,7 +147,7 @@ class MainWindow(QMainWindow):
         self.step_splitter = right
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(self.map_stack)
+        self.splitter.addWidget(self.map_area)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
@@ -179,9 +164,10 @@ class MainWindow(QMainWindow):
         self._action(file, "&Quit", QKeySequence.Quit, self.close)
 
         run = menu.addMenu("&Run")
-        self.play_action = self._action(run, "&Play / Pause", "Space", self.toggle_playing)
+        self.play_action = self._action(run, "&Play / Pause", "Space",
+                                        lambda _=False: self.set_playing(not self.playing))
         self._action(run, "&Step", "Right", self.step_once)
-        self._action(run, "&Reset", "R", self.restart)
+        self._action(run, "&Reset", "R", self.model.restart)
 
         view = menu.addMenu("&View")
         self.grid_action = self._action(view, "Side by side (&grid)", "G", self.set_grid_view)
@@ -203,10 +189,6 @@ class MainWindow(QMainWindow):
         self.smoothing.valueChanged.connect(self.loss_plot.set_smoothing)
         self.view_bar.addWidget(self.smoothing)
 
-    def _keep_keys_for_inputs(self) -> None:
-        self._key_filter = InputKeys(self)
-        QApplication.instance().installEventFilter(self._key_filter)
-
     def _action(self, menu, text, shortcut, slot) -> QAction:
         action = QAction(text, self)
         action.setShortcut(QKeySequence(shortcut))
@@ -214,17 +196,6 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         self.addAction(action)  # shortcuts work while the menu bar is hidden too
         return action
-
-    def _build_status(self) -> None:
-        bar = self.statusBar()
-        self.device_label = QLabel()
-        self.step_label = QLabel()
-        self.rate_label = QLabel()
-        self.runs_label = QLabel()
-        self.runs_label.setTextFormat(Qt.RichText)
-        for label in (self.device_label, self.step_label, self.rate_label):
-            bar.addWidget(label)
-        bar.addPermanentWidget(self.runs_label)
 
     # ------------------------------------------------------------ the race
 
@@ -262,27 +233,16 @@ class MainWindow(QMainWindow):
         self.about_label.setText(text)
         self.about_label.setToolTip(exp.description)
 
-    @Slot()
-    def restart(self) -> None:
-        self.model.restart()
-
     def _race(self, exp: Experiment, generation: int) -> None:
         """The model's new race: set up the views, start the worker on it."""
-        surface = None if exp.problem.is_dataset else xp.surface_of(exp.problem)
         self.live.reset(exp, generation)
-        self._show_mode(surface is None)
-        if surface is None:
-            self.dataset_area.set_experiment(exp, self.generation, self.live.styles)
-        else:
-            self._surface_race = (surface, exp.problem.params, exp.problem.start or surface.start)
-            self._set_up_map(self.map)
-            if self.grid_action.isChecked():
-                self._set_up_map(self.grid)
+        self.map_area.show_race(exp, generation, self.live.styles)
+        self.grid_action.setEnabled(not exp.problem.is_dataset)
+        self.runs_panel.editor.set_dataset_mode(exp.problem.is_dataset)
         for plot in self.step_plots:
             plot.set_runs(self.live.styles)
-        self._drawn_version = -1
-        self._rate = (time.perf_counter(), 0, 0.0)
-        self.device_label.setText("")
+        self.frames.invalidate()
+        self.status.reset()
         self.playing = not self.paused_by_user
         self.worker.startRace.emit(exp, generation)
         self.worker.playingChanged.emit(self.playing)
@@ -291,24 +251,16 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def set_playing(self, playing: bool) -> None:
         if playing and self.live.step >= self.experiment.steps:
-            self.restart()  # play after the end: race again
+            self.model.restart()  # play after the end: race again
         self.playing = playing
         self.paused_by_user = not playing
         self.transport.set_playing(playing)
         self.worker.playingChanged.emit(playing)
 
     @Slot()
-    def toggle_playing(self) -> None:
-        self.set_playing(not self.playing)
-
-    @Slot()
     def step_once(self) -> None:
         self.set_playing(False)
         self.worker.stepOnce.emit()
-
-    @Slot(int, object)
-    def on_batch(self, generation: int, batch) -> None:
-        self.live.add_batch(generation, batch)
 
     @Slot(int)
     def on_finished(self, generation: int) -> None:
@@ -321,28 +273,12 @@ class MainWindow(QMainWindow):
         if generation == self.generation:
             self.statusBar().showMessage(f"Cannot start: {message}", 10000)
 
-    @Slot(str)
-    def on_note(self, message: str) -> None:
-        self.statusBar().showMessage(message, 10000)
-
     # ------------------------------------------------------------ edits (to the model)
-
-    @Slot(object)
-    def on_problem_changed(self, problem) -> None:
-        self.model.set_problem(problem)
-
-    @Slot(int)
-    def on_seed_changed(self, seed: int) -> None:
-        self.model.set_seed(seed)
 
     @Slot(float, float)
     def on_start_picked(self, x: float, y: float) -> None:
         self.problem_panel.set_start(x, y)
         self.model.set_start(x, y)
-
-    @Slot(int)
-    def on_keep_changed(self, rows: int) -> None:
-        self.model.set_history_cap(rows)
 
     @Slot(int)
     def on_steps_changed(self, steps: int) -> None:
@@ -355,125 +291,29 @@ class MainWindow(QMainWindow):
         self.runs_panel.set_total_steps(steps)
         self.model.set_steps(steps)
 
-    @Slot(str)
-    def on_device_changed(self, device: str) -> None:
-        self.model.set_device(device)
-
-    @Slot(object, bool)
-    def on_runs_changed(self, runs, restart: bool = False) -> None:
-        """The panel's runs; the model classifies the edit itself (core/edits.py)."""
-        self.model.set_runs(runs)
-
-    @Slot(object)
-    def on_runs_styled(self, runs) -> None:
-        self.model.set_runs(runs)
-
     def _restyle(self, experiment: Experiment) -> None:
         self.live.restyle(experiment)
-        grid = (self.grid,) if self._grid_generation == self.generation else ()
-        for view in (self.map, *grid, self.dataset_area, *self.step_plots):
-            view.set_styles(self.live.styles)
-
-    def _set_up_map(self, view) -> None:
-        """Give the map (or the grid) the race's surface, start and runs."""
-        view.set_surface(*self._surface_race)
-        view.set_runs(self.live.styles)
-        if view is self.grid:
-            self._grid_generation = self.generation
+        self.map_area.restyle(self.live.styles)
+        for plot in self.step_plots:
+            plot.set_styles(self.live.styles)
 
     @Slot(bool)
     def set_grid_view(self, grid: bool) -> None:
         self.grid_action.setChecked(grid)
-        if not self.experiment.problem.is_dataset:
-            # The grid's maps are built when first needed: at start-up they cost ~0.15 s.
-            if grid and self._grid_generation != self.generation and self._surface_race:
-                self._set_up_map(self.grid)
-            self.map_stack.setCurrentWidget(self.grid if grid else self.map)
-        self._drawn_version = -1
-
-    def _show_mode(self, dataset: bool) -> None:
-        """A dataset race shows its views and metric plots; a surface race the map."""
-        surface_map = self.grid if self.grid_action.isChecked() else self.map
-        self.map_stack.setCurrentWidget(self.dataset_area if dataset else surface_map)
-        self.dataset_area.show_step_plots(dataset)
-        self.grid_action.setEnabled(not dataset)
-        self.runs_panel.editor.set_dataset_mode(dataset)
+        self.map_area.show_grid(grid, self.experiment.problem.is_dataset)
+        self.frames.invalidate()
 
     # ------------------------------------------------------------ drawing
 
     @Slot()
-    def _on_tick(self) -> None:
-        self.on_frame()
-
-    @Slot()
     def on_frame(self) -> None:
-        racing = self.worker.racing
-        if racing != self.step_plots[0].racing:  # hairlines while racing, full width after
-            for plot in (*self.step_plots, *self.dataset_area.step_plots):
-                plot.racing = racing
-                plot._forget_drawn()
-        behind = [plot for plot in self.step_plots if not plot.shows(self.live)]
-        if self.live.version == self._drawn_version and not behind:
-            return
-        self.frame_hold.hold()  # the CSV export thread keeps off the GIL while it is drawn
-        self._frame_start = time.perf_counter()
-        self._drawn_version = self.live.version
-        self.step_label.update()  # Qt's paint request is queued now, before FRAME_PAINTED
-        self.map_stack.currentWidget().refresh(self.live)
-        self._paced.clear()
-        for plot in self.pacer.choose(behind) if racing else behind:  # see gui/pacing.py
-            plot.paint_s = 0.0
-            start = time.perf_counter()
-            plot.refresh(self.live)
-            self._paced[plot] = time.perf_counter() - start
-        self._update_status()
-        QCoreApplication.postEvent(self, QEvent(FRAME_PAINTED), LOW_PRIORITY)
+        """Draw the rows that arrived since the last frame now."""
+        self.frames.draw()
 
-    def event(self, event) -> bool:
-        if event.type() == FRAME_PAINTED:  # the paint request queued before it is done
-            self.frame_hold.release()
-            if self._paced:
-                self.pacer.measured(time.perf_counter() - self._frame_start,
-                                    {plot: s + plot.paint_s for plot, s in self._paced.items()})
-                self._paced.clear()
-            if self._painted and not self.worker.first_frame_seen:
-                self.worker.first_frame_shown()
-                self.firstFrame.emit()
-            return True
-        if event.type() == QEvent.Type.Paint and not self._painted:  # the first frame
-            self._painted = True
-            QCoreApplication.postEvent(self, QEvent(FRAME_PAINTED), LOW_PRIORITY)
-        return super().event(event)
-
-    def _update_status(self) -> None:
-        now = time.perf_counter()
-        then, step_then, rate = self._rate
-        if now - then >= 0.5:
-            rate = (self.live.step - step_then) / (now - then)
-            self._rate = (now, self.live.step, rate)
-        self.step_label.setText(f"step {self.live.step:,} / {self.experiment.steps:,}")
-        finished = self.live.step >= self.experiment.steps
-        self.rate_label.setText(f"{rate:,.0f} steps/s" if self.playing
-                                else "finished" if finished else "paused")
-        self.device_label.setText(f"device {self.worker.device}")
-        parts = []
-        for i, style in enumerate(self.live.styles):
-            record = self.live.run(i)
-            state = record.message or record.status
-            last = record.last()
-            if "epoch" in record.columns_names and last is not None:  # each run its own
-                state += f", epoch {last[record.columns_names.index('epoch')]:.0f}"
-            color = QColor(style.color).name()
-            parts.append(f"<span style='color:{color}'>■</span> {style.name}: {state}")
-        self.runs_label.setText("&nbsp;&nbsp;".join(parts))
+    def _show_status(self) -> None:
+        self.status.show(self.live, self.experiment.steps, self.playing, self.worker.device)
 
     # ------------------------------------------------------------ files
-
-    @Slot()
-    def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open experiment", "", "Experiments (*.toml)")
-        if path:
-            self.open_path(path)
 
     def open_path(self, path: str) -> bool:
         try:
@@ -487,38 +327,10 @@ class MainWindow(QMainWindow):
             return True
         return False
 
-    @Slot()
-    def save(self) -> None:
-        if self.path:
-            self.save_to(self.path)
-        else:
-            self.save_as()
-
-    @Slot()
-    def save_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save experiment", "experiment.toml",
-                                              "Experiments (*.toml)")
-        if path:
-            self.save_to(path)
-
-    def save_to(self, path: str) -> bool:
-        try:
-            xp.save(self.experiment, path)
-        except ConfigError as error:
-            self.show_error("Cannot save", str(error))
-            return False
-        self.path = path
-        self.files.recent.add(path)
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-        return True
-
     def plot_widgets(self) -> dict[str, QWidget]:
         """The plots File ▸ Export offers, by name: the map as shown (overlay or grid), and
         in a dataset race the dataset view in front and the metric plots shown."""
-        shown = self.map_stack.currentWidget()
-        if shown is self.dataset_area:
-            shown = self.dataset_area.currentWidget()  # the dataset view in front
-        plots = {"map": shown, "loss": self.loss_plot, "lr": self.lr_plot, "grad": self.grad_plot}
+        plots = {"map": self.map_area.shown_view(), "loss": self.loss_plot, "lr": self.lr_plot, "grad": self.grad_plot}
         if self.experiment.problem.is_dataset:
             metrics, accuracy = self.dataset_area.step_plots
             plots["metrics"] = metrics
@@ -528,7 +340,7 @@ class MainWindow(QMainWindow):
 
     def dashboard(self) -> tuple[QWidget, QRect]:
         """The map and the step plots: a widget and the part of it they fill."""
-        return self.splitter, self.map_stack.geometry().united(self.step_splitter.geometry())
+        return self.splitter, self.map_area.geometry().united(self.step_splitter.geometry())
 
     def dragEnterEvent(self, event) -> None:
         if dropped_experiment(event.mimeData()):
@@ -575,9 +387,10 @@ class MainWindow(QMainWindow):
         for dialog in self.findChildren(QMessageBox):
             dialog.close()
         self.statusBar().clearMessage()  # its timeout timer
-        self.frame_timer.stop()
+        self.frames.stop()
         QApplication.instance().removeEventFilter(self._key_filter)
-        for view in (self.map, self.grid, self.dataset_area, *self.step_plots):
+        self.map_area.shutdown()
+        for view in self.step_plots:
             if hasattr(view, "shutdown"):
                 view.shutdown()
         self.worker.shutdown()

@@ -51,7 +51,7 @@ def test_the_decision_maps_show_each_models_prediction_and_follow_the_steps(wind
     exp = race(CIRCLE)
     w = window(exp, autoplay=False)
     area = w.dataset_area
-    assert w.map_stack.currentWidget() is area and area.currentWidget() is area.fit
+    assert w.map_area.currentWidget() is area and area.currentWidget() is area.fit
     assert not area.isTabVisible(1) and not area.isTabVisible(2)  # mlp, no BatchNorm
     wait_for_views(qtbot, w, 0)
     first = [image.image.copy() for image in area.fit.images]
@@ -184,7 +184,7 @@ def test_epochs_on_the_x_axis_move_the_loss_lr_and_grad_norm_plots_too(window, q
             np.testing.assert_array_equal(x, epochs)
             np.testing.assert_array_equal(y, w.live.column(i, column))
         status = w.live.run(i).status
-        assert f"{exp.runs[i].name}: {status}, epoch {epochs[-1]:.0f}" in w.runs_label.text()
+        assert f"{exp.runs[i].name}: {status}, epoch {epochs[-1]:.0f}" in w.status.runs_label.text()
     assert w.live.column(0, "epoch")[-1] == 8 and w.live.column(1, "epoch")[-1] == 24
     area.epoch_action.trigger()
     x, _ = w.lr_plot.curves[0].getOriginalDataset()
@@ -196,7 +196,7 @@ def test_epochs_on_the_x_axis_move_the_loss_lr_and_grad_norm_plots_too(window, q
     wait_for_end(qtbot, w)
     x, _ = w.lr_plot.curves[0].getOriginalDataset()
     np.testing.assert_array_equal(x, w.live.column(0, "step"))
-    assert "epoch" not in w.runs_label.text()
+    assert "epoch" not in w.status.runs_label.text()
 
 
 def test_the_batch_size_field_restarts_the_race_with_mini_batches(window, qtbot):
@@ -224,7 +224,7 @@ def test_switching_to_dataset_mode_and_back_restarts_each_time(window, qtbot):
     panel.mode_combo.setCurrentIndex(panel.mode_combo.findData("dataset"))
     assert w.generation == generation + 1
     assert w.experiment.problem.dataset == "circle"
-    assert w.map_stack.currentWidget() is w.dataset_area
+    assert w.map_area.currentWidget() is w.dataset_area
     assert w.dataset_area.metrics_plot.isVisible() and not w.grid_action.isEnabled()
     assert panel.seed_spin.isVisible() and not panel.surface_box.isVisible()
     wait_for_end(qtbot, w)
@@ -234,7 +234,7 @@ def test_switching_to_dataset_mode_and_back_restarts_each_time(window, qtbot):
     panel.mode_combo.setCurrentIndex(panel.mode_combo.findData("surface"))
     assert w.generation == generation + 2
     assert w.experiment.problem == xp.validate(surface_race).problem
-    assert w.map_stack.currentWidget() is w.map
+    assert w.map_area.currentWidget() is w.map
     assert not w.dataset_area.metrics_plot.isVisible()
     assert not w.dataset_area.epoch_action.isVisible() and w.grid_action.isEnabled()
     assert not w.runs_panel.editor.batch_box.isVisible()

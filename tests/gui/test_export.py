@@ -163,7 +163,7 @@ def test_svg_export_keeps_closed_paths_as_qt_611_writes_them():
 def test_dashboard_and_window_pngs_and_the_clipboard(window, qtbot, tmp_path):
     w = raced(qtbot, window(small_experiment()))
     widget, rect = w.dashboard()
-    assert rect.contains(w.map_stack.geometry()) and rect.contains(w.step_splitter.geometry())
+    assert rect.contains(w.map_area.geometry()) and rect.contains(w.step_splitter.geometry())
     assert not rect.intersects(w.sidebar.geometry())
     for scale in (1, 2):
         path = tmp_path / f"dashboard-{scale}.png"
@@ -185,7 +185,7 @@ def test_dashboard_and_window_pngs_and_the_clipboard(window, qtbot, tmp_path):
 def test_the_exported_csv_equals_a_headless_run_of_the_saved_experiment(window, qtbot, tmp_path):
     w = raced(qtbot, window(small_experiment(steps=60)))
     saved, from_window, from_cli = tmp_path / "race.toml", tmp_path / "w.csv", tmp_path / "c.csv"
-    assert w.save_to(str(saved))
+    assert w.files.save_to(str(saved))
     assert w.files.export_csv(str(from_window))
     assert cli.main(["run", str(saved), "--csv", str(from_cli), "--quiet"]) == 0
     assert from_window.read_bytes() == from_cli.read_bytes()
@@ -250,7 +250,7 @@ def test_recent_files_update_and_survive_a_settings_round_trip(window, qtbot, tm
     ini = str(tmp_path / "settings.ini")
     w = window(small_experiment(steps=10), settings=QSettings(ini, QSettings.IniFormat))
     first, second = str(tmp_path / "first.toml"), str(tmp_path / "second.toml")
-    assert w.save_to(first) and w.save_to(second)
+    assert w.files.save_to(first) and w.files.save_to(second)
     assert w.open_path(first)
     assert w.files.recent.paths() == [first, second]
     w.files._fill_recent_menu()
@@ -423,7 +423,7 @@ def test_scale_goes_with_png(tmp_path):
 def test_the_csv_written_in_the_background_equals_run_csv(window, qtbot, tmp_path):
     w = raced(qtbot, window(small_experiment(steps=60)))
     saved, from_window, from_cli = tmp_path / "race.toml", tmp_path / "w.csv", tmp_path / "c.csv"
-    assert w.save_to(str(saved))
+    assert w.files.save_to(str(saved))
     assert w.files.export_csv(str(from_window), background=True)
     qtbot.waitUntil(lambda: not w.files.exporting, timeout=ENGINE_MS)
     assert w.statusBar().currentMessage() == f"Wrote {from_window}"

@@ -64,8 +64,8 @@ def test_every_plot_shows_exactly_what_the_headless_run_writes(window, qtbot):
         assert w.map.head(i) == (expected["x"][-1], expected["y"][-1])
     assert all(c.opts["pen"].style() == Qt.SolidLine for c in w.grad_plot.curves)
     assert w.grad_plot.thresholds() == [None, None, pytest.approx(20.0)]
-    assert "Momentum: done" in w.runs_label.text()
-    assert w.step_label.text() == "step 150 / 150"
+    assert "Momentum: done" in w.status.runs_label.text()
+    assert w.status.step_label.text() == "step 150 / 150"
     exported = io.StringIO()
     w.live.history.write_csv(exported)
     assert exported.getvalue() == text.getvalue()
@@ -81,7 +81,7 @@ def test_changing_lr_mid_run_shows_in_the_lr_plot_at_that_step(window, qtbot):
     runs = w.runs_panel.runs()
     runs[1].hyper = dict(runs[1].hyper, lr=0.005)
     w.runs_panel.set_runs(runs)
-    w.on_runs_changed(runs, False)
+    w.model.set_runs(runs)
     w.set_playing(True)
     wait_for_end(qtbot, w)
     lrs = w.live.run(1).column("lr")
@@ -123,10 +123,10 @@ def test_grid_view_shows_one_map_per_run(window, qtbot):
     w = window(small_experiment(steps=40))
     wait_for_end(qtbot, w)
     assert w.grid.maps == []  # built when first shown, not at start-up
-    w.on_runs_styled(w.experiment.runs)  # a colour edit: restyles what is set up
+    w.model.set_runs(w.experiment.runs)  # e.g. a colour edit: restyles what is set up
     assert w.grid.maps == []
     w.grid_action.trigger()
-    assert w.map_stack.currentWidget() is w.grid
+    assert w.map_area.currentWidget() is w.grid
     w.on_frame()
     assert len(w.grid.maps) == 3
     for i, m in enumerate(w.grid.maps):
@@ -134,7 +134,7 @@ def test_grid_view_shows_one_map_per_run(window, qtbot):
         assert len(shown) == 1
         np.testing.assert_array_equal(shown[0].xData, w.live.run(i).column("x"))
     w.grid_action.trigger()
-    assert w.map_stack.currentWidget() is w.map
+    assert w.map_area.currentWidget() is w.map
 
 
 def test_adding_and_removing_runs_restarts_with_them(window, qtbot):
@@ -163,7 +163,7 @@ def test_a_bad_experiment_file_keeps_the_current_one(window, qtbot, tmp_path):
 def test_save_then_open_round_trips(window, qtbot, tmp_path):
     w = window(small_experiment(steps=20))
     path = tmp_path / "race.toml"
-    assert w.save_to(str(path))
+    assert w.files.save_to(str(path))
     assert xp.load(str(path)) == xp.validate(small_experiment(steps=20))
 
 

@@ -58,7 +58,7 @@ def test_a_failing_optimizer_shows_its_error_and_the_others_go_on(qtbot):
     qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=ENGINE_MS)
     w.on_frame()
     assert w.live.run(0).status == "error"
-    assert "boom in step 4" in w.runs_label.text()
+    assert "boom in step 4" in w.status.runs_label.text()
     assert len(w.live.run(1).column("step")) == 41
     w.close()
 
@@ -75,7 +75,7 @@ def test_cuda_asked_for_without_cuda_runs_on_the_cpu_with_a_visible_note(qtbot):
     qtbot.waitUntil(lambda: "CUDA is not available" in w.statusBar().currentMessage(), timeout=ENGINE_MS)
     qtbot.waitUntil(lambda: w.live.step == 20, timeout=ENGINE_MS)
     w.on_frame()
-    assert "cpu" in w.device_label.text()
+    assert "cpu" in w.status.device_label.text()
     w.close()
 
 
@@ -128,7 +128,7 @@ def test_a_device_error_or_sys_exit_mid_run_ends_that_run_and_the_others_go_on(q
     w.on_frame()
     faulty = w.live.run(0)
     assert faulty.status == "error" and faulty.message == message
-    assert message in w.runs_label.text()
+    assert message in w.status.runs_label.text()
     assert len(w.live.run(1).column("step")) == 41
     assert w.worker.thread.isRunning()  # the worker goes on: a new race can start
     w.close()
