@@ -84,6 +84,15 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "experiment"
 
 
+def remembered_scale(settings: QSettings | None) -> int:
+    """The PNG scale last picked (1 without settings or a stored value that is not one)."""
+    try:
+        scale = int(settings.value("export_scale", 1)) if settings is not None else 1
+    except (TypeError, ValueError):
+        scale = 1
+    return scale if scale in export.SCALES else 1
+
+
 class FileActions(QObject):
     """Builds the File menu of `window` and carries out its exports, recent files, presets."""
 
@@ -91,7 +100,7 @@ class FileActions(QObject):
         super().__init__(window)
         self.window = window
         self.recent = RecentFiles(window.settings)
-        self.scale = self._remembered_scale()
+        self.scale = remembered_scale(window.settings)
         self._folder = ""  # where the last export went: the next dialog starts there
         self.csv = CsvExport(window, self._wrote)  # the menu's CSV, on a thread of its own
 
@@ -356,11 +365,3 @@ class FileActions(QObject):
         title = self.plot_titles().get(name, name)
         self._ask_then(f"Export the {title.lower()} as {fmt.upper()}", f"-{name}.{fmt}",
                        FORMATS[fmt], lambda path: self.export_plot(name, fmt, path))
-
-    def _remembered_scale(self) -> int:
-        settings = self.window.settings
-        try:
-            scale = int(settings.value("export_scale", 1)) if settings is not None else 1
-        except (TypeError, ValueError):
-            scale = 1
-        return scale if scale in export.SCALES else 1
