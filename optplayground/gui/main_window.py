@@ -29,7 +29,7 @@ from .frames import Frames
 from .input_keys import InputKeys
 from .live import LiveRuns
 from .map_area import MapArea
-from .plots import GradNormPlot, LossPlot, LRPlot
+from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
 from .status import RaceStatus
 from .worker import BUILD_WAIT_S, WorkerThread
 
@@ -136,8 +136,7 @@ class MainWindow(QMainWindow):
             view.startMoved.connect(self.on_start_picked)
         self.loss_plot, self.lr_plot, self.grad_plot = LossPlot(), LRPlot(), GradNormPlot()
         self.step_plots = (self.loss_plot, self.lr_plot, self.grad_plot)
-        for plot in self.step_plots[1:]:
-            plot.setXLink(self.loss_plot)
+        link_step_axes(self.step_plots)
         right = QSplitter(Qt.Vertical)
         for plot in self.step_plots:
             right.addWidget(plot)

@@ -391,3 +391,9 @@ class RunCurvesPlot(pg.PlotWidget):
         if width != self._width:
             self._width = width
             self._redraw()
+
+
+def link_step_axes(plots: Sequence[pg.PlotWidget]) -> None:
+    """Pan or zoom the steps of one plot and the others follow."""
+    for plot in plots[1:]:
+        plot.setXLink(plots[0])
