@@ -25,6 +25,7 @@ from .objectives import DatasetObjective, SurfaceObjective
 from .training import TrainingTask
 from .optimizers import build_optimizer, get_optimizer, set_hyper
 from .ranger import Lookahead
+from .trust import POLICY
 from .schedules import LRDriver
 
 # Converged: the point stops moving and the raw gradient vanishes.
@@ -104,9 +105,13 @@ class _RunState:
 class Engine:
     """All runs of one experiment on one device; `advance(n)` steps them n updates each."""
 
-    def __init__(self, experiment: Experiment, keep_history: bool = True):
-        """keep_history=False: batches only (the window keeps its own copy of the rows)."""
-        exp = validate(experiment)
+    def __init__(self, experiment: Experiment, keep_history: bool = True, checked: bool = False):
+        """keep_history=False: batches only (the window keeps its own copy of the rows).
+        checked=True: `experiment` is already what `validate` returned (not checked twice)."""
+        # The process that checked the experiment allowed these (core/trust.py); this one
+        # steps what it was given, and its live edits name the same modules.
+        POLICY.allow(*experiment.allowed_imports)
+        exp = experiment if checked else validate(experiment)
         self.keep_history = keep_history
         self.experiment = exp
         self.device, self.device_note = resolve_device(exp.device)
