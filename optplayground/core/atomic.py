@@ -38,6 +38,8 @@ def check_writable(path: str, where: str, inputs: Iterable[str] = ()) -> None:
                 raise ConfigError(where, f"cannot write {path}: it is the experiment file being read")
         folder = os.path.dirname(os.path.abspath(path))
         fd, probe = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=folder)
+    except ConfigError:
+        raise
     except (OSError, ValueError) as e:  # ValueError: a NUL or an unencodable name
         raise ConfigError(where, f"cannot write {path}: {getattr(e, 'strerror', None) or e}") \
             from None
@@ -84,6 +86,8 @@ def write_atomic(path: str, write: Callable[[str], None]) -> None:
         _check_target(path, "output")
         folder = os.path.dirname(os.path.abspath(path))
         fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=folder)
+    except ConfigError:
+        raise
     except (OSError, ValueError) as e:
         raise ConfigError("output", f"cannot write {path}: {getattr(e, 'strerror', None) or e}") \
             from None

@@ -6,8 +6,10 @@ the file format; `save` and `load` round-trip exactly (floats are written with r
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import stat
+import sys
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -128,7 +130,8 @@ def validate(exp: Experiment) -> Experiment:
 
     Raises ConfigError whose field names the culprit, e.g. ``runs[1].hyper.lr``.
     """
-    out = exp.copy()
+    out = copy.deepcopy(dataclasses.replace(exp, runs=[]))  # each run is copied once, below
+    out.runs = exp.runs if isinstance(exp.runs, list) else []
     _check_int(out.steps, "steps", 1, 100_000_000)
     _check_int(out.seed, "seed", 0, 2**63 - 1)
     _check_int(out.history_cap, "history_cap", 100, 1_000_000_000)
@@ -246,7 +249,9 @@ def loads(text: str) -> Experiment:
         raise ConfigError("file", f"nested more than {MAX_DEPTH} levels deep") from None
     except MemoryError:
         raise ConfigError("file", "too large to read") from None
-    except ValueError as e:  # an integer past Python's digit limit (4300 digits)
+    except ValueError as e:  # an integer past Python's digit limit
+        if "digits" in str(e):
+            e = f"a whole number has more than {sys.get_int_max_str_digits()} digits"
         raise ConfigError("file", f"not valid TOML: {e}") from None
     _check_depth(data)
     return from_dict(data)

@@ -77,7 +77,7 @@ class IsolatedOptimizer(torch.optim.Optimizer):
             self._load(payload)  # "closure": evaluate at the child's trial point
             with torch.enable_grad():
                 loss = closure()
-            self._child.send(("loss", float(loss), self._grads()))
+            self._child.send(("loss", float(loss.detach()), self._grads()))
 
     def close(self) -> None:
         self._finalizer()

@@ -428,6 +428,10 @@ def _import_class(path: str) -> type:
     except SystemExit as e:  # the module ran sys.exit(): a message, not the CLI's exit code
         raise ConfigError("optimizer", f"cannot import module {module_name!r}: "
                                        f"it called sys.exit({e.code!r})") from None
+    except ModuleNotFoundError as e:
+        raise ConfigError("optimizer", f"cannot import module {module_name!r}: {e} (modules "
+                                       "are looked for on PYTHONPATH and among installed "
+                                       "packages, never in the current folder)") from None
     except Exception as e:  # ImportError, or any error raised while the module runs
         raise ConfigError("optimizer", f"cannot import module {module_name!r}: {e}") from None
     cls = getattr(module, class_name, None)

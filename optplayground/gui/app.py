@@ -41,9 +41,11 @@ def run_app(argv: list[str]) -> int:
     from ..core.params import ConfigError
     from . import worker
     from .main_window import MainWindow
+    from .trust import load_allow_list, permit
 
     worker.BUILD_WAIT_S = 0.0  # closing right after launch: leave() exits, nothing waits
     app = make_app()
+    settings = QSettings()
     experiment, problem = None, ""
     if argv and argv[0].endswith(".toml"):
         try:
@@ -51,7 +53,9 @@ def run_app(argv: list[str]) -> int:
         except ConfigError as error:  # opened from a file manager: say it in the window too
             print(f"optplayground: error: {error}", file=sys.stderr)
             problem = str(error)
-    settings = QSettings()
+        load_allow_list(settings)
+        if experiment is not None and not permit(None, experiment, argv[0], settings):
+            experiment, problem = None, "its modules were not allowed: nothing was imported"
     window = MainWindow(experiment, settings)
     if problem:
         window.show_error("This file cannot be opened", f"{argv[0]}: {problem}")
