@@ -136,17 +136,17 @@ def test_python_m_never_imports_a_module_from_the_current_folder(tmp_path):
 # ---------------------------------------------------------------- a user's code under a time limit
 
 def test_a_constructor_or_step_that_never_returns_ends_only_its_run(monkeypatch, allow_fake_optimizers):
-    monkeypatch.setenv("OPTPLAYGROUND_USER_CODE_LIMIT_S", "3")
+    monkeypatch.setenv("OPTPLAYGROUND_USER_CODE_LIMIT_S", "2")  # steps; the constructor 12 s
     exp = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=8, runs=[
         Run("slow init", "fake_optimizers:SlowInit"), Run("sleeper", "fake_optimizers:Sleeper"),
         Run("fine", "adam", {"lr": 0.01})])
     started = time.perf_counter()
     history = Engine(exp).run_to_end()
-    assert time.perf_counter() - started < 60
+    assert time.perf_counter() - started < 200
     slow, sleeper, fine = history[0], history[1], history[2]
-    assert slow.status == "error" and "import and constructor took longer than 3 s" in slow.message
+    assert slow.status == "error" and "import and constructor took longer than 12 s" in slow.message
     assert len(slow.array()) == 1  # row 0, then its optimizer never came up
-    assert sleeper.status == "error" and "step took longer than 3 s" in sleeper.message
+    assert sleeper.status == "error" and "step took longer than 2 s" in sleeper.message
     assert len(sleeper.array()) == 3  # rows 0..2: update 3 hung
     assert fine.status == "done" and len(fine.array()) == 9
 

@@ -4,11 +4,11 @@ A class imported by path (not one of torch's) is code we know nothing about: its
 constructor or its step may never return. `IsolatedOptimizer` stands in for it in the
 engine: the real optimizer is built and stepped in a child process ("spawn", one per run),
 which gets the parameters and their gradients for every step and sends the new parameters
-back. Every call waits at most `call_limit_s()` seconds (10 by default; the environment
-variable OPTPLAYGROUND_USER_CODE_LIMIT_S changes it): the import and the constructor
-together, then each step. Past it the child is killed and the step raises
-`OptimizerTimeout`, which ends that run with status `error`; the other runs go on. The
-child's own start (Python and torch) is not counted against the limit.
+back. Each step may take `call_limit_s()` seconds (10 by default; the environment variable
+OPTPLAYGROUND_USER_CODE_LIMIT_S changes it), the module's import and the constructor
+together BUILD_FACTOR times as long (a module may import big libraries). Past it the child
+is killed and the step raises `OptimizerTimeout`, which ends that run with status `error`;
+the other runs go on. The child's own start (Python, torch, this package) is not counted.
 
 Optimizers that need a closure (L-BFGS-like) ask the engine for each evaluation: the child
 sends the parameters, the engine answers with the loss and the gradients. No Qt here.
@@ -27,6 +27,7 @@ import torch
 
 LIMIT_ENV = "OPTPLAYGROUND_USER_CODE_LIMIT_S"
 DEFAULT_LIMIT_S = 10.0
+BUILD_FACTOR = 6  # the import and the constructor: 60 s by default
 START_LIMIT_S = 120.0  # the child's interpreter and torch import, on a loaded machine
 
 
@@ -64,7 +65,7 @@ class IsolatedOptimizer(torch.optim.Optimizer):
 
     def step(self, closure=None):
         if not self._built:
-            self._child.receive("import and constructor", self.limit_s)
+            self._child.receive("import and constructor", BUILD_FACTOR * self.limit_s)
             self._built = True
         self._child.send(("step", self._values(), self._grads(), self._hypers(),
                           closure is not None))
@@ -201,6 +202,8 @@ def _serve(conn, parent_pid: int, path: str) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    from .optimizers import _import_class
+
     torch.set_num_threads(1)  # a few numbers per step: threads only cost here
     conn.send(("ready", None))  # the parent's first wait is for this: see _Child.receive
     optimizer, params = None, []
@@ -211,8 +214,6 @@ def _serve(conn, parent_pid: int, path: str) -> None:
             return
         try:
             if message[0] == "build":
-                from .optimizers import _import_class
-
                 cls = _import_class(path)
                 params = [torch.tensor(v, requires_grad=True) for v in message[1]]
                 optimizer = cls(params, **message[2][0])

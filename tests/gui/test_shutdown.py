@@ -54,7 +54,8 @@ def test_a_failing_optimizer_shows_its_error_and_the_others_go_on(qtbot, allow_f
     w = MainWindow(exp, settings=None)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=20000)
+    # the user's optimizer steps in a child process of the engine's: its start takes a while
+    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=120000)
     w.on_frame()
     assert w.live.run(0).status == "error"
     assert "boom in step 4" in w.runs_label.text()
@@ -123,7 +124,8 @@ def test_a_device_error_or_sys_exit_mid_run_ends_that_run_and_the_others_go_on(q
     w = MainWindow(exp, settings=None)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=20000)
+    # the user's optimizer steps in a child process of the engine's: its start takes a while
+    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=120000)
     w.on_frame()
     faulty = w.live.run(0)
     assert faulty.status == "error" and faulty.message == message
