@@ -162,6 +162,7 @@ class Engine:
             for state in self.runs:
                 if state.status == "running":
                     self._final_row(state)
+                _release(state)
         return self._collect()
 
     def batches(self, steps_per_batch: int = 100) -> Iterator[Batch]:
@@ -270,6 +271,7 @@ class Engine:
     @staticmethod
     def _stop(state: _RunState, status: str, message: str) -> bool:
         state.status, state.message = status, message
+        _release(state)
         return False
 
     def _collect(self) -> Batch:
@@ -308,6 +310,15 @@ class Engine:
         if run.schedule != old.schedule or hyper.get("lr") != old_lr:
             state.driver.rebuild(run.schedule, hyper.get("lr", 1.0))
             state.uses_loss = any(stage.name == "plateau" for stage in run.schedule)
+
+
+def _release(state: _RunState) -> None:
+    """A user's optimizer steps in a process of its own (core/isolated.py): it ends with
+    its run, not when the collector gets to it."""
+    optimizer = getattr(state.optimizer, "inner", state.optimizer)
+    close = getattr(optimizer, "close", None)
+    if close is not None:
+        close()
 
 
 def _must_propagate(error: BaseException) -> bool:

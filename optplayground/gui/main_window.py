@@ -233,6 +233,9 @@ class MainWindow(QMainWindow):
         except ConfigError as error:
             self.show_error("This experiment cannot run", str(error))
             return False
+        except Exception as error:  # noqa: BLE001 — a stranger's file: say it, keep the current one
+            self.show_error("This experiment cannot run", f"{type(error).__name__}: {error}")
+            return False
         self.experiment = checked
         self._show_about(checked)
         self.problem_panel.set_problem(checked.problem, checked.seed)
