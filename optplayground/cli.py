@@ -13,7 +13,8 @@ import sys
 from dataclasses import replace
 from typing import Sequence
 
-from .core.atomic import check_writable
+from .cli_boundary import check_outputs, guarded, parse_size
+from .core.atomic import all_or_nothing, check_writable
 from .core.params import ConfigError, format_value
 
 EPILOG_RUN = """\
@@ -36,26 +37,24 @@ quick form (no file):
   --batch K                        mini-batches of K in a dataset race (0 = full batch,
                                    1 = one sample at a time)
 
+An import path runs that module's code: it is imported only with --allow-import.
+
 exit status: 0 ok, 2 bad input (one line on stderr says what and where)
 """
+ALLOW_IMPORT_HELP = ("import the modules of import-path optimizers (package.module:Class) "
+                     "the experiment names: their code runs, so only for files you trust")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    return guarded(lambda: _dispatch(argv))  # cli_boundary: every failure is one line
+
+
+def _dispatch(argv: list[str]) -> int:
     if not argv or argv[0].endswith(".toml"):
-        try:
-            return _open_app(argv)
-        except KeyboardInterrupt:  # Ctrl+C before the window took it over
-            return 130
-    parser = _parser()
-    args = parser.parse_args(_glue_negative_values(argv))
-    try:
-        return args.func(args)
-    except ConfigError as error:
-        print(f"optplayground: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+        return _open_app(argv)
+    args = _parser().parse_args(_glue_negative_values(argv))
+    return args.func(args)
 
 
 def _open_app(argv: list[str]) -> int:
@@ -114,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="the PNGs get 1, 2 or 4 times the window's pixels (default 1; like "
                           "File > Export > PNG Scale)")
     run.add_argument("--quiet", action="store_true", help="no summary table")
+    run.add_argument("--allow-import", action="store_true", help=ALLOW_IMPORT_HELP)
     run.add_argument("--surface", help="NAME[:key=value,...]")
     run.add_argument("--formula", help="a surface in x and y")
     run.add_argument("--start", help="x,y")
@@ -131,7 +131,9 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--preset", metavar="NAME", help="a built-in experiment (optplayground list presets)")
     shot.add_argument("--steps", type=int, help="number of updates (default: the experiment's)")
     shot.add_argument("--out", required=True, metavar="window.png")
-    shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT (default 1600x1000)")
+    shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT (default 1600x1000; "
+                                                          "each side 100 to 8192)")
+    shot.add_argument("--allow-import", action="store_true", help=ALLOW_IMPORT_HELP)
     shot.set_defaults(func=_cmd_shot)
 
     bench = sub.add_parser("bench", help="measure speed and memory on this machine (offscreen)")
@@ -172,23 +174,24 @@ def _cmd_run(args) -> int:
     from .core.threads import use_torch_threads
 
     exp = _experiment_from_args(args)
-    for flag in ("--csv", "--save"):  # every output path is checked before the race
-        if getattr(args, flag[2:]):
-            check_writable(getattr(args, flag[2:]), flag)
+    # Every output path is checked before the race; none may be the file being read.
+    check_outputs({f: getattr(args, f[2:]) for f in ("--csv", "--save", "--png", "--svg")},
+                  (args.experiment or "",))
     pictures = _pictures(args)
     use_torch_threads()  # the window's thread count: its CSV export is this very file
-    engine = Engine(exp)
+    engine = Engine(exp, checked=True)
     if engine.device_note:
         print(f"note: {engine.device_note}", file=sys.stderr)
     history = engine.run_to_end()
-    if args.csv:
-        write_csv(history, args.csv)
-    if args.save:
-        xp.save(exp, args.save)
-    if pictures is not None:
-        written = pictures.export_race(exp, args.png, args.svg, args.scale or 1)
-        if not args.quiet:
-            print("wrote " + ", ".join(written))
+    with all_or_nothing():  # every file the command writes, or none of them
+        if args.csv:
+            write_csv(history, args.csv)
+        if args.save:
+            xp.save(exp, args.save)
+        written = pictures.export_race(exp, args.png, args.svg, args.scale or 1) \
+            if pictures is not None else []
+    if written and not args.quiet:
+        print("wrote " + ", ".join(written))
     if not args.quiet:
         print(summary(engine))
     return 0
@@ -201,12 +204,12 @@ def _pictures(args):
     if not (args.png or args.svg):
         return None
     try:
-        from .gui import headless
+        from .gui import export, headless
     except ImportError as error:
         raise ConfigError("--png/--svg", f"drawing needs PySide6 and pyqtgraph: {error}") from None
-    for flag, path in (("--png", args.png), ("--svg", args.svg)):
-        if path:
-            check_writable(path, flag)
+    for flag, path, ext in (("--png", args.png, ".png"), ("--svg", args.svg, ".svg")):
+        if path:  # the longest name written beside it
+            check_writable(export.per_plot_paths(path, ["batchnorm"], ext)["batchnorm"], flag)
     return headless
 
 
@@ -219,6 +222,10 @@ def write_csv(history, path: str) -> None:
 def _experiment_from_args(args):
     from .core import experiment as xp
 
+    for key in ("experiment", "preset", "surface", "formula", "start", "dataset", "model", "loss"):
+        if getattr(args, key, None) == "":
+            raise ConfigError("command line" if key == "experiment" else f"--{key}",
+                              "is empty" if key != "experiment" else "the experiment file name is empty")
     quick = any(getattr(args, k, None) for k in ("surface", "formula", "quick_runs", "start",
                                                   "dataset", "model", "loss"))
     sources = [name for name, given in (("an experiment file", args.experiment),
@@ -242,7 +249,11 @@ def _experiment_from_args(args):
         exp.device = args.device
     if getattr(args, "seed", None) is not None:
         exp.seed = args.seed
-    return xp.validate(exp)
+    if args.allow_import:  # the user vouches for this experiment's modules (core/trust.py)
+        from .core.trust import POLICY, modules_to_allow
+
+        POLICY.allow(*modules_to_allow(exp))
+    return xp.validate(exp)  # without the flag: one line naming the module, nothing imported
 
 
 def _quick_experiment(args):
@@ -266,6 +277,8 @@ def _quick_experiment(args):
     if args.start:
         problem.start = _parse_pair(args.start, "--start")
     runs = [_quick_run(r, i) for i, r in enumerate(getattr(args, "quick_runs", None) or [])]
+    if not args.dataset and any("batch" in r for r in getattr(args, "quick_runs", None) or []):
+        raise ConfigError("--batch", "goes with --dataset: a surface has no data to batch")
     if not runs:
         raise ConfigError("--opt", "give at least one --opt NAME[:key=value,...]")
     return xp.Experiment(name="command line", problem=problem, runs=runs)
@@ -409,10 +422,8 @@ def _cmd_shot(args) -> int:
     from .gui.headless import take_screenshot
 
     exp = _experiment_from_args(args)
-    try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        raise ConfigError("--size", f"expected WIDTHxHEIGHT, got {args.size!r}") from None
+    width, height = parse_size(args.size)
+    check_outputs({"--out": args.out}, (args.experiment or "",))
     first_frame = take_screenshot(exp, args.out, (width, height))
     print(f"wrote {args.out} ({width}x{height}, {exp.steps} steps; first frame after {first_frame:.2f} s)")
     return 0

@@ -62,3 +62,21 @@ def _all_qobjects(app):
     # type(), not isinstance(): that would ask lazy module proxies for __class__ (warnings)
     seen.extend(o for o in gc.get_objects() if issubclass(type(o), (QThread, QTimer)))
     return seen
+
+
+@pytest.fixture(autouse=True)
+def _import_policy_per_test():
+    """Each test starts with nothing allowed to import (core/trust.py) and leaves it so."""
+    from optplayground.core.trust import POLICY
+
+    POLICY.reset()
+    yield
+    POLICY.reset()
+
+
+@pytest.fixture
+def allow_fake_optimizers():
+    """Allow tests/fake_optimizers.py, as --allow-import or the window's dialog would."""
+    from optplayground.core.trust import POLICY
+
+    POLICY.allow("fake_optimizers")

@@ -83,3 +83,33 @@ class DeviceFault(torch.optim.SGD):
         if self.count == 3:
             raise RuntimeError("CUDA error: an illegal memory access was encountered")
         return super().step(closure)
+
+
+class SlowInit(torch.optim.SGD):
+    """A constructor that never returns (for the time limit on a user's code)."""
+
+    def __init__(self, params, lr: float = 0.01):
+        import time
+
+        time.sleep(3600)
+        super().__init__(params, lr=lr)
+
+
+class Sleeper(torch.optim.SGD):
+    """SGD whose third step never returns (sleeps; killed by the time limit)."""
+
+    def __init__(self, params, lr: float = 0.01):
+        super().__init__(params, lr=lr)
+        self.count = 0
+
+    def step(self, closure=None):
+        import time
+
+        self.count += 1
+        if self.count == 3:
+            time.sleep(3600)
+        return super().step(closure)
+
+
+class ClosureSGD(torch.optim.LBFGS):
+    """An L-BFGS subclass, so the engine gives it a closure (evaluated in the parent)."""

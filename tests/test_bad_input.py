@@ -335,7 +335,10 @@ def test_a_jump_straight_to_infinity_ends_as_diverged_with_finite_rows():
     ("lookahead", "wraps one"),
     ("", "unknown optimizer"),
 ])
-def test_a_custom_optimizer_that_is_not_one_is_refused_by_validate(path, words):
+def test_a_custom_optimizer_that_is_not_one_is_refused_by_validate(path, words, allow_fake_optimizers):
+    from optplayground.core.trust import POLICY
+
+    POLICY.allow("nosuchmodule", "builtins")  # allowed, as after --allow-import: still refused
     error = refusal(Experiment(runs=[Run("ok", "adam"), Run("custom", path)], device="cpu"))
     assert error.field == "runs[1].optimizer" and words in error.message, error
     switch = Run("s", "adam", switch=Switch(5, path))

@@ -58,7 +58,7 @@ def test_experiment_file_and_quick_form_give_the_same_csv(tmp_path):
 
 def test_custom_optimizer_by_import_path(tmp_path):
     result = cli("run", "--opt", "torch.optim:SGD:lr=0.001", "--opt", "fake_optimizers:ExplodingSGD",
-                 "--steps", "10", "--csv", str(tmp_path / "o.csv"))
+                 "--steps", "10", "--allow-import", "--csv", str(tmp_path / "o.csv"))
     assert result.returncode == 0, result.stderr
     assert "error" in result.stdout and "boom in step 4" in result.stdout
 
@@ -75,7 +75,8 @@ def test_custom_optimizer_by_import_path(tmp_path):
     (("--opt", "adam", "--clip", "sometimes=3"), "clip"),
     (("--opt", "adam", "--schedule", "cosine", "--schedule", "step"), "steps"),
     (("--opt", "nosuchmodule:Thing"), "nosuchmodule"),
-    (("--opt", "fake_optimizers:NotAnOptimizer"), "not"),
+    (("--opt", "fake_optimizers:NotAnOptimizer", "--allow-import"), "not a subclass"),
+    (("--opt", "fake_optimizers:NotAnOptimizer"), "--allow-import"),
     (("--start", "1", "--opt", "adam"), "--start"),
     (("--opt", "adam:lr"), "expected key=value, got 'lr'"),
     (("--opt", "adam:=3"), "missing a name before '='"),

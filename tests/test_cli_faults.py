@@ -11,7 +11,7 @@ def test_an_optimizer_module_calling_sys_exit_is_one_line_exit_2(tmp_path):
     out = tmp_path / "never.csv"
     env = dict(os.environ, PYTHONPATH=str(TESTS))
     result = subprocess.run([sys.executable, "-m", "optplayground", "run", "--opt", "exits_on_import:Opt",
-                             "--steps", "5", "--csv", str(out)],
+                             "--allow-import", "--steps", "5", "--csv", str(out)],
                             capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()

@@ -108,7 +108,7 @@ def test_nan_rows_are_never_stored():
     assert np.all(np.isfinite(engine.history[0].array()))
 
 
-def test_an_optimizer_that_raises_ends_its_run_with_error_only():
+def test_an_optimizer_that_raises_ends_its_run_with_error_only(allow_fake_optimizers):
     engine = race(Run("buggy", "fake_optimizers:ExplodingSGD", {"lr": 1e-4}),
                   Run("fine", "sgd", {"lr": 1e-4}), steps=20)
     buggy, fine = engine.history[0], engine.history[1]
@@ -276,7 +276,7 @@ def test_lookahead_through_the_engine_equals_a_plain_loop():
 
 # ---------------------------------------------------------------- faults inside a step
 
-def test_a_step_calling_sys_exit_ends_only_its_run():
+def test_a_step_calling_sys_exit_ends_only_its_run(allow_fake_optimizers):
     engine = race(Run("exits", "fake_optimizers:Exiting", {"lr": 1e-4}), Run("fine", "adam", {"lr": 0.01}),
                   steps=20)
     exits, fine = engine.history[0], engine.history[1]
@@ -285,7 +285,7 @@ def test_a_step_calling_sys_exit_ends_only_its_run():
     assert fine.status == "done" and len(fine.array()) == 21
 
 
-def test_keyboard_interrupt_stops_the_race_on_the_main_thread_and_ends_a_run_elsewhere():
+def test_keyboard_interrupt_stops_the_race_on_the_main_thread_and_ends_a_run_elsewhere(allow_fake_optimizers):
     import threading
 
     exp = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=10,

@@ -10,7 +10,8 @@ from optplayground.core.experiment import Experiment, Problem, Run
 from optplayground.core.params import ConfigError
 from optplayground.core.remote import EngineDied, RemoteEngine
 
-EXP = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=60,
+# allowed_imports: the permission the window's process gives with the experiment (core/trust.py)
+EXP = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=60, allowed_imports=("fake_optimizers",),
                  runs=[Run("a", "adam", {"lr": 0.01}), Run("b", "fake_optimizers:ExplodingSGD", {"lr": 1e-4})])
 
 
@@ -22,7 +23,7 @@ def remote():
     assert not engine.alive
 
 
-def test_batches_equal_the_in_process_engine_and_the_child_serves_race_after_race(remote):
+def test_batches_equal_the_in_process_engine_and_the_child_serves_race_after_race(remote, allow_fake_optimizers):
     for _ in range(2):
         remote.start(EXP)
         assert (remote.steps, remote.step, remote.done, remote.has_task) == (60, 0, False, False)
@@ -72,7 +73,8 @@ def test_close_ends_a_child_stuck_in_a_step_at_once(remote, tmp_path, monkeypatc
     marker = tmp_path / "entered"
     monkeypatch.setenv("FAKE_HANG_FILE", str(marker))
     stuck = RemoteEngine()  # started after the variable is set: it inherits it
-    stuck.start(Experiment(problem=Problem(start=(-1.5, 2.0)), steps=100, runs=[Run("h", "fake_optimizers:Hang")]))
+    stuck.start(Experiment(problem=Problem(start=(-1.5, 2.0)), steps=100, runs=[Run("h", "fake_optimizers:Hang")],
+                           allowed_imports=("fake_optimizers",)))
     errors = []
 
     def step():

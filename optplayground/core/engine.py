@@ -26,6 +26,7 @@ from .objectives import DatasetObjective, SurfaceObjective
 from .training import TrainingTask
 from .optimizers import build_optimizer, get_optimizer, set_hyper
 from .ranger import Lookahead
+from .trust import POLICY
 from .schedules import LRDriver
 
 # Converged: the point stops moving and the raw gradient vanishes.
@@ -104,9 +105,13 @@ class _RunState:
 class Engine:
     """All runs of one experiment on one device; `advance(n)` steps them n updates each."""
 
-    def __init__(self, experiment: Experiment, keep_history: bool = True):
-        """keep_history=False: batches only (the window keeps its own copy of the rows)."""
-        exp = validate(experiment)
+    def __init__(self, experiment: Experiment, keep_history: bool = True, checked: bool = False):
+        """keep_history=False: batches only (the window keeps its own copy of the rows).
+        checked=True: `experiment` is already what `validate` returned (not checked twice)."""
+        # The process that checked the experiment allowed these (core/trust.py); this one
+        # steps what it was given, and its live edits name the same modules.
+        POLICY.allow(*experiment.allowed_imports)
+        exp = experiment if checked else validate(experiment)
         self.keep_history = keep_history
         self.experiment = exp
         self.device, self.device_note = resolve_device(exp.device)
@@ -157,6 +162,7 @@ class Engine:
             for state in self.runs:
                 if state.status == "running":
                     self._final_row(state)
+                _release(state)
         return self._collect()
 
     def batches(self, steps_per_batch: int = 100) -> Iterator[Batch]:
@@ -265,6 +271,7 @@ class Engine:
     @staticmethod
     def _stop(state: _RunState, status: str, message: str) -> bool:
         state.status, state.message = status, message
+        _release(state)
         return False
 
     def _collect(self) -> Batch:
@@ -299,6 +306,15 @@ class Engine:
             set_hyper(state.optimizer, state.spec, hyper, run.lookahead)
         if run.schedule != old.schedule or hyper.get("lr") != old_lr:
             state.driver.rebuild(run.schedule, hyper.get("lr", 1.0))
+
+
+def _release(state: _RunState) -> None:
+    """A user's optimizer steps in a process of its own (core/isolated.py): it ends with
+    its run, not when the collector gets to it."""
+    optimizer = getattr(state.optimizer, "inner", state.optimizer)
+    close = getattr(optimizer, "close", None)
+    if close is not None:
+        close()
 
 
 def _must_propagate(error: BaseException) -> bool:

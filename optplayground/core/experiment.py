@@ -6,16 +6,25 @@ the file format; `save` and `load` round-trip exactly (floats are written with r
 from __future__ import annotations
 
 import copy
+import dataclasses
+import os
+import stat
+import sys
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .params import ConfigError, Param, validate_values
+from .trust import import_paths, split_import_path
 from .optimizers import LOOKAHEAD, get_optimizer
 from .training import DatasetProblem, validate_dataset_problem
 from .schedules import Stage, check_stage_lengths, validate_stages
 
 FORMAT_VERSION = 1
+# Limits on what a file may hold (files come from strangers): checked before and after parsing.
+MAX_FILE_BYTES = 1 << 20  # 1 MiB; a file of 100 runs is ~10 KiB
+MAX_DEPTH = 16  # tables and arrays nested in each other (ours go 4 deep)
+MAX_RUNS = 65_536
 DEVICES = ("auto", "cpu", "cuda", "mps")
 CLIP_MODES = ("none", "norm", "value")
 # Tableau-like colours, distinct on dark and light backgrounds; runs without a colour cycle them.
@@ -108,6 +117,9 @@ class Experiment:
     seed: int = 0
     device: str = "auto"
     history_cap: int = 1_000_000  # rows kept exactly per run; later rows are decimated
+    # Modules of import-path optimizers the user allowed (core/trust.py): set by validate,
+    # carried to the process that steps the race, never read from or written to a file.
+    allowed_imports: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def copy(self) -> "Experiment":
         return copy.deepcopy(self)
@@ -123,7 +135,8 @@ def validate(exp: Experiment) -> Experiment:
 
     Raises ConfigError whose field names the culprit, e.g. ``runs[1].hyper.lr``.
     """
-    out = exp.copy()
+    out = copy.deepcopy(dataclasses.replace(exp, runs=[]))  # each run is copied once, below
+    out.runs = exp.runs if isinstance(exp.runs, list) else []
     _check_int(out.steps, "steps", 1, 100_000_000)
     _check_int(out.seed, "seed", 0, 2**63 - 1)
     _check_int(out.history_cap, "history_cap", 100, 1_000_000_000)
@@ -135,13 +148,17 @@ def validate(exp: Experiment) -> Experiment:
         _validate_surface_problem(out.problem)
     if not out.runs:
         raise ConfigError("runs", "add at least one run")
+    if len(out.runs) > MAX_RUNS:
+        raise ConfigError("runs", f"at most {MAX_RUNS} runs, got {len(out.runs)}")
     out.runs = [validate_run(run, f"runs[{i}]") for i, run in enumerate(out.runs)]
     for i, run in enumerate(out.runs):  # OneCycle's phases depend on the number of steps
         check_stage_lengths(run.schedule, out.steps, f"runs[{i}].schedule")
-    names = [r.name for r in out.runs]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    seen: set[str] = set()
+    dupes = sorted({r.name for r in out.runs if r.name in seen or seen.add(r.name)})
     if dupes:
         raise ConfigError("runs", f"run names must be unique: {', '.join(dupes)}")
+    out.allowed_imports = tuple(sorted({split_import_path(name)[0]
+                                        for _, name in import_paths(out)}))
     return out
 
 
@@ -219,32 +236,85 @@ def _is_color(text: str) -> bool:
 # ---------------------------------------------------------------- TOML
 
 def loads(text: str) -> Experiment:
-    """Parse TOML text into an Experiment (structure only; call `validate` for values)."""
+    """Parse TOML text into an Experiment (structure only; call `validate` for values).
+
+    Whatever the text holds, the only error is a ConfigError (see the limits above)."""
+    if not isinstance(text, str):
+        raise ConfigError("file", f"expected TOML text, got {type(text).__name__}")
+    if len(text) > MAX_FILE_BYTES:
+        raise ConfigError("file", f"larger than {MAX_FILE_BYTES // 1024} KiB")
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))  # a BOM some editors write
     except tomllib.TOMLDecodeError as e:
         # An error at the end of the text comes without a line: name the last one.
         last = f"(at the end, line {text.rstrip().count(chr(10)) + 1})"
         raise ConfigError("file", f"not valid TOML: {e}".replace("(at end of document)", last)) \
             from None
+    except RecursionError:
+        raise ConfigError("file", f"nested more than {MAX_DEPTH} levels deep") from None
+    except MemoryError:
+        raise ConfigError("file", "too large to read") from None
+    except ValueError as e:  # an integer past Python's digit limit
+        if "digits" in str(e):
+            e = f"a whole number has more than {sys.get_int_max_str_digits()} digits"
+        raise ConfigError("file", f"not valid TOML: {e}") from None
+    _check_depth(data)
     return from_dict(data)
 
 
+def _check_depth(data: Any) -> None:
+    """Refuse tables and arrays nested more than MAX_DEPTH deep (without recursing)."""
+    level = [data]
+    for _ in range(MAX_DEPTH + 1):
+        level = [v for item in level
+                 for v in (item.values() if isinstance(item, dict) else item)
+                 if isinstance(v, (dict, list))]
+        if not level:
+            return
+    raise ConfigError("file", f"nested more than {MAX_DEPTH} levels deep")
+
+
 def load(path: str) -> Experiment:
+    """Read and parse an experiment file; every failure is one ConfigError("file", ...).
+
+    Only a regular file of at most MAX_FILE_BYTES is read: a FIFO, a device or a folder
+    named .toml is refused before a byte is read (opening never blocks)."""
+    return loads(_decode(read_limited(path), path))
+
+
+def read_limited(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the name
+        raise ConfigError("file", f"cannot read {path}: {getattr(e, 'strerror', None) or e}") \
+            from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError("file", f"cannot read {path}: not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            raw = f.read(limit + 1)
     except OSError as e:
         raise ConfigError("file", f"cannot read {path}: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit:
+        raise ConfigError("file", f"{path} is larger than {limit // 1024} KiB")
+    return raw
+
+
+def _decode(raw: bytes, path: str) -> str:
     try:
-        return loads(raw.decode("utf-8"))
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("file", f"{path} is not UTF-8 text") from None
 
 
 def from_dict(data: dict) -> Experiment:
     version = data.pop("format", FORMAT_VERSION)
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ConfigError("format", f"expected a whole number (this app writes "
+                                    f"{FORMAT_VERSION}), got {version!r}")
+    if version > FORMAT_VERSION:
         raise ConfigError("format", f"file format {version!r} is newer than this app reads "
                                     f"({FORMAT_VERSION}); update optplayground")
     problem = _build(Problem, data.pop("problem", {}), "problem")
@@ -303,8 +373,10 @@ def _build(cls, data: Any, where: str):
     prefix = f"{where}." if where else ""
     kwargs = {}
     for key, value in data.items():
-        if key not in known or key in ("problem", "runs", "clip", "schedule", "switch"):
-            raise ConfigError(prefix + key, f"unknown key (known: {', '.join(known)})")
+        if key not in known or key in ("problem", "runs", "clip", "schedule", "switch",
+                                       "allowed_imports"):
+            names = ", ".join(k for k in known if k != "allowed_imports")
+            raise ConfigError(prefix + key, f"unknown key (known: {names})")
         expected = str(known[key].type)
         if expected.startswith("dict") and not isinstance(value, dict):
             raise ConfigError(prefix + key, "expected a table")

@@ -7,7 +7,6 @@ Lookahead is not in the registry: it wraps any optimizer (see `ranger.Lookahead`
 """
 from __future__ import annotations
 
-import importlib
 import inspect
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -17,6 +16,8 @@ from torch import Tensor
 
 from .params import ConfigError, Param, Spec
 from .ranger import LOOKAHEAD, Lookahead, Ranger
+from .trust import (POLICY, ImportNotAllowed, check_allowed, import_class, is_import_path,
+                    is_shipped, split_import_path)
 
 __all__ = ["OptimizerSpec", "OPTIMIZERS", "LOOKAHEAD", "get_optimizer", "import_optimizer",
            "build_optimizer", "set_hyper", "current_hyper"]
@@ -349,6 +350,8 @@ def get_optimizer(name: str, where: str = "optimizer") -> OptimizerSpec:
     A ConfigError names `where` (e.g. ``runs[1].optimizer``)."""
     try:
         return _lookup(name)
+    except ImportNotAllowed as e:
+        raise ImportNotAllowed(where, e.module) from None
     except ConfigError as e:
         raise ConfigError(where, e.message) from None
 
@@ -358,7 +361,8 @@ def _lookup(name: str) -> OptimizerSpec:
         raise ConfigError("optimizer", f"expected an optimizer name, got {name!r}")
     if name in OPTIMIZERS:
         return OPTIMIZERS[name]
-    if ":" in name or "." in name:
+    if is_import_path(name):
+        check_allowed(name, "optimizer")  # before anything is imported: see core/trust.py
         return import_optimizer(name)
     if name == LOOKAHEAD.name:
         raise ConfigError("optimizer", "lookahead is not an optimizer on its own: it wraps one "
@@ -374,17 +378,34 @@ _IMPLEMENTATION_FLAGS = {"foreach", "fused", "capturable", "differentiable"}
 
 
 def import_optimizer(path: str) -> OptimizerSpec:
-    """Spec for the optimizer class at `path` ("module:Class"), params from its signature."""
+    """Spec for the optimizer class at `path` ("module:Class"), params from its signature.
+
+    Imports the module whatever the policy says: call it for a path the user typed in
+    person; files go through `get_optimizer`, which asks the policy first. The module is
+    allowed for this process from then on. A class of a shipped package (torch) steps here;
+    any other class builds and steps in a child process of its own, under a time limit
+    (core/isolated.py)."""
     if path not in _IMPORTED:
-        cls = _import_class(path)
+        module, _ = split_import_path(path)
+        cls = import_class(path)
+        shipped = is_shipped(module)
+        if shipped:
+            factory = lambda tensors, hyper, cls=cls: cls(tensors, **hyper)  # noqa: E731
+        else:
+            from .isolated import IsolatedOptimizer
+
+            factory = lambda tensors, hyper: IsolatedOptimizer(path, tensors, hyper)  # noqa: E731
         _IMPORTED[path] = OptimizerSpec(
             name=path, title=cls.__name__,
             params=_signature_params(cls, path),
             help=(inspect.getdoc(cls) or "").split("\n\n")[0].replace("\n", " "),
             formula=f"(see the documentation of {cls.__module__}.{cls.__qualname__})",
             needs_closure=issubclass(cls, torch.optim.LBFGS),
-            rules=(_constructs(cls),),
-            factory=lambda tensors, hyper, cls=cls: cls(tensors, **hyper))
+            # A user's constructor runs only in its run's child process, under a time limit:
+            # values it refuses end that run with an error.
+            rules=(_constructs(cls),) if shipped else (),
+            factory=factory)
+        POLICY.allow(module)
     return _IMPORTED[path]
 
 
@@ -398,30 +419,6 @@ def _constructs(cls: type):
             return f"{cls.__name__} refuses these values: {type(e).__name__}: {e}"
         return None
     return rule
-
-
-def _import_class(path: str) -> type:
-    module_name, colon, class_name = path.partition(":")
-    if not colon or not module_name or not class_name or ":" in class_name:
-        hint = ""
-        if not colon and "." in path:
-            head, _, tail = path.rpartition(".")
-            hint = f" (did you mean {head}:{tail}?)"
-        raise ConfigError("optimizer", f"{path!r} is not an import path of the form "
-                                       f"'package.module:ClassName'{hint}")
-    try:
-        module = importlib.import_module(module_name)
-    except SystemExit as e:  # the module ran sys.exit(): a message, not the CLI's exit code
-        raise ConfigError("optimizer", f"cannot import module {module_name!r}: "
-                                       f"it called sys.exit({e.code!r})") from None
-    except Exception as e:  # ImportError, or any error raised while the module runs
-        raise ConfigError("optimizer", f"cannot import module {module_name!r}: {e}") from None
-    cls = getattr(module, class_name, None)
-    if cls is None:
-        raise ConfigError("optimizer", f"module {module_name!r} has no attribute {class_name!r}")
-    if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
-        raise ConfigError("optimizer", f"{path} is not a subclass of torch.optim.Optimizer")
-    return cls
 
 
 def _signature_params(cls: type, path: str) -> tuple[Param, ...]:

@@ -40,8 +40,10 @@ def run_app(argv: list[str]) -> int:
     from ..core import experiment as xp
     from ..core.params import ConfigError
     from .main_window import MainWindow
+    from .trust import load_allow_list, permit
 
     app = make_app()
+    settings = QSettings()
     experiment, problem = None, ""
     if argv and argv[0].endswith(".toml"):
         try:
@@ -49,7 +51,9 @@ def run_app(argv: list[str]) -> int:
         except ConfigError as error:  # opened from a file manager: say it in the window too
             print(f"optplayground: error: {error}", file=sys.stderr)
             problem = str(error)
-    settings = QSettings()
+        load_allow_list(settings)
+        if experiment is not None and not permit(None, experiment, argv[0], settings):
+            experiment, problem = None, "its modules were not allowed: nothing was imported"
     # build_wait_s=0: closing right after launch, leave() exits, nothing waits
     window = MainWindow(experiment, settings, build_wait_s=0.0)
     if problem:

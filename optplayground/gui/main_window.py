@@ -19,6 +19,7 @@ from ..core import experiment as xp
 from ..core.experiment import Experiment
 from ..core.params import ConfigError
 from ..core.race_model import RaceModel
+from ..core.trust import ImportNotAllowed
 from .controls.common import WrappingLabel
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
@@ -31,6 +32,7 @@ from .live import LiveRuns
 from .map_area import MapArea
 from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
 from .status import RaceStatus
+from . import trust as trust_ui
 from .worker import BUILD_WAIT_S, WorkerThread
 
 
@@ -44,6 +46,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("optplayground")
         self.setAcceptDrops(True)  # drop an experiment .toml on the window to open it
         self.settings = settings
+        trust_ui.load_allow_list(settings)  # before the last experiment is restored
+        self._restore_note = ""  # why the last experiment was not restored, if it was not
         fallback = self._remembered_experiment() or xp.default_experiment()
         self.model = RaceModel(fallback)  # until `experiment` has passed validation
         self.path: str | None = None
@@ -79,6 +83,8 @@ class MainWindow(QMainWindow):
         self.opened_given = experiment is not None and self.load_experiment(experiment)
         if not self.opened_given:
             self.load_experiment(fallback)  # a bad one was reported: race the last good one
+        if self._restore_note:
+            self.statusBar().showMessage(self._restore_note, 15000)
 
     # ------------------------------------------------------------ layout
 
@@ -214,6 +220,9 @@ class MainWindow(QMainWindow):
         except ConfigError as error:
             self.show_error("This experiment cannot run", str(error))
             return False
+        except Exception as error:  # noqa: BLE001 — a stranger's file: say it, keep the current one
+            self.show_error("This experiment cannot run", f"{type(error).__name__}: {error}")
+            return False
         self._show_about(checked)
         self.problem_panel.set_problem(checked.problem, checked.seed)
         self.runs_panel.set_runs(checked.runs)
@@ -315,15 +324,25 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ files
 
     def open_path(self, path: str) -> bool:
+        """Open an experiment file (the Open dialog, Open Recent, a drop). Never raises: a
+        file that cannot be opened gets a message box and the current experiment stays. Its
+        import-path optimizers are imported only once the user allows them (gui/trust.py)."""
         try:
             exp = xp.load(path)
-        except ConfigError as error:
-            self.show_error("Cannot open the experiment", f"{path}\n\n{error}")
-            return False
-        if self.load_experiment(exp):
+            if not trust_ui.permit(self, exp, path, self.settings):
+                self.statusBar().showMessage(f"Not opened: {path} (its modules were not "
+                                             "allowed; nothing was imported)", 10000)
+                return False
+            if not self.load_experiment(exp):
+                return False
             self.path = path
             self.files.recent.add(path)
             return True
+        except ConfigError as error:
+            self.show_error("Cannot open the experiment", f"{path}\n\n{error}")
+        except Exception as error:  # noqa: BLE001 — a stranger's file: say it, never crash
+            self.show_error("Cannot open the experiment",
+                            f"{path}\n\n{type(error).__name__}: {error}")
         return False
 
     def plot_widgets(self) -> dict[str, QWidget]:
@@ -348,12 +367,15 @@ class MainWindow(QMainWindow):
             super().dragEnterEvent(event)
 
     def dropEvent(self, event) -> None:
-        path = dropped_experiment(event.mimeData())
+        try:
+            path = dropped_experiment(event.mimeData())
+        except Exception:  # noqa: BLE001 — whatever was dropped, the window goes on
+            path = None
         if path is None:
             super().dropEvent(event)
             return
         event.acceptProposedAction()
-        self.open_path(path)
+        self.open_path(path)  # never raises
 
     def show_error(self, title: str, message: str) -> None:
         self.statusBar().showMessage(message.replace("\n", " "), 10000)
@@ -370,6 +392,10 @@ class MainWindow(QMainWindow):
         text = self.settings.value("last_experiment", "")
         try:
             return xp.validate(xp.loads(text)) if isinstance(text, str) and text else None
+        except ImportNotAllowed as error:  # restored only with the allow-list's modules
+            self._restore_note = (f"The last experiment was not restored: it imports module "
+                                  f"{error.module!r}, which is not on the allow-list")
+            return None
         except Exception:  # noqa: BLE001 — a corrupt store (ConfigError or worse) is ignored
             return None
 

@@ -425,7 +425,9 @@ def test_import_path(qtbot):
     editor.optimizer_combo.setCurrentIndex(editor.optimizer_combo.findData("import"))
     assert not editor.path_edit.isHidden() and edited.calls == []
     type_into(qtbot, editor.path_edit, "nosuch:Thing")
-    assert editor.path_error.text() == "cannot import module 'nosuch': No module named 'nosuch'"
+    assert editor.path_error.text() == ("cannot import module 'nosuch': No module named 'nosuch' "
+                                        "(modules are looked for on PYTHONPATH and among installed "
+                                        "packages, never in the current folder)")
     assert editor.path_edit.property("invalid") is True and edited.calls == []
     type_into(qtbot, editor.path_edit, "torch.optim:SGD")
     run, restart = edited.last

@@ -49,13 +49,14 @@ def test_closing_with_a_dialog_open_during_a_run_exits_fast(qtbot):
     assert not thread.isRunning()
 
 
-def test_a_failing_optimizer_shows_its_error_and_the_others_go_on(qtbot):
+def test_a_failing_optimizer_shows_its_error_and_the_others_go_on(qtbot, allow_fake_optimizers):
     exp = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=40, runs=[
         Run("buggy", "fake_optimizers:ExplodingSGD", {"lr": 1e-4}), Run("fine", "adam", {"lr": 0.01})])
     w = MainWindow(exp, settings=None)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=ENGINE_MS)
+    # the user's optimizer steps in a child process of the engine's: its start takes a while
+    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=2 * ENGINE_MS)
     w.on_frame()
     assert w.live.run(0).status == "error"
     assert "boom in step 4" in w.status.runs_label.text()
@@ -93,7 +94,7 @@ def test_the_leak_check_sees_a_worker_thread_left_running(qtbot):
 
 
 def test_closing_while_a_step_hangs_returns_at_once_and_kills_the_engine_process(
-        qtbot, tmp_path, monkeypatch):
+        qtbot, tmp_path, monkeypatch, allow_fake_optimizers):
     from optplayground.gui.worker import threads_left_running
 
     marker = tmp_path / "hang-entered"
@@ -118,13 +119,14 @@ def test_closing_while_a_step_hangs_returns_at_once_and_kills_the_engine_process
     ("fake_optimizers:DeviceFault", "RuntimeError: CUDA error: an illegal memory access was encountered"),
     ("fake_optimizers:Exiting", "SystemExit: 3"),
 ])
-def test_a_device_error_or_sys_exit_mid_run_ends_that_run_and_the_others_go_on(qtbot, optimizer, message):
+def test_a_device_error_or_sys_exit_mid_run_ends_that_run_and_the_others_go_on(qtbot, optimizer, message, allow_fake_optimizers):
     exp = Experiment(problem=Problem(start=(-1.5, 2.0)), steps=40, runs=[
         Run("faulty", optimizer, {"lr": 1e-4}), Run("fine", "adam", {"lr": 0.01})])
     w = MainWindow(exp, settings=None)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=ENGINE_MS)
+    # the user's optimizer steps in a child process of the engine's: its start takes a while
+    qtbot.waitUntil(lambda: w.live.run(1).status == "done", timeout=2 * ENGINE_MS)
     w.on_frame()
     faulty = w.live.run(0)
     assert faulty.status == "error" and faulty.message == message
