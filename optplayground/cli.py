@@ -3,18 +3,19 @@
     optplayground                      open the window (a default race)
     optplayground EXPERIMENT.toml      open the window with that experiment
     optplayground run …                race headless, print a summary, write CSV
-    optplayground list surfaces|optimizers|schedules|presets
+    optplayground shot …               open the window offscreen, race, save a screenshot
+    optplayground list surfaces|optimizers|schedules|datasets|losses|presets
     optplayground bench [--quick] [--json OUT.json]   measure speed and memory here
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from typing import Sequence
 
 from .core.atomic import check_writable
-from .core.params import ConfigError, format_value
+from .core.params import ConfigError
+from .listing import KINDS, list_kind
 
 EPILOG_RUN = """\
 quick form (no file):
@@ -37,6 +38,27 @@ quick form (no file):
                                    1 = one sample at a time)
 
 exit status: 0 ok, 2 bad input (one line on stderr says what and where)
+"""
+
+USAGE = """optplayground [EXPERIMENT.toml]
+       optplayground run [EXPERIMENT.toml | --preset NAME | quick form] [--steps N] [--csv OUT.csv] …
+       optplayground shot [EXPERIMENT.toml | --preset NAME | quick form] --out window.png …
+       optplayground list surfaces|optimizers|schedules|datasets|losses|presets
+       optplayground bench [--quick] [--json OUT.json]
+       optplayground --version | --help | COMMAND --help"""
+
+DESCRIPTION = """\
+Watch optimizers race across loss surfaces and small datasets.
+
+  optplayground                  open the window with a default race
+  optplayground EXPERIMENT.toml  open the window with that experiment (a .toml file)
+  optplayground run …            race headless, print a summary, write CSV/PNG/SVG
+  optplayground shot …           race in the window offscreen and save a screenshot
+  optplayground list WHAT        what can be chosen, with parameters and defaults
+  optplayground bench            measure speed and memory on this machine
+
+The quick form describes a race on the command line (see optplayground run --help):
+  optplayground run --surface rosenbrock --opt adam:lr=0.01 --opt sgd:lr=0.001 --steps 500
 """
 
 
@@ -88,9 +110,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="optplayground",
-                     description="Watch optimizers race across loss surfaces.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    from .versions import version_lines
+
+    parser = _Parser(prog="optplayground", usage=USAGE, description=DESCRIPTION,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version="\n".join(version_lines()))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", prog="optplayground")
 
     run = sub.add_parser("run", help="race headless, print a summary, write CSV",
                          epilog=EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -113,25 +138,20 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--scale", type=int, choices=(1, 2, 4),  # export.SCALES, as the window
                      help="the PNGs get 1, 2 or 4 times the window's pixels (default 1; like "
                           "File > Export > PNG Scale)")
-    run.add_argument("--quiet", action="store_true", help="no summary table")
-    run.add_argument("--surface", help="NAME[:key=value,...]")
-    run.add_argument("--formula", help="a surface in x and y")
-    run.add_argument("--start", help="x,y")
-    run.add_argument("--dataset", help="NAME[:key=value,...] (train a small model instead)")
-    run.add_argument("--model", help="linear | mlp[:H1,H2,...][,activation=relu,batchnorm=true,features=x2+y2]")
-    run.add_argument("--loss", help="NAME[:key=value,...] (default: the dataset's)")
-    run.add_argument("--opt", action=_NewRun, help="NAME[:key=value,...] (one run)")
-    for flag in ("--schedule", "--clip", "--lookahead", "--name", "--color", "--batch"):
-        run.add_argument(flag, action=_RunOption, nargs="?" if flag == "--lookahead" else None,
-                         const="", help=argparse.SUPPRESS)
+    run.add_argument("--quiet", action="store_true", help="no summary table, no progress")
+    _add_quick_form(run)
     run.set_defaults(func=_cmd_run)
 
-    shot = sub.add_parser("shot", help="open the window, race N steps, save a screenshot")
+    shot = sub.add_parser("shot", help="open the window, race N steps, save a screenshot",
+                          epilog=EPILOG_RUN.replace("optplayground run", "optplayground shot")
+                          .replace(" --csv out.csv", " --out shot.png"),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
     shot.add_argument("experiment", nargs="?", help="an experiment .toml file (default: the default race)")
     shot.add_argument("--preset", metavar="NAME", help="a built-in experiment (optplayground list presets)")
     shot.add_argument("--steps", type=int, help="number of updates (default: the experiment's)")
     shot.add_argument("--out", required=True, metavar="window.png")
     shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT (default 1600x1000)")
+    _add_quick_form(shot)
     shot.set_defaults(func=_cmd_shot)
 
     bench = sub.add_parser("bench", help="measure speed and memory on this machine (offscreen)")
@@ -140,9 +160,23 @@ def _parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=_cmd_bench)
 
     lister = sub.add_parser("list", help="print what can be chosen, with parameters and defaults")
-    lister.add_argument("what", choices=("surfaces", "optimizers", "schedules", "presets"))
-    lister.set_defaults(func=_cmd_list)
+    lister.add_argument("what", choices=KINDS)
+    lister.set_defaults(func=lambda args: list_kind(args.what))
     return parser
+
+
+def _add_quick_form(parser: argparse.ArgumentParser) -> None:
+    """The options that describe a race without a file (EPILOG_RUN explains them)."""
+    parser.add_argument("--surface", help="NAME[:key=value,...]")
+    parser.add_argument("--formula", help="a surface in x and y")
+    parser.add_argument("--start", help="x,y")
+    parser.add_argument("--dataset", help="NAME[:key=value,...] (train a small model instead)")
+    parser.add_argument("--model", help="linear | mlp[:H1,H2,...][,activation=relu,batchnorm=true,features=x2+y2]")
+    parser.add_argument("--loss", help="NAME[:key=value,...] (default: the dataset's)")
+    parser.add_argument("--opt", action=_NewRun, help="NAME[:key=value,...] (one run)")
+    for flag in ("--schedule", "--clip", "--lookahead", "--name", "--color", "--batch"):
+        parser.add_argument(flag, action=_RunOption, nargs="?" if flag == "--lookahead" else None,
+                            const="", help=argparse.SUPPRESS)
 
 
 class _NewRun(argparse.Action):
@@ -170,6 +204,7 @@ def _cmd_run(args) -> int:
     from .core import experiment as xp
     from .core.engine import Engine
     from .core.threads import use_torch_threads
+    from .progress import Progress
 
     exp = _experiment_from_args(args)
     for flag in ("--csv", "--save"):  # every output path is checked before the race
@@ -180,7 +215,10 @@ def _cmd_run(args) -> int:
     engine = Engine(exp)
     if engine.device_note:
         print(f"note: {engine.device_note}", file=sys.stderr)
-    history = engine.run_to_end()
+    with Progress(exp.steps, "race", "steps", quiet=args.quiet) as progress:
+        for _ in engine.batches(100):  # ~0.1 s each: the bar moves smoothly
+            progress.update(engine.step)
+    history = engine.history
     if args.csv:
         write_csv(history, args.csv)
     if args.save:
@@ -453,41 +491,4 @@ def _cmd_bench(args) -> int:
     if args.json:
         write_text_atomic(args.json, json.dumps(results, indent=2) + "\n")
     print(table(results))
-    return 0
-
-
-# ---------------------------------------------------------------- list
-
-def _cmd_list(args) -> int:
-    if args.what == "presets":
-        return _list_presets()
-    from .core.optimizers import OPTIMIZERS
-    from .core.schedules import SCHEDULES
-    from .core.surfaces import SURFACES
-
-    registry = {"surfaces": SURFACES, "optimizers": OPTIMIZERS, "schedules": SCHEDULES}[args.what]
-    specs = list(registry.values())
-    if args.what == "optimizers":
-        from .core.ranger import LOOKAHEAD
-
-        specs.append(replace(LOOKAHEAD, title=f"{LOOKAHEAD.title}: wraps any of the above "
-                                              "(--lookahead k=…,alpha=…)"))
-    for spec in specs:
-        print(f"{spec.name:<18} {spec.title}")
-        for p in spec.params:
-            rng = p.range_text()
-            print(f"    {p.name:<22} = {format_value(p.default):<14} {rng:<16} {p.help}")
-    return 0
-
-
-def _list_presets() -> int:
-    """Each preset's name and title, then the first sentence of its description."""
-    import textwrap
-
-    from .core.presets import list_presets
-
-    for preset in list_presets():
-        print(f"{preset.name:<28} {preset.title}")
-        first = preset.description.split(". ")[0].rstrip(".") + "."
-        print("    " + textwrap.shorten(first, 96, placeholder=" …"))
     return 0
