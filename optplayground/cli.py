@@ -80,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def open_window() -> int:
+    """`optplayground-gui [EXPERIMENT.toml]`: the window alone (on Windows, without a console)."""
+    return main(sys.argv[1:2] if sys.argv[1:2] and sys.argv[1].endswith(".toml") else [])
+
+
 def _open_app(argv: list[str]) -> int:
     try:
         from .gui.app import run_app
