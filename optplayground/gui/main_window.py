@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QFileDialog, QLabel
 from ..core import experiment as xp
 from ..core.experiment import Experiment
 from ..core.params import ConfigError
+from .about import add_help_menu
 from .controls.common import WrappingLabel
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
@@ -194,6 +195,7 @@ class MainWindow(QMainWindow):
                                   "(0 = raw). The LR is never smoothed.")
         self.smoothing.valueChanged.connect(self.loss_plot.set_smoothing)
         self.view_bar.addWidget(self.smoothing)
+        add_help_menu(self)  # Help > About
 
     def _keep_keys_for_inputs(self) -> None:
         self._key_filter = InputKeys(self)
