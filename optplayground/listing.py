@@ -1,7 +1,8 @@
 """`optplayground list WHAT`: what can be chosen, with parameters and defaults.
 
 Listing is for a person at a terminal, so it must answer at once: each kind imports only
-the module that defines it, and `presets` reads the files alone (no torch at all).
+the module that defines it, with torch deferred (core/lazy.py), and `presets` reads the
+files alone. Nothing runs torch's code (3-4 s here).
 """
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ def list_kind(what: str) -> int:
 
 
 def _specs(what: str) -> list:
+    from .core.lazy import defer_torch
+
+    defer_torch()  # the registries' modules import torch, but reading them never uses it
     if what == "surfaces":
         from .core.surfaces import SURFACES
 
@@ -40,7 +44,7 @@ def _specs(what: str) -> list:
 
         return list(DATASETS.values())
     if what == "losses":
-        from .core.models import LOSSES
+        from .core.losses import LOSSES
 
         return list(LOSSES.values())
     raise ValueError(f"unknown kind {what!r}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from optplayground import __version__, cli
+from optplayground.listing import KINDS
 
 TESTS = Path(__file__).parent
 
@@ -21,7 +22,7 @@ def run_main(*args):
             status = main({list(args)!r})
         except SystemExit as exit:
             status = exit.code
-        print("torch imported:", "torch" in sys.modules, file=sys.stderr)
+        print("torch imported:", "torch._C" in sys.modules, file=sys.stderr)  # its code ran
         sys.exit(status)
     """)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -50,7 +51,7 @@ def test_top_level_help_shows_every_form():
     assert "--version" in usage and "quick form" in usage
 
 
-@pytest.mark.parametrize("what", ["presets"])
+@pytest.mark.parametrize("what", KINDS)
 def test_list_answers_without_torch(what):
     result = run_main("list", what)
     assert result.returncode == 0, result.stderr
@@ -78,3 +79,25 @@ def test_shot_takes_the_quick_form():
     assert [(r.name, r.optimizer, r.hyper.get("lr")) for r in exp.runs] == [
         ("A", "adam", 0.1), ("sgd #2", "sgd", 0.001)]
     assert exp.steps == 40
+
+
+def test_a_deferred_torch_loads_when_used_and_is_the_real_one():
+    code = textwrap.dedent("""
+        import sys
+        from optplayground.core.lazy import defer_torch, torch_loaded
+        defer_torch()
+        import torch
+        from optplayground.core.optimizers import OPTIMIZERS
+        from optplayground.core.schedules import SCHEDULES
+        assert not torch_loaded()
+        x = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+        assert torch_loaded() and sys.modules["torch"] is torch and torch.optim.SGD
+        optimizer = OPTIMIZERS["lbfgs"].factory([x], OPTIMIZERS["lbfgs"].defaults())
+        assert type(optimizer).__name__ == "LBFGS"
+        scheduler = SCHEDULES["step"].factory(optimizer, SCHEDULES["step"].defaults(), 10)
+        assert isinstance(scheduler, torch.optim.lr_scheduler.StepLR)
+        print("ok")
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout == "ok\n", result.stderr
