@@ -6,8 +6,11 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test bench clean
 
-$(STAMP): pyproject.toml packaging/constraints.txt
+# torch first, the build for this machine: CPU unless an NVIDIA GPU is found (TORCH=cpu|cuda|default
+# overrides; packaging/install_torch.py says why it chose what it chose)
+$(STAMP): pyproject.toml packaging/constraints.txt packaging/install_torch.py
 	$(PYTHON) -m venv $(VENV)
+	TORCH="$(TORCH)" $(PY) packaging/install_torch.py
 	$(PY) -m pip install --quiet -c packaging/constraints.txt -e '.[test]'
 	touch $(STAMP)
 

@@ -3,19 +3,20 @@
     optplayground                      open the window (a default race)
     optplayground EXPERIMENT.toml      open the window with that experiment
     optplayground run …                race headless, print a summary, write CSV
-    optplayground list surfaces|optimizers|schedules|presets
+    optplayground shot …               open the window offscreen, race, save a screenshot
+    optplayground list surfaces|optimizers|schedules|datasets|losses|presets
     optplayground bench [--quick] [--json OUT.json]   measure speed and memory here
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from typing import Sequence
 
 from .cli_boundary import check_outputs, guarded, parse_size
 from .core.atomic import all_or_nothing, check_writable
-from .core.params import ConfigError, format_value
+from .core.params import ConfigError
+from .listing import KINDS, list_kind
 
 EPILOG_RUN = """\
 quick form (no file):
@@ -44,6 +45,27 @@ exit status: 0 ok, 2 bad input (one line on stderr says what and where)
 ALLOW_IMPORT_HELP = ("import the modules of import-path optimizers (package.module:Class) "
                      "the experiment names: their code runs, so only for files you trust")
 
+USAGE = """optplayground [EXPERIMENT.toml]
+       optplayground run [EXPERIMENT.toml | --preset NAME | quick form] [--steps N] [--csv OUT.csv] …
+       optplayground shot [EXPERIMENT.toml | --preset NAME | quick form] --out window.png …
+       optplayground list surfaces|optimizers|schedules|datasets|losses|presets
+       optplayground bench [--quick] [--json OUT.json]
+       optplayground --version | --help | COMMAND --help"""
+
+DESCRIPTION = """\
+Watch optimizers race across loss surfaces and small datasets.
+
+  optplayground                  open the window with a default race
+  optplayground EXPERIMENT.toml  open the window with that experiment (a .toml file)
+  optplayground run …            race headless, print a summary, write CSV/PNG/SVG
+  optplayground shot …           race in the window offscreen and save a screenshot
+  optplayground list WHAT        what can be chosen, with parameters and defaults
+  optplayground bench            measure speed and memory on this machine
+
+The quick form describes a race on the command line (see optplayground run --help):
+  optplayground run --surface rosenbrock --opt adam:lr=0.01 --opt sgd:lr=0.001 --steps 500
+"""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -55,6 +77,11 @@ def _dispatch(argv: list[str]) -> int:
         return _open_app(argv)
     args = _parser().parse_args(_glue_negative_values(argv))
     return args.func(args)
+
+
+def open_window() -> int:
+    """`optplayground-gui [EXPERIMENT.toml]`: the window alone (on Windows, without a console)."""
+    return main(sys.argv[1:2] if sys.argv[1:2] and sys.argv[1].endswith(".toml") else [])
 
 
 def _open_app(argv: list[str]) -> int:
@@ -87,9 +114,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="optplayground",
-                     description="Watch optimizers race across loss surfaces.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    from .versions import version_lines
+
+    parser = _Parser(prog="optplayground", usage=USAGE, description=DESCRIPTION,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version="\n".join(version_lines()))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", prog="optplayground")
 
     run = sub.add_parser("run", help="race headless, print a summary, write CSV",
                          epilog=EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -112,21 +142,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--scale", type=int, choices=(1, 2, 4),  # export.SCALES, as the window
                      help="the PNGs get 1, 2 or 4 times the window's pixels (default 1; like "
                           "File > Export > PNG Scale)")
-    run.add_argument("--quiet", action="store_true", help="no summary table")
+    run.add_argument("--quiet", action="store_true", help="no summary table, no progress")
     run.add_argument("--allow-import", action="store_true", help=ALLOW_IMPORT_HELP)
-    run.add_argument("--surface", help="NAME[:key=value,...]")
-    run.add_argument("--formula", help="a surface in x and y")
-    run.add_argument("--start", help="x,y")
-    run.add_argument("--dataset", help="NAME[:key=value,...] (train a small model instead)")
-    run.add_argument("--model", help="linear | mlp[:H1,H2,...][,activation=relu,batchnorm=true,features=x2+y2]")
-    run.add_argument("--loss", help="NAME[:key=value,...] (default: the dataset's)")
-    run.add_argument("--opt", action=_NewRun, help="NAME[:key=value,...] (one run)")
-    for flag in ("--schedule", "--clip", "--lookahead", "--name", "--color", "--batch"):
-        run.add_argument(flag, action=_RunOption, nargs="?" if flag == "--lookahead" else None,
-                         const="", help=argparse.SUPPRESS)
+    _add_quick_form(run)
     run.set_defaults(func=_cmd_run)
 
-    shot = sub.add_parser("shot", help="open the window, race N steps, save a screenshot")
+    shot = sub.add_parser("shot", help="open the window, race N steps, save a screenshot",
+                          epilog=EPILOG_RUN.replace("optplayground run", "optplayground shot")
+                          .replace(" --csv out.csv", " --out shot.png"),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
     shot.add_argument("experiment", nargs="?", help="an experiment .toml file (default: the default race)")
     shot.add_argument("--preset", metavar="NAME", help="a built-in experiment (optplayground list presets)")
     shot.add_argument("--steps", type=int, help="number of updates (default: the experiment's)")
@@ -134,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT (default 1600x1000; "
                                                           "each side 100 to 8192)")
     shot.add_argument("--allow-import", action="store_true", help=ALLOW_IMPORT_HELP)
+    _add_quick_form(shot)
     shot.set_defaults(func=_cmd_shot)
 
     bench = sub.add_parser("bench", help="measure speed and memory on this machine (offscreen)")
@@ -142,9 +167,23 @@ def _parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=_cmd_bench)
 
     lister = sub.add_parser("list", help="print what can be chosen, with parameters and defaults")
-    lister.add_argument("what", choices=("surfaces", "optimizers", "schedules", "presets"))
-    lister.set_defaults(func=_cmd_list)
+    lister.add_argument("what", choices=KINDS)
+    lister.set_defaults(func=lambda args: list_kind(args.what))
     return parser
+
+
+def _add_quick_form(parser: argparse.ArgumentParser) -> None:
+    """The options that describe a race without a file (EPILOG_RUN explains them)."""
+    parser.add_argument("--surface", help="NAME[:key=value,...]")
+    parser.add_argument("--formula", help="a surface in x and y")
+    parser.add_argument("--start", help="x,y")
+    parser.add_argument("--dataset", help="NAME[:key=value,...] (train a small model instead)")
+    parser.add_argument("--model", help="linear | mlp[:H1,H2,...][,activation=relu,batchnorm=true,features=x2+y2]")
+    parser.add_argument("--loss", help="NAME[:key=value,...] (default: the dataset's)")
+    parser.add_argument("--opt", action=_NewRun, help="NAME[:key=value,...] (one run)")
+    for flag in ("--schedule", "--clip", "--lookahead", "--name", "--color", "--batch"):
+        parser.add_argument(flag, action=_RunOption, nargs="?" if flag == "--lookahead" else None,
+                            const="", help=argparse.SUPPRESS)
 
 
 class _NewRun(argparse.Action):
@@ -172,6 +211,7 @@ def _cmd_run(args) -> int:
     from .core import experiment as xp
     from .core.engine import Engine
     from .core.threads import use_torch_threads
+    from .progress import Progress
 
     exp = _experiment_from_args(args)
     # Every output path is checked before the race; none may be the file being read.
@@ -182,7 +222,10 @@ def _cmd_run(args) -> int:
     engine = Engine(exp, checked=True)
     if engine.device_note:
         print(f"note: {engine.device_note}", file=sys.stderr)
-    history = engine.run_to_end()
+    with Progress(exp.steps, "race", "steps", quiet=args.quiet) as progress:
+        for _ in engine.batches(100):  # ~0.1 s each: the bar moves smoothly
+            progress.update(engine.step)
+    history = engine.history
     with all_or_nothing():  # every file the command writes, or none of them
         if args.csv:
             write_csv(history, args.csv)
@@ -464,41 +507,4 @@ def _cmd_bench(args) -> int:
     if args.json:
         write_text_atomic(args.json, json.dumps(results, indent=2) + "\n")
     print(table(results))
-    return 0
-
-
-# ---------------------------------------------------------------- list
-
-def _cmd_list(args) -> int:
-    if args.what == "presets":
-        return _list_presets()
-    from .core.optimizers import OPTIMIZERS
-    from .core.schedules import SCHEDULES
-    from .core.surfaces import SURFACES
-
-    registry = {"surfaces": SURFACES, "optimizers": OPTIMIZERS, "schedules": SCHEDULES}[args.what]
-    specs = list(registry.values())
-    if args.what == "optimizers":
-        from .core.ranger import LOOKAHEAD
-
-        specs.append(replace(LOOKAHEAD, title=f"{LOOKAHEAD.title}: wraps any of the above "
-                                              "(--lookahead k=…,alpha=…)"))
-    for spec in specs:
-        print(f"{spec.name:<18} {spec.title}")
-        for p in spec.params:
-            rng = p.range_text()
-            print(f"    {p.name:<22} = {format_value(p.default):<14} {rng:<16} {p.help}")
-    return 0
-
-
-def _list_presets() -> int:
-    """Each preset's name and title, then the first sentence of its description."""
-    import textwrap
-
-    from .core.presets import list_presets
-
-    for preset in list_presets():
-        print(f"{preset.name:<28} {preset.title}")
-        first = preset.description.split(". ")[0].rstrip(".") + "."
-        print("    " + textwrap.shorten(first, 96, placeholder=" …"))
     return 0

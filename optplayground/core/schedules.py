@@ -10,16 +10,19 @@ import math
 from array import array
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import torch
-from torch.optim import Optimizer
-from torch.optim import lr_scheduler as sched
 
+from .lazy import Deferred
 from .params import ConfigError, Param, Spec
 
-Scheduler = sched.LRScheduler  # ReduceLROnPlateau is one too
-Factory = Callable[[Optimizer, dict, int], "Scheduler | None"]
+if TYPE_CHECKING:
+    from torch.optim import Optimizer
+    from torch.optim.lr_scheduler import LRScheduler as Scheduler  # ReduceLROnPlateau too
+
+sched = Deferred("torch.optim.lr_scheduler")  # `list schedules` needs no torch
+Factory = Callable[["Optimizer", dict, int], "Scheduler | None"]
 
 
 def _no_scheduler(optimizer: Optimizer, params: dict, total_steps: int) -> None:

@@ -11,6 +11,8 @@ from PySide6.QtCore import QSettings, QTimer, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from .. import applog
+
 
 def make_app() -> QApplication:
     import pyqtgraph as pg
@@ -31,9 +33,11 @@ def make_app() -> QApplication:
 
 
 def _quiet_platform_notes(mode, context, message: str) -> None:
-    """Qt's offscreen platform notes what it cannot do (propagateSizeHints); nobody needs it."""
+    """Qt's offscreen platform notes what it cannot do (propagateSizeHints); nobody needs it.
+    The rest goes to stderr and, in the window, to its log file too."""
     if "propagateSizeHints" not in message:
         print(message, file=sys.stderr)
+        applog.qt_message(mode.name, message)
 
 
 def run_app(argv: list[str]) -> int:
@@ -42,6 +46,7 @@ def run_app(argv: list[str]) -> int:
     from .main_window import MainWindow
     from .trust import load_allow_list, permit
 
+    applog.start()  # warnings and errors to a file: a window from a menu has no terminal
     app = make_app()
     settings = QSettings()
     experiment, problem = None, ""

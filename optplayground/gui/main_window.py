@@ -20,6 +20,7 @@ from ..core.experiment import Experiment
 from ..core.params import ConfigError
 from ..core.race_model import RaceModel
 from ..core.trust import ImportNotAllowed
+from .about import add_help_menu
 from .controls.common import WrappingLabel
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
@@ -193,6 +194,7 @@ class MainWindow(QMainWindow):
                                   "(0 = raw). The LR is never smoothed.")
         self.smoothing.valueChanged.connect(self.loss_plot.set_smoothing)
         self.view_bar.addWidget(self.smoothing)
+        add_help_menu(self)  # Help > About
 
     def _action(self, menu, text, shortcut, slot) -> QAction:
         action = QAction(text, self)

@@ -1,0 +1,69 @@
+"""Help > About: what this is, the versions it runs on, the device, where its log is."""
+from __future__ import annotations
+
+import html
+import platform
+from pathlib import Path
+
+from PySide6 import QtCore
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMainWindow, QMessageBox
+
+from .. import __version__, applog
+
+HOME = "https://github.com/optplayground/optplayground"
+
+
+def add_help_menu(window: QMainWindow) -> QAction:
+    """The window's Help menu with its About entry (the application menu's on macOS)."""
+    menu = window.menuBar().addMenu("&Help")
+    about = QAction("&About optplayground", window)
+    about.setMenuRole(QAction.MenuRole.AboutRole)
+    about.triggered.connect(lambda: show_about(window))
+    menu.addAction(about)
+    return about
+
+
+def show_about(window: QMainWindow) -> QMessageBox:
+    box = QMessageBox(window)
+    box.setObjectName("about")
+    box.setWindowTitle("About optplayground")
+    box.setTextFormat(QtCore.Qt.TextFormat.RichText)
+    box.setText(about_html(device_in_use(window), applog.current_path()))
+    box.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextBrowserInteraction)
+    icon = window.windowIcon()
+    if not icon.isNull():
+        box.setIconPixmap(icon.pixmap(96, 96))
+    box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()  # window-modal, returns at once
+    return box
+
+
+def about_html(device: str, log: Path | None) -> str:
+    import numpy
+    import pyqtgraph
+    import PySide6
+    import torch
+
+    rows = [("Python", platform.python_version()), ("torch", torch.__version__),
+            ("Qt", f"{QtCore.qVersion()} (PySide6 {PySide6.__version__})"),
+            ("pyqtgraph", pyqtgraph.__version__), ("numpy", numpy.__version__),
+            ("device in use", device),
+            ("log file", str(log) if log else "none (not writable here)")]
+    table = "".join(f"<tr><td>{name}&nbsp;&nbsp;</td><td>{html.escape(value)}</td></tr>"
+                    for name, value in rows)
+    return (f"<h3>optplayground {__version__}</h3>"
+            "<p>Watch optimizers race across loss surfaces and small datasets.</p>"
+            f"<table>{table}</table>"
+            f'<p><a href="{HOME}">{HOME}</a> · MIT licence</p>')
+
+
+def device_in_use(window) -> str:
+    """The engine's device as the status bar shows it, else the experiment's choice."""
+    status = getattr(window, "status", None)  # gui/status.py's RaceStatus
+    label = getattr(status, "device_label", None)
+    shown = label.text().removeprefix("device ").strip() if label is not None else ""
+    if shown and shown != "…":
+        return shown
+    experiment = getattr(window, "experiment", None)
+    return f"{experiment.device} (not started yet)" if experiment is not None else "unknown"
