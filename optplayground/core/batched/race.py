@@ -1,0 +1,312 @@
+"""A batched race: N runs of one optimizer kind on one 2-D surface, as the rows of one (N, 2)
+tensor stepped together.
+
+Row i makes the same numbers as run i raced alone by core/engine.py: the gradients of all rows
+come from one backward pass (a surface is vectorized over xy[..., 2] and rows do not mix), the
+LR of each row comes from an LRDriver (lrs.py), clipping is torch's per row (clipping.py),
+the update is the optimizer's batched rule (rules.py), and a row stops exactly where the
+engine stops its run (`_check`, after engine._record and SurfaceObjective.check).
+
+Noise (the noisy quadratic): a run alone draws its gradient noise from a generator seeded
+with the experiment's seed, one draw of shape (2,) per evaluation, so every run of a race sees
+the same stream (common random numbers). A batched race therefore keeps ONE such generator
+and makes one shared draw per update: row i gets exactly the draw run i would make alone,
+however many rows there are.
+
+A stopped row stops costing: its row is dropped from the tensors (compacted) once enough rows
+have stopped. The race keeps a summary of every row (last kept point, loss, best loss, status,
+step) and the full path only of the rows asked for.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+
+from ..engine import CONVERGED_GRAD, CONVERGED_MOVE
+from ..experiment import Run
+from ..objectives import ESCAPE_MARGIN
+from .clipping import RowClip
+from .lrs import RowLRs
+
+RUNNING, DONE, CONVERGED, DIVERGED, DETACHED = range(5)
+STATUS = ("running", "done", "converged", "diverged", "detached")
+NOT_FINITE, LEFT_MAP = 1, 2
+WHY = ("", "not finite", "left the map")
+COMPACT_EVERY = 32  # updates between two looks at how many rows still run (one device sync)
+COMPACT_BELOW = 0.75  # compact once fewer than this share of the rows still run
+
+
+@dataclass
+class Summary:
+    """Per row (numpy): the last kept row's step, x, y, loss (NaN where the run kept no row),
+    the best loss over its kept rows, its status code (STATUS) and why it diverged (WHY)."""
+
+    step: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    loss: np.ndarray
+    best_loss: np.ndarray
+    status: np.ndarray
+    why: np.ndarray
+    stopped_at: np.ndarray  # the update at which it stopped (steps when it ran to the end)
+
+    def status_of(self, row: int) -> str:
+        return STATUS[int(self.status[row])]
+
+    def message_of(self, row: int) -> str:
+        """The message the engine gives the run."""
+        status, at = int(self.status[row]), int(self.stopped_at[row])
+        if status == DIVERGED:
+            return f"diverged at step {at}: {WHY[int(self.why[row])]}"
+        if status == CONVERGED:
+            return f"converged at step {at}"
+        return ""
+
+
+class BatchedRace:
+    """`runs` (one optimizer kind, batchable together) from `starts` (N, 2) on `surface`."""
+
+    def __init__(self, surface, surface_params: dict, runs: Sequence[Run], starts,
+                 steps: int, seed: int, device=torch.device("cpu"), dtype=torch.float64,
+                 paths: Iterable[int] = (), driver_per_row: bool = False):
+        from .rules import batched_rule  # the update rules live beside, in rules.py
+
+        self.surface, self.params = surface, surface.validate(surface_params)
+        self.steps, self.step = steps, 0
+        self.device, self.dtype = torch.device(device), dtype
+        n = len(runs)
+        self.x = torch.as_tensor(starts, dtype=dtype).to(self.device).reshape(n, 2).clone()
+        self.rule = batched_rule(runs[0].optimizer, [r.hyper for r in runs], dtype, self.device,
+                                 lookahead=_lookahead(runs))
+        self.lrs = RowLRs([r.schedule for r in runs], [r.hyper.get("lr", 1.0) for r in runs],
+                          steps, dtype, self.device, per_row=driver_per_row)
+        self.clip = RowClip([r.clip for r in runs], dtype, self.device)
+        self.generator = None
+        if surface.stochastic:
+            self.generator = torch.Generator(device=self.device).manual_seed(seed)
+        (x0, x1), (y0, y1) = surface.bounds
+        mx, my = ESCAPE_MARGIN * (x1 - x0), ESCAPE_MARGIN * (y1 - y0)
+        self.low = torch.tensor([x0 - mx, y0 - my], dtype=dtype, device=self.device)
+        self.high = torch.tensor([x1 + mx, y1 + my], dtype=dtype, device=self.device)
+        self.can_converge = not surface.stochastic
+        # live-row state (row j of these is original row ids[j])
+        self.ids = torch.arange(n, device=self.device)
+        self.live_ids = list(range(n))
+        nan = torch.full((n,), float("nan"), dtype=dtype, device=self.device)
+        self.last_xy = torch.full((n, 2), float("nan"), dtype=dtype, device=self.device)
+        self.last_loss, self.best = nan.clone(), torch.full_like(nan, float("inf"))
+        self.last_step = torch.full((n,), -1, dtype=torch.long, device=self.device)
+        self.status = torch.zeros(n, dtype=torch.int8, device=self.device)
+        self.why = torch.zeros(n, dtype=torch.int8, device=self.device)
+        self.stopped_at = torch.full((n,), steps, dtype=torch.long, device=self.device)
+        self._full = {name: getattr(self, name).clone() for name in _ROW_STATE}
+        self.watched = sorted(set(paths))
+        self._pending: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = []
+        self._watch_positions()
+
+    # ------------------------------------------------------------ stepping
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.steps
+
+    @property
+    def rows(self) -> int:
+        """Rows still in the tensors (running, or stopped since the last compaction)."""
+        return len(self.live_ids)
+
+    def advance(self, n: int) -> None:
+        """Make up to n updates of every running row; at the end, the final rows."""
+        n = max(0, min(n, self.steps - self.step))
+        with torch.no_grad():
+            for i in range(n):
+                if not self.live_ids:
+                    self.step = self.steps  # every row stopped: nothing left to step
+                    break
+                self._update()
+                if (i + 1) % COMPACT_EVERY == 0:
+                    self._compact_if_it_pays()
+            else:
+                if self.done:
+                    self._final_rows()
+            self._compact_if_it_pays()
+
+    def run_to_end(self, chunk: int = 1000) -> "BatchedRace":
+        while not self.done:
+            self.advance(chunk)
+        return self
+
+    def _update(self) -> None:
+        """Record row k of every running row, then update k+1 of those that go on."""
+        lr = self.lrs.current()
+        loss, grad, measured = self._evaluate()
+        clipped, raw, clipped_norm = self.clip.apply(grad)
+        self._check(measured, lr, raw, clipped_norm)
+        self.rule.step(self.x, clipped, lr)  # rows that stopped move too, unseen until compacted
+        self.lrs.step(loss.tolist() if self.lrs.watches_loss else None)
+        self.step += 1
+
+    def _final_rows(self) -> None:
+        """Row `steps` of every row still running: record it, and a kept row is done."""
+        lr = self.lrs.current()
+        _, grad, measured = self._evaluate()
+        _, raw, clipped_norm = self.clip.apply(grad)
+        goes_on = self._check(measured, lr, raw, clipped_norm)
+        self.status[goes_on] = DONE
+
+    def _evaluate(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(loss with noise, its gradient, the clean loss) at every live row."""
+        with torch.enable_grad():
+            xy = self.x.detach().requires_grad_(True)
+            loss = self.surface.checked_objective(xy, self.params, self.generator,
+                                                  shared_noise=True)
+            grad, = torch.autograd.grad(loss.sum(), xy)
+        measured = loss.detach()
+        if self.generator is not None:
+            measured = self.surface.fn(self.x, self.params)
+        return loss.detach(), grad, measured
+
+    def _check(self, loss, lr, raw, clipped) -> torch.Tensor:
+        """engine._record for every running row at once: keep the row unless it is not
+        finite; stop it if it diverged or converged. Returns the rows that go on."""
+        running = self.status == RUNNING
+        x = self.x
+        finite = torch.isfinite(x).all(-1) & torch.isfinite(loss)
+        keep = finite & torch.isfinite(lr[:, 0]) & torch.isfinite(raw) & torch.isfinite(clipped)
+        inside = ((x >= self.low) & (x <= self.high)).all(-1)
+        left = keep & ~inside
+        diverged = ~keep | left
+        stop = diverged
+        if self.can_converge and self.step > 0:
+            move = torch.hypot(x[:, 0] - self.last_xy[:, 0], x[:, 1] - self.last_xy[:, 1])
+            stop = stop | ((raw <= CONVERGED_GRAD) & (move <= CONVERGED_MOVE))
+        keep, stop = keep & running, stop & running
+        self._record_paths(keep, loss, lr, raw, clipped)
+        self.last_xy = torch.where(keep.unsqueeze(-1), x, self.last_xy)
+        self.last_loss = torch.where(keep, loss, self.last_loss)
+        self.best = torch.where(keep, torch.fmin(self.best, loss), self.best)
+        self.last_step = torch.where(keep, self.step, self.last_step)
+        code = torch.where(diverged, DIVERGED, CONVERGED).to(torch.int8)
+        self.status = torch.where(stop, code, self.status)
+        why = torch.where(~keep, NOT_FINITE, LEFT_MAP).to(torch.int8)
+        self.why = torch.where(stop & diverged, why, self.why)
+        self.stopped_at = torch.where(stop, self.step, self.stopped_at)
+        return running & ~stop
+
+    # ------------------------------------------------------------ paths
+
+    def _watch_positions(self) -> None:
+        watched = set(self.watched)
+        positions = [j for j, row in enumerate(self.live_ids) if row in watched]
+        self._watch_ids = np.array([self.live_ids[j] for j in positions], dtype=np.int64)
+        self._watch_all = len(positions) == len(self.live_ids)
+        self._watch_at = torch.tensor(positions, dtype=torch.long, device=self.device)
+
+    def _record_paths(self, keep, loss, lr, raw, clipped) -> None:
+        if not len(self._watch_ids):
+            return
+        step = torch.full_like(loss, float(self.step)).unsqueeze(-1)
+        rows = torch.cat((step, self.x, loss.unsqueeze(-1), lr, raw.unsqueeze(-1),
+                          clipped.unsqueeze(-1)), dim=1)
+        if not self._watch_all:
+            rows, keep = rows[self._watch_at], keep[self._watch_at]
+        self._pending.append((self._watch_ids, rows, keep))
+
+    def take_paths(self) -> dict[int, np.ndarray]:
+        """The rows recorded since the last call, per watched row: (k, 7) arrays in
+        history.COLUMNS order (step, x, y, loss, lr, grad_norm, grad_norm_clipped)."""
+        out = {row: np.empty((0, 7)) for row in self.watched}
+        if not self._pending:
+            return out
+        ids = np.concatenate([entry[0] for entry in self._pending])
+        rows = torch.cat([entry[1] for entry in self._pending]).cpu().numpy()
+        keep = torch.cat([entry[2] for entry in self._pending]).cpu().numpy()
+        self._pending.clear()
+        ids, rows = ids[keep], rows[keep]
+        order = np.argsort(ids, kind="stable")  # steps stay in order within a row
+        ids, rows = ids[order], rows[order]
+        starts = np.searchsorted(ids, np.array(self.watched), side="left")
+        ends = np.searchsorted(ids, np.array(self.watched), side="right")
+        for row, a, b in zip(self.watched, starts, ends):
+            out[row] = rows[a:b]
+        return out
+
+    # ------------------------------------------------------------ rows that stop
+
+    def _compact_if_it_pays(self) -> None:
+        running = self.status == RUNNING
+        alive = int(running.sum())
+        if alive == 0 or alive < COMPACT_BELOW * len(self.live_ids):
+            self._compact(running)
+
+    def _compact(self, keep: torch.Tensor) -> None:
+        self._write_back()
+        positions = keep.nonzero().flatten()
+        kept = positions.tolist()
+        for name in _ROW_STATE:
+            setattr(self, name, getattr(self, name)[positions])
+        self.x, self.ids = self.x[positions], self.ids[positions]
+        self.live_ids = [self.live_ids[j] for j in kept]
+        self.rule.select(keep)
+        self.clip.select(keep)
+        self.lrs.set_live(self.live_ids)
+        self._watch_positions()
+
+    def _write_back(self) -> None:
+        for name in _ROW_STATE:
+            self._full[name][self.ids] = getattr(self, name)
+
+    def summary(self) -> Summary:
+        """Every row's summary so far (see Summary)."""
+        self._write_back()
+        full = {name: tensor.cpu().numpy() for name, tensor in self._full.items()}
+        step = full["last_step"].astype(np.float64)
+        step[step < 0] = 0.0
+        return Summary(step=step, x=full["last_xy"][:, 0], y=full["last_xy"][:, 1],
+                       loss=full["last_loss"], best_loss=full["best"], status=full["status"],
+                       why=full["why"], stopped_at=full["stopped_at"])
+
+    # ------------------------------------------------------------ one row (live edits)
+
+    def position(self, row: int) -> int | None:
+        """Where original row `row` sits in the live tensors (None once compacted away)."""
+        try:
+            return self.live_ids.index(row)
+        except ValueError:
+            return None
+
+    def set_hyper(self, row: int, hyper: dict) -> None:
+        j = self.position(row)
+        if j is not None:
+            self.rule.set_hyper(torch.tensor([j], device=self.device), hyper)
+
+    def set_clip(self, row: int, clip) -> None:
+        j = self.position(row)
+        if j is not None:
+            self.clip.set(j, clip)
+
+    def set_schedule(self, row: int, stages, lr: float) -> None:
+        self.lrs.rebuild(row, stages, lr)
+        self.lrs.set_live(self.live_ids)
+
+    def point(self, row: int) -> torch.Tensor:
+        return self.x[self.position(row)].clone()
+
+    def detach(self, row: int) -> None:
+        """Row `row` leaves the race (it goes on elsewhere): it is no longer stepped."""
+        j = self.position(row)
+        if j is not None:
+            self.status[j] = DETACHED
+
+
+_ROW_STATE = ("last_xy", "last_loss", "best", "last_step", "status", "why", "stopped_at")
+
+
+def _lookahead(runs: Sequence[Run]):
+    """Lookahead settings of the rows (all wrapped or none): one dict of per-row lists."""
+    if runs[0].lookahead is None:
+        return None
+    return [dict(run.lookahead) for run in runs]
