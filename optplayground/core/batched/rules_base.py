@@ -1,0 +1,216 @@
+"""The base of the batched update rules, and the exact-rounding helpers they share.
+
+A rule holds N independent runs of one optimizer as the rows of (N, 2) tensors: every number
+a run may choose (lr, betas, eps, ...) is a per-row (N, 1) tensor, every on/off or choice
+setting is one Python value for the whole batch. Each rule replays torch.optim's
+single-tensor update (`torch/optim/*.py`, `_single_tensor_*`) op for op, so row i equals the
+same run stepped alone by a plain torch optimizer. Two facts of torch's CPU kernels (measured,
+and held by tests/test_batched_rules.py) shape the code:
+
+- `add_(t, alpha=a)`, `addcmul_(t1, t2, value=v)` round once, as a fused multiply-add, and
+  `addcdiv_(t1, t2, value=v)` is `self + (v·t1)/t2`: with a per-row `a` or `v` the batched
+  form is `addcmul_(a, t)` / `addcmul_(v·t1, t2)` / `addcdiv_(v·t1, t2)`, never `self + a·t`.
+- Numbers torch computes as Python floats (bias corrections, RAdam's rectification) go
+  through C's `pow` and `sqrt`; torch's own tensor `pow` and `sqrt` differ from them in the
+  last bit now and then, so `py_pow` / `py_sqrt` compute them with numpy (which calls C's)
+  on the CPU. On other devices they are torch's ops (no exactness promise there).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..params import ConfigError
+
+
+def py_pow(base: Tensor | float, exponent: Tensor | float) -> Tensor:
+    """`base ** exponent` per element, rounded as Python's float `**` rounds it."""
+    base, exponent = _tensors(base, exponent)
+    if base.device.type != "cpu":
+        return torch.pow(base, exponent)
+    b, e = (t.contiguous().numpy() for t in torch.broadcast_tensors(base, exponent))
+    # Both operands full arrays: numpy turns `x ** 0.5` with a scalar 0.5 into sqrt.
+    return torch.from_numpy(np.power(b, np.ascontiguousarray(e)))
+
+
+def py_sqrt(x: Tensor) -> Tensor:
+    """`math.sqrt` per element (correctly rounded; torch's tensor sqrt is not always)."""
+    if x.device.type != "cpu":
+        return torch.sqrt(x)
+    return torch.from_numpy(np.sqrt(x.contiguous().numpy()))
+
+
+def _tensors(a, b) -> tuple[Tensor, Tensor]:
+    like = a if isinstance(a, Tensor) else b
+    as_tensor = lambda v: v if isinstance(v, Tensor) else torch.full_like(like, float(v))
+    return as_tensor(a), as_tensor(b)
+
+
+def scalar_dtype() -> torch.dtype:
+    """The dtype torch gives an optimizer's scalar state (`_get_scalar_dtype`): NAdam's
+    mu_product and ASGD's eta and mu are rounded to it between steps."""
+    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+
+
+class BatchedRule:
+    """N runs of optimizer `name`; the interface the batched race drives.
+
+    Subclasses list torch's names of their per-row (N, 2) state in `state_names` (zeros at
+    the start unless `_start` says otherwise) and implement `_update`.
+    """
+
+    name: str = ""
+    state_names: tuple[str, ...] = ()
+    has_step = True  # torch keeps a "step" in this optimizer's state
+    fixed: dict[str, Any] = {}  # on/off settings the registry entry fixes (AdamW: decoupled)
+
+    def __init__(self, hyper: dict, n: int, dtype: torch.dtype, device):
+        self.hyper = dict(hyper)
+        self.n, self.dtype, self.device = n, dtype, torch.device(device)
+        self.step_count = torch.zeros(n, 1, dtype=dtype, device=self.device)
+        self.state = {name: self._zeros() for name in self._state_names()}
+        self._first: Tensor | None = torch.ones(n, 1, dtype=torch.bool, device=self.device)
+        self._prepare()
+
+    # ------------------------------------------------------------ the interface
+
+    def step(self, x: Tensor, grad: Tensor, lr: Tensor) -> None:
+        """One update of every row: x (N, 2) in place, from `grad` (left untouched), `lr` (N, 1)."""
+        first, self._first = self._first, None
+        if first is not None:
+            self._start(first, x, lr)
+        self.step_count += 1
+        self._update(x, grad, lr, first)
+
+    def select(self, keep: Tensor) -> None:
+        """Keep only the rows where `keep` (bool, (N,)) is true, in order."""
+        self.hyper = {k: _take(v, keep) for k, v in self.hyper.items()}
+        self.state = {k: v[keep] for k, v in self.state.items()}
+        self.step_count = self.step_count[keep]
+        if self._first is not None:
+            self._first = self._first[keep]
+        self.n = int(self.step_count.shape[0])
+        self._prepare()
+
+    def set_hyper(self, rows: Tensor, hyper: dict, lookahead: dict | None = None) -> None:
+        """New values for `rows` (indices or a bool mask) from the next step on, checked as
+        the registry checks them. Like the engine's live edit: an on/off or choice setting
+        cannot change (that is another batch), and a momentum switched on from 0 starts
+        those rows afresh (torch only creates the buffer at a first step)."""
+        if lookahead:
+            raise ConfigError("lookahead", "these runs have no Lookahead wrapper")
+        rows = _indices(rows, self.n, self.device)
+        spec = self.spec
+        known = {p.name: p for p in spec.params}
+        for name, value in hyper.items():
+            param = known.get(name)
+            if param is not None and param.kind in ("bool", "choice") \
+                    and param.coerce(value) != self.hyper[name]:
+                raise ConfigError(name, "an on/off or choice setting cannot change within a "
+                                        "batch (the run needs a new batch)")
+        checked = {}
+        for values in {_key(self.hyper_of(r)) for r in rows.tolist()}:  # each distinct row
+            checked = spec.validate({**dict(values), **hyper})  # cross-field rules too
+        fresh = None
+        if "momentum" in hyper and checked:
+            before = self.hyper["momentum"][rows, 0]
+            fresh = rows[(before == 0) & (checked["momentum"] != 0)]
+        for name in hyper:
+            target = self.hyper.get(name)
+            if isinstance(target, tuple):
+                for column, value in zip(target, checked[name]):
+                    column[rows] = float(value)
+            elif isinstance(target, Tensor):
+                target[rows] = float(checked[name])
+        if fresh is not None and fresh.numel():
+            mask = torch.zeros(self.n, 1, dtype=torch.bool, device=self.device)
+            mask[fresh] = True
+            self._reset(mask)
+        self._prepare()
+
+    def state_of(self, row: int) -> dict:
+        """Row `row`'s optimizer state, named as torch names it (copies)."""
+        out = {k: v[row].clone() for k, v in self.state.items() if self._row_has(k, row)}
+        if self.has_step and (out or int(self.step_count[row]) > 0):
+            out["step"] = self.step_count[row, 0].clone()
+        return out if int(self.step_count[row]) > 0 else {}
+
+    def hyper_of(self, row: int) -> dict:
+        """Row `row`'s hyperparameters as plain Python values."""
+        def value(v):
+            if isinstance(v, tuple):
+                return tuple(float(t[row, 0]) for t in v)
+            return float(v[row, 0]) if isinstance(v, Tensor) else v
+        out = {k: value(v) for k, v in self.hyper.items()}
+        for p in self.spec.params:
+            if p.kind == "int":
+                out[p.name] = int(out[p.name])
+        return out
+
+    # ------------------------------------------------------------ for subclasses
+
+    @property
+    def spec(self):
+        from ..optimizers import OPTIMIZERS
+        return OPTIMIZERS[self.name]
+
+    def flag(self, name: str) -> Any:
+        """An on/off or choice setting of the batch."""
+        return self.fixed[name] if name in self.fixed else self.hyper[name]
+
+    def h(self, name: str) -> Tensor:
+        return self.hyper[name]
+
+    def _state_names(self) -> tuple[str, ...]:
+        return self.state_names
+
+    def _zeros(self) -> Tensor:
+        return torch.zeros(self.n, 2, dtype=self.dtype, device=self.device)
+
+    def _prepare(self) -> None:
+        """Recompute what depends on the hyperparameters (masks of rows); after any change."""
+
+    def _start(self, first: Tensor, x: Tensor, lr: Tensor) -> None:
+        """Set the state of rows about to take their first step (`first`: (N, 1) bool)."""
+
+    def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
+        raise NotImplementedError
+
+    def _row_has(self, name: str, row: int) -> bool:
+        """Whether torch's state would hold `name` for this row (e.g. only with momentum)."""
+        return True
+
+    def _grad(self, grad: Tensor) -> Tensor:
+        return -grad if self.flag("maximize") else grad
+
+    def _reset(self, rows: Tensor) -> None:
+        """Rows (N, 1) bool start afresh: zero state, step 0, first-step setup pending."""
+        for value in self.state.values():
+            value.masked_fill_(rows, 0)
+        self.step_count.masked_fill_(rows, 0)
+        self._first = rows if self._first is None else self._first | rows
+
+
+def _take(value: Any, keep: Tensor) -> Any:
+    if isinstance(value, Tensor):
+        return value[keep]
+    if isinstance(value, tuple):
+        return tuple(t[keep] for t in value)
+    return value
+
+
+def _indices(rows: Tensor, n: int, device) -> Tensor:
+    rows = torch.as_tensor(rows, device=device)
+    if rows.dtype == torch.bool:
+        return rows.nonzero().flatten()
+    rows = rows.flatten().long()
+    if rows.numel() and not (0 <= int(rows.min()) and int(rows.max()) < n):
+        raise IndexError(f"row index out of range for {n} rows")
+    return rows
+
+
+def _key(values: dict) -> tuple:
+    return tuple(sorted(values.items()))
