@@ -2,7 +2,8 @@
 give one run's (2,) gradient, and the raw and clipped norms the engine records.
 
 For one parameter clip_grad_norm_ measures total = ‖(‖g‖_p)‖_p (the norm of the stacked
-per-tensor norms), multiplies g by min(max_norm / (total + 1e-6), 1) and returns total;
+per-tensor norms), multiplies g by min(max_norm / (total + 1e-6), 1) and returns total
+(every op as torch rounds it: the batched numbers equal the per-run ones bit for bit);
 the engine then records ‖g_clipped‖_p. Without clipping, or clipping by value, both norms
 are Euclidean.
 """
@@ -59,7 +60,9 @@ class RowClip:
         for p, rows in self.norm_types:
             total = torch.linalg.vector_norm(
                 torch.linalg.vector_norm(grad, p, dim=-1, keepdim=True), p, dim=-1)
-            coef = torch.clamp(self.max_norm.squeeze(-1) / (total + 1e-6), max=1.0)
+            # torch: max_norm / (total + 1e-6) with a Python float max_norm, which a tensor
+            # computes as reciprocal(total + 1e-6) * max_norm (Tensor.__rtruediv__)
+            coef = torch.clamp(torch.reciprocal(total + 1e-6) * self.max_norm.squeeze(-1), max=1.0)
             clipped = torch.where(rows.unsqueeze(-1), grad * coef.unsqueeze(-1), clipped)
             raw = torch.where(rows, total, raw)
         after = torch.linalg.vector_norm(clipped, 2, dim=-1)
