@@ -278,10 +278,10 @@ class BatchedRace:
         except ValueError:
             return None
 
-    def set_hyper(self, row: int, hyper: dict) -> None:
+    def set_hyper(self, row: int, hyper: dict, lookahead: dict | None = None) -> None:
         j = self.position(row)
         if j is not None:
-            self.rule.set_hyper(torch.tensor([j], device=self.device), hyper)
+            self.rule.set_hyper(torch.tensor([j], device=self.device), hyper, lookahead)
 
     def set_clip(self, row: int, clip) -> None:
         j = self.position(row)
