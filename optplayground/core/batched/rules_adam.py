@@ -14,9 +14,9 @@ class _AdamFamily(BatchedRule):
         """Maximize and weight decay: L2 into the gradient, or decoupled (x shrinks)."""
         g = self._grad(grad)
         if self.flag("decoupled_weight_decay"):
-            x.mul_(1 - lr * self.h("weight_decay"))
+            x.copy_(self._where_decays(lambda: x * (1 - lr * self.h("weight_decay")), x))
             return g
-        return torch.addcmul(g, self.h("weight_decay"), x)
+        return self._l2(g, x)
 
     def _moments(self, g: Tensor) -> tuple[Tensor, Tensor]:
         beta1, beta2 = self.h("betas")

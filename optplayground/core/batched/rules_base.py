@@ -17,7 +17,7 @@ and held by tests/test_batched_rules.py) shape the code:
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -73,7 +73,7 @@ class BatchedRule:
         self.step_count = torch.zeros(n, 1, dtype=dtype, device=self.device)
         self.state = {name: self._zeros() for name in self._state_names()}
         self._first: Tensor | None = torch.ones(n, 1, dtype=torch.bool, device=self.device)
-        self._prepare()
+        self._refresh()
 
     # ------------------------------------------------------------ the interface
 
@@ -93,7 +93,7 @@ class BatchedRule:
         if self._first is not None:
             self._first = self._first[keep]
         self.n = int(self.step_count.shape[0])
-        self._prepare()
+        self._refresh()
 
     def set_hyper(self, rows: Tensor, hyper: dict, lookahead: dict | None = None) -> None:
         """New values for `rows` (indices or a bool mask) from the next step on, checked as
@@ -129,7 +129,7 @@ class BatchedRule:
             mask = torch.zeros(self.n, 1, dtype=torch.bool, device=self.device)
             mask[fresh] = True
             self._reset(mask)
-        self._prepare()
+        self._refresh()
 
     def state_of(self, row: int) -> dict:
         """Row `row`'s optimizer state, named as torch names it (copies)."""
@@ -170,8 +170,26 @@ class BatchedRule:
     def _zeros(self) -> Tensor:
         return torch.zeros(self.n, 2, dtype=self.dtype, device=self.device)
 
+    def _refresh(self) -> None:
+        decay = self.hyper.get("weight_decay")
+        decays = None if decay is None else decay != 0
+        # None: no row decays; True: every row does; else the (N, 1) mask of those that do
+        self._decays = None if decays is None or not bool(decays.any()) else \
+            True if bool(decays.all()) else decays
+        self._prepare()
+
     def _prepare(self) -> None:
         """Recompute what depends on the hyperparameters (masks of rows); after any change."""
+
+    def _l2(self, g: Tensor, x: Tensor) -> Tensor:
+        """torch's `grad.add(param, alpha=weight_decay)`, skipped where the decay is 0 (as
+        torch skips it: 0·x is not 0 once x is inf)."""
+        return self._where_decays(lambda: torch.addcmul(g, self.h("weight_decay"), x), g)
+
+    def _where_decays(self, decayed: Callable[[], Tensor], plain: Tensor) -> Tensor:
+        if self._decays is None:
+            return plain
+        return decayed() if self._decays is True else torch.where(self._decays, decayed(), plain)
 
     def _start(self, first: Tensor, x: Tensor, lr: Tensor) -> None:
         """Set the state of rows about to take their first step (`first`: (N, 1) bool)."""

@@ -27,7 +27,7 @@ class Ranger(BatchedRule):
         exp_avg_sq.mul_(beta2).addcmul_((1 - beta2) * grad, grad)
         exp_avg.mul_(beta1).addcmul_(1 - beta1, grad)
         n_sma, step_size = self._rectification(beta1, beta2)
-        x.addcmul_(-self.h("weight_decay") * lr, x)
+        x.copy_(self._where_decays(lambda: torch.addcmul(x, -self.h("weight_decay") * lr, x), x))
         adaptive = n_sma > self.h("n_sma_threshold")
         denom = exp_avg_sq.sqrt().add_(self.h("eps"))
         moved = torch.where(adaptive, torch.addcdiv(x, -step_size * lr * exp_avg, denom),

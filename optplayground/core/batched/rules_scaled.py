@@ -25,7 +25,7 @@ class RMSprop(BatchedRule):
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
         alpha = self.h("alpha")
-        g = torch.addcmul(self._grad(grad), self.h("weight_decay"), x)
+        g = self._l2(self._grad(grad), x)
         square_avg = self.state["square_avg"]
         square_avg.mul_(alpha).addcmul_((1 - alpha) * g, g)
         if self.flag("centered"):
@@ -54,7 +54,7 @@ class Adagrad(BatchedRule):
         state_sum.copy_(torch.where(first, self.h("initial_accumulator_value"), state_sum))
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
-        g = torch.addcmul(self._grad(grad), self.h("weight_decay"), x)
+        g = self._l2(self._grad(grad), x)
         clr = lr / (1 + (self.step_count - 1) * self.h("lr_decay"))
         state_sum = self.state["sum"]
         state_sum.addcmul_(g, g)
@@ -68,7 +68,7 @@ class Adadelta(BatchedRule):
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
         rho, eps = self.h("rho"), self.h("eps")
-        g = torch.addcmul(self._grad(grad), self.h("weight_decay"), x)
+        g = self._l2(self._grad(grad), x)
         square_avg, acc_delta = self.state["square_avg"], self.state["acc_delta"]
         square_avg.mul_(rho).addcmul_((1 - rho) * g, g)
         std = square_avg.add(eps).sqrt_()

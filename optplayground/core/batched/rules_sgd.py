@@ -22,7 +22,7 @@ class SGD(BatchedRule):
         return bool(self.has_momentum[row])
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
-        g = torch.addcmul(self._grad(grad), self.h("weight_decay"), x)
+        g = self._l2(self._grad(grad), x)
         if self.any_momentum:
             momentum, buf = self.h("momentum"), self.state["momentum_buffer"]
             new = torch.addcmul(buf * momentum, 1 - self.h("dampening"), g)
@@ -72,7 +72,7 @@ class ASGD(BatchedRule):
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
         lambd, eta = self.h("lambd"), self.eta
-        g = torch.addcmul(self._grad(grad), self.h("weight_decay"), x)
+        g = self._l2(self._grad(grad), x)
         x.mul_(1 - lambd * eta)
         x.addcmul_(-eta, g)
         ax = self.state["ax"]
