@@ -31,38 +31,44 @@ from ..objectives import ESCAPE_MARGIN
 from .clipping import RowClip
 from .lrs import RowLRs
 
-RUNNING, DONE, CONVERGED, DIVERGED, DETACHED = range(5)
-STATUS = ("running", "done", "converged", "diverged", "detached")
-NOT_FINITE, LEFT_MAP = 1, 2
-WHY = ("", "not finite", "left the map")
+# Row status codes; the two ways to diverge are told apart so the message can say why.
+RUNNING, DONE, CONVERGED, LEFT_MAP, NOT_FINITE, DETACHED = range(6)
+STATUS = ("running", "done", "converged", "diverged", "diverged", "detached")
+WHY = {LEFT_MAP: "left the map", NOT_FINITE: "not finite"}
 COMPACT_EVERY = 32  # updates between two looks at how many rows still run (one device sync)
 COMPACT_BELOW = 0.75  # compact once fewer than this share of the rows still run
 
 
 @dataclass
 class Summary:
-    """Per row (numpy): the last kept row's step, x, y, loss (NaN where the run kept no row),
-    the best loss over its kept rows, its status code (STATUS) and why it diverged (WHY)."""
+    """Per row (numpy): the last kept row's step, x, y, loss (step 0 and NaN where the run
+    kept no row), the best loss over its kept rows, and the status code (STATUS)."""
 
+    steps: int
     step: np.ndarray
     x: np.ndarray
     y: np.ndarray
     loss: np.ndarray
     best_loss: np.ndarray
     status: np.ndarray
-    why: np.ndarray
-    stopped_at: np.ndarray  # the update at which it stopped (steps when it ran to the end)
 
     def status_of(self, row: int) -> str:
         return STATUS[int(self.status[row])]
 
+    def stopped_at(self, row: int) -> int:
+        """The update at which the row stopped (`steps` when it ran to the end)."""
+        code = int(self.status[row])
+        if code == NOT_FINITE:  # its row at that step was not kept
+            return 0 if self.x[row] != self.x[row] else int(self.step[row]) + 1
+        return int(self.step[row]) if code in (CONVERGED, LEFT_MAP) else self.steps
+
     def message_of(self, row: int) -> str:
         """The message the engine gives the run."""
-        status, at = int(self.status[row]), int(self.stopped_at[row])
-        if status == DIVERGED:
-            return f"diverged at step {at}: {WHY[int(self.why[row])]}"
-        if status == CONVERGED:
-            return f"converged at step {at}"
+        code = int(self.status[row])
+        if code in WHY:
+            return f"diverged at step {self.stopped_at(row)}: {WHY[code]}"
+        if code == CONVERGED:
+            return f"converged at step {self.stopped_at(row)}"
         return ""
 
 
@@ -95,13 +101,9 @@ class BatchedRace:
         # live-row state (row j of these is original row ids[j])
         self.ids = torch.arange(n, device=self.device)
         self.live_ids = list(range(n))
-        nan = torch.full((n,), float("nan"), dtype=dtype, device=self.device)
-        self.last_xy = torch.full((n, 2), float("nan"), dtype=dtype, device=self.device)
-        self.last_loss, self.best = nan.clone(), torch.full_like(nan, float("inf"))
-        self.last_step = torch.full((n,), -1, dtype=torch.long, device=self.device)
-        self.status = torch.zeros(n, dtype=torch.int8, device=self.device)
-        self.why = torch.zeros(n, dtype=torch.int8, device=self.device)
-        self.stopped_at = torch.full((n,), steps, dtype=torch.long, device=self.device)
+        self.last = torch.full((n, 4), float("nan"), dtype=dtype, device=self.device)  # step, x, y, loss
+        self.best = torch.full((n,), float("inf"), dtype=dtype, device=self.device)
+        self.status = torch.zeros(n, dtype=torch.long, device=self.device)
         self._full = {name: getattr(self, name).clone() for name in _ROW_STATE}
         self.watched = sorted(set(paths))
         self._pending: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = []
@@ -154,8 +156,8 @@ class BatchedRace:
         lr = self.lrs.current()
         _, grad, measured = self._evaluate()
         _, raw, clipped_norm = self.clip.apply(grad)
-        goes_on = self._check(measured, lr, raw, clipped_norm)
-        self.status[goes_on] = DONE
+        self._check(measured, lr, raw, clipped_norm)
+        self.status = torch.where(self.status == RUNNING, DONE, self.status)
 
     def _evaluate(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(loss with noise, its gradient, the clean loss) at every live row."""
@@ -169,32 +171,28 @@ class BatchedRace:
             measured = self.surface.fn(self.x, self.params)
         return loss.detach(), grad, measured
 
-    def _check(self, loss, lr, raw, clipped) -> torch.Tensor:
-        """engine._record for every running row at once: keep the row unless it is not
-        finite; stop it if it diverged or converged. Returns the rows that go on."""
-        running = self.status == RUNNING
+    def _check(self, loss, lr, raw, clipped) -> None:
+        """engine._record for every running row at once: keep the row unless a number of it
+        is not finite; stop the row if it diverged (not finite, or it left the map: the
+        objective's escape box) or converged (raw gradient ≤ CONVERGED_GRAD and a move ≤
+        CONVERGED_MOVE since the last row)."""
         x = self.x
-        finite = torch.isfinite(x).all(-1) & torch.isfinite(loss)
-        keep = finite & torch.isfinite(lr[:, 0]) & torch.isfinite(raw) & torch.isfinite(clipped)
+        step = torch.full_like(loss, float(self.step)).unsqueeze(-1)
+        values = torch.cat((step, x, loss.unsqueeze(-1), lr, raw.unsqueeze(-1),
+                            clipped.unsqueeze(-1)), dim=1)  # the rows, history.COLUMNS
+        keep = torch.isfinite(values).all(-1)
         inside = ((x >= self.low) & (x <= self.high)).all(-1)
-        left = keep & ~inside
-        diverged = ~keep | left
-        stop = diverged
+        code = RUNNING
         if self.can_converge and self.step > 0:
-            move = torch.hypot(x[:, 0] - self.last_xy[:, 0], x[:, 1] - self.last_xy[:, 1])
-            stop = stop | ((raw <= CONVERGED_GRAD) & (move <= CONVERGED_MOVE))
-        keep, stop = keep & running, stop & running
-        self._record_paths(keep, loss, lr, raw, clipped)
-        self.last_xy = torch.where(keep.unsqueeze(-1), x, self.last_xy)
-        self.last_loss = torch.where(keep, loss, self.last_loss)
+            move = torch.hypot(x[:, 0] - self.last[:, 1], x[:, 1] - self.last[:, 2])
+            code = torch.where((raw <= CONVERGED_GRAD) & (move <= CONVERGED_MOVE), CONVERGED, RUNNING)
+        code = torch.where(keep, torch.where(inside, code, LEFT_MAP), NOT_FINITE)
+        running = self.status == RUNNING
+        self.status = torch.where(running, code, self.status)
+        keep = keep & running
+        self.last = torch.where(keep.unsqueeze(-1), values[:, :4], self.last)
         self.best = torch.where(keep, torch.fmin(self.best, loss), self.best)
-        self.last_step = torch.where(keep, self.step, self.last_step)
-        code = torch.where(diverged, DIVERGED, CONVERGED).to(torch.int8)
-        self.status = torch.where(stop, code, self.status)
-        why = torch.where(~keep, NOT_FINITE, LEFT_MAP).to(torch.int8)
-        self.why = torch.where(stop & diverged, why, self.why)
-        self.stopped_at = torch.where(stop, self.step, self.stopped_at)
-        return running & ~stop
+        self._record_paths(values, keep)
 
     # ------------------------------------------------------------ paths
 
@@ -205,12 +203,9 @@ class BatchedRace:
         self._watch_all = len(positions) == len(self.live_ids)
         self._watch_at = torch.tensor(positions, dtype=torch.long, device=self.device)
 
-    def _record_paths(self, keep, loss, lr, raw, clipped) -> None:
+    def _record_paths(self, rows, keep) -> None:
         if not len(self._watch_ids):
             return
-        step = torch.full_like(loss, float(self.step)).unsqueeze(-1)
-        rows = torch.cat((step, self.x, loss.unsqueeze(-1), lr, raw.unsqueeze(-1),
-                          clipped.unsqueeze(-1)), dim=1)
         if not self._watch_all:
             rows, keep = rows[self._watch_at], keep[self._watch_at]
         self._pending.append((self._watch_ids, rows, keep))
@@ -262,12 +257,9 @@ class BatchedRace:
     def summary(self) -> Summary:
         """Every row's summary so far (see Summary)."""
         self._write_back()
-        full = {name: tensor.cpu().numpy() for name, tensor in self._full.items()}
-        step = full["last_step"].astype(np.float64)
-        step[step < 0] = 0.0
-        return Summary(step=step, x=full["last_xy"][:, 0], y=full["last_xy"][:, 1],
-                       loss=full["last_loss"], best_loss=full["best"], status=full["status"],
-                       why=full["why"], stopped_at=full["stopped_at"])
+        last, best, status = (self._full[name].cpu().numpy() for name in _ROW_STATE)
+        step = np.nan_to_num(last[:, 0], nan=0.0)
+        return Summary(self.steps, step, last[:, 1], last[:, 2], last[:, 3], best, status)
 
     # ------------------------------------------------------------ one row (live edits)
 
@@ -302,7 +294,7 @@ class BatchedRace:
             self.status[j] = DETACHED
 
 
-_ROW_STATE = ("last_xy", "last_loss", "best", "last_step", "status", "why", "stopped_at")
+_ROW_STATE = ("last", "best", "status")
 
 
 def _lookahead(runs: Sequence[Run]):
