@@ -3,6 +3,7 @@
     optplayground                      open the window (a default race)
     optplayground EXPERIMENT.toml      open the window with that experiment
     optplayground run …                race headless, print a summary, write CSV
+    optplayground basin …, sweep …     many runs as rows of one batched race (swarm_cli.py)
     optplayground list surfaces|optimizers|schedules|presets
     optplayground bench [--quick] [--json OUT.json]   measure speed and memory here
 """
@@ -72,7 +73,7 @@ def _glue_negative_values(argv: list[str]) -> list[str]:
     """Let `--start -1.5,2` work: argparse would take -1.5,2 for an option."""
     out: list[str] = []
     for arg in argv:
-        if out and out[-1] in ("--start",) and arg.startswith("-"):
+        if out and out[-1] in ("--start", "--box") and arg.startswith("-"):
             out[-1] = f"{out[-1]}={arg}"
         else:
             out.append(arg)
@@ -142,6 +143,10 @@ def _parser() -> argparse.ArgumentParser:
     lister = sub.add_parser("list", help="print what can be chosen, with parameters and defaults")
     lister.add_argument("what", choices=("surfaces", "optimizers", "schedules", "presets"))
     lister.set_defaults(func=_cmd_list)
+
+    from .swarm_cli import add_commands
+
+    add_commands(sub, _NewRun, _RunOption)
     return parser
 
 
