@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from .race import RUNNING, BatchedRace
+from .race import BatchedRace
 
 MIN_ROWS = 1  # a group of one run is still cheaper than torch.optim's per-run step
 
@@ -103,7 +103,7 @@ class RunGroup:
         """The row goes on alone on the engine's per-run path, from where it is now."""
         row, race = state.row, self.race
         j = race.position(row)
-        if j is None or int(race.status[j]) != RUNNING:
+        if j is None or not bool(race.running[j]):
             state.group = None  # it has stopped: nothing to carry over
             return
         objective = state.objective

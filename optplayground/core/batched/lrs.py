@@ -8,6 +8,7 @@ driver per row anyway, so that a live edit can rebuild one row's schedule.
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
@@ -37,7 +38,8 @@ class RowLRs:
                 self.drivers.append(LRDriver(list(stages), lr, total_steps))
             self.driver_of.append(shared[key])
         self._values: list[float] | None = None
-        self._table: torch.Tensor | None = None
+        self._current: torch.Tensor | None = None
+        self.all_finite = True
         self.set_live(list(range(len(self.driver_of))))
 
     @property
@@ -51,15 +53,18 @@ class RowLRs:
                           if self.drivers[self.driver_of[row]].watches_loss]
         self._live_index = torch.tensor([self.driver_of[row] for row in rows],
                                         dtype=torch.long, device=self.device)
+        self._current = None
 
     def current(self) -> torch.Tensor:
         """The LR the next update of each live row uses, shape (live rows, 1). The table goes
         to the device only when one of its values changed."""
         values = [driver.lr for driver in self.drivers]
-        if values != self._values:
+        if values != self._values or self._current is None:
             self._values = values
-            self._table = torch.tensor(values, dtype=self.dtype, device=self.device)
-        return self._table[self._live_index].unsqueeze(-1)
+            self.all_finite = all(math.isfinite(v) for v in values)
+            table = torch.tensor(values, dtype=self.dtype, device=self.device)
+            self._current = table[self._live_index].unsqueeze(-1)
+        return self._current
 
     def step(self, losses: list[float] | None = None) -> None:
         """One update of the live rows happened; `losses` (in live order) are what a plateau

@@ -35,7 +35,6 @@ from .lrs import RowLRs
 RUNNING, DONE, CONVERGED, LEFT_MAP, NOT_FINITE, DETACHED = range(6)
 STATUS = ("running", "done", "converged", "diverged", "diverged", "detached")
 WHY = {LEFT_MAP: "left the map", NOT_FINITE: "not finite"}
-COMPACT_EVERY = 32  # updates between two looks at how many rows still run (one device sync)
 COMPACT_BELOW = 0.75  # compact once fewer than this share of the rows still run
 
 
@@ -95,16 +94,22 @@ class BatchedRace:
             self.generator = torch.Generator(device=self.device).manual_seed(seed)
         (x0, x1), (y0, y1) = surface.bounds
         mx, my = ESCAPE_MARGIN * (x1 - x0), ESCAPE_MARGIN * (y1 - y0)
-        self.low = torch.tensor([x0 - mx, y0 - my], dtype=dtype, device=self.device)
-        self.high = torch.tensor([x1 + mx, y1 + my], dtype=dtype, device=self.device)
+        self.escape_box = (x0 - mx, x1 + mx, y0 - my, y1 + my)  # as SurfaceObjective's
         self.can_converge = not surface.stochastic
-        # live-row state (row j of these is original row ids[j])
+        # Live rows (row j of these tensors is original row ids[j]): the point, the last
+        # kept row's point and loss (row step-1; NaN before the first), the best loss, and
+        # whether the row still runs. A row that stops has its summary written to the
+        # full-size arrays at once; the live tensors drop it at the next compaction.
         self.ids = torch.arange(n, device=self.device)
         self.live_ids = list(range(n))
-        self.last = torch.full((n, 4), float("nan"), dtype=dtype, device=self.device)  # step, x, y, loss
+        self.prev = torch.full((n, 2), float("nan"), dtype=dtype, device=self.device)
+        self.prev_loss = torch.full((n,), float("nan"), dtype=dtype, device=self.device)
         self.best = torch.full((n,), float("inf"), dtype=dtype, device=self.device)
-        self.status = torch.zeros(n, dtype=torch.long, device=self.device)
-        self._full = {name: getattr(self, name).clone() for name in _ROW_STATE}
+        self.running = torch.ones(n, dtype=torch.bool, device=self.device)
+        self.alive = n
+        self.full_last = torch.full((n, 4), float("nan"), dtype=dtype, device=self.device)
+        self.full_best = self.best.clone()
+        self.full_status = torch.zeros(n, dtype=torch.long, device=self.device)
         self.watched = sorted(set(paths))
         self._pending: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = []
         self._watch_positions()
@@ -124,17 +129,16 @@ class BatchedRace:
         """Make up to n updates of every running row; at the end, the final rows."""
         n = max(0, min(n, self.steps - self.step))
         with torch.no_grad():
-            for i in range(n):
-                if not self.live_ids:
+            for _ in range(n):
+                if not self.alive:
                     self.step = self.steps  # every row stopped: nothing left to step
                     break
                 self._update()
-                if (i + 1) % COMPACT_EVERY == 0:
-                    self._compact_if_it_pays()
+                self._compact_if_it_pays()
             else:
                 if self.done:
                     self._final_rows()
-            self._compact_if_it_pays()
+                    self._compact_if_it_pays()
 
     def run_to_end(self, chunk: int = 1000) -> "BatchedRace":
         while not self.done:
@@ -157,7 +161,9 @@ class BatchedRace:
         _, grad, measured = self._evaluate()
         _, raw, clipped_norm = self.clip.apply(grad)
         self._check(measured, lr, raw, clipped_norm)
-        self.status = torch.where(self.status == RUNNING, DONE, self.status)
+        self._write_running(DONE)
+        self.running.fill_(False)
+        self.alive = 0
 
     def _evaluate(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(loss with noise, its gradient, the clean loss) at every live row."""
@@ -175,24 +181,56 @@ class BatchedRace:
         """engine._record for every running row at once: keep the row unless a number of it
         is not finite; stop the row if it diverged (not finite, or it left the map: the
         objective's escape box) or converged (raw gradient ≤ CONVERGED_GRAD and a move ≤
-        CONVERGED_MOVE since the last row)."""
-        x = self.x
-        step = torch.full_like(loss, float(self.step)).unsqueeze(-1)
-        values = torch.cat((step, x, loss.unsqueeze(-1), lr, raw.unsqueeze(-1),
-                            clipped.unsqueeze(-1)), dim=1)  # the rows, history.COLUMNS
-        keep = torch.isfinite(values).all(-1)
-        inside = ((x >= self.low) & (x <= self.high)).all(-1)
-        code = RUNNING
+        CONVERGED_MOVE since the last row). Column-wise ops: a reduction over a row's 2 or 7
+        numbers costs more than all of these."""
+        xs, ys = self.x[:, 0], self.x[:, 1]
+        zero = xs * 0 + ys * 0 + loss * 0 + raw * 0 + clipped * 0  # NaN where one is not finite
+        if not self.lrs.all_finite:
+            zero = zero + lr[:, 0] * 0
+        finite = zero == 0
+        lx, hx, ly, hy = self.escape_box
+        inside = (xs >= lx) & (xs <= hx) & (ys >= ly) & (ys <= hy)
+        goes_on = finite & inside
         if self.can_converge and self.step > 0:
-            move = torch.hypot(x[:, 0] - self.last[:, 1], x[:, 1] - self.last[:, 2])
-            code = torch.where((raw <= CONVERGED_GRAD) & (move <= CONVERGED_MOVE), CONVERGED, RUNNING)
-        code = torch.where(keep, torch.where(inside, code, LEFT_MAP), NOT_FINITE)
-        running = self.status == RUNNING
-        self.status = torch.where(running, code, self.status)
-        keep = keep & running
-        self.last = torch.where(keep.unsqueeze(-1), values[:, :4], self.last)
-        self.best = torch.where(keep, torch.fmin(self.best, loss), self.best)
-        self._record_paths(values, keep)
+            move = torch.hypot(xs - self.prev[:, 0], ys - self.prev[:, 1])
+            goes_on = goes_on & ~((raw <= CONVERGED_GRAD) & (move <= CONVERGED_MOVE))
+        stop = self.running & ~goes_on
+        if len(self._watch_ids):
+            self._record_paths(finite & self.running, loss, lr, raw, clipped)
+        if bool(stop.any()):  # one device sync per update, none per row
+            self._stop(stop, finite, inside, loss)
+        self.prev = self.x.clone()
+        self.prev_loss = loss
+        self.best = torch.fmin(self.best, loss)
+
+    def _stop(self, stop, finite, inside, loss) -> None:
+        """Rows `stop` stop at this step: their summaries go to the full-size arrays. A row
+        that is not finite ends with its previous row; one that left the map or converged
+        ends with this one."""
+        k, xs, ys = float(self.step), self.x[:, 0], self.x[:, 1]
+        code = torch.where(finite, torch.where(inside, CONVERGED, LEFT_MAP), NOT_FINITE)
+        before = torch.tensor(k - 1 if k > 0 else float("nan"), dtype=self.dtype, device=self.device)
+        last = torch.stack((torch.where(finite, k, before), torch.where(finite, xs, self.prev[:, 0]),
+                            torch.where(finite, ys, self.prev[:, 1]),
+                            torch.where(finite, loss, self.prev_loss)), dim=-1)
+        best = torch.where(finite, torch.fmin(self.best, loss), self.best)
+        at = stop.nonzero().flatten()
+        rows = self.ids[at]
+        self.full_last[rows], self.full_best[rows], self.full_status[rows] = last[at], best[at], code[at]
+        self.running &= ~stop
+        self.alive -= len(at)
+
+    def _write_running(self, code: int) -> None:
+        """The summaries of the running rows: their last kept row (row step-1, or row steps
+        once the final rows are in) and best loss."""
+        at = self.running.nonzero().flatten()
+        rows = self.ids[at]
+        step = float(self.step if self.done else self.step - 1)
+        last = torch.cat((torch.full((len(at), 1), step if step >= 0 else float("nan"),
+                                     dtype=self.dtype, device=self.device),
+                          self.prev[at], self.prev_loss[at].unsqueeze(-1)), dim=-1)
+        self.full_last[rows], self.full_best[rows] = last, self.best[at]
+        self.full_status[rows] = code
 
     # ------------------------------------------------------------ paths
 
@@ -203,12 +241,14 @@ class BatchedRace:
         self._watch_all = len(positions) == len(self.live_ids)
         self._watch_at = torch.tensor(positions, dtype=torch.long, device=self.device)
 
-    def _record_paths(self, rows, keep) -> None:
-        if not len(self._watch_ids):
-            return
+    def _record_paths(self, keep, loss, lr, raw, clipped) -> None:
+        """Rows of the watched runs (history.COLUMNS), and which of them to keep."""
+        columns = (self.x, loss.unsqueeze(-1), lr, raw.unsqueeze(-1), clipped.unsqueeze(-1))
         if not self._watch_all:
-            rows, keep = rows[self._watch_at], keep[self._watch_at]
-        self._pending.append((self._watch_ids, rows, keep))
+            columns = tuple(column[self._watch_at] for column in columns)
+            keep = keep[self._watch_at]
+        step = torch.full_like(columns[1], float(self.step))
+        self._pending.append((self._watch_ids, torch.cat((step, *columns), dim=1), keep))
 
     def take_paths(self) -> dict[int, np.ndarray]:
         """The rows recorded since the last call, per watched row: (k, 7) arrays in
@@ -232,34 +272,28 @@ class BatchedRace:
     # ------------------------------------------------------------ rows that stop
 
     def _compact_if_it_pays(self) -> None:
-        running = self.status == RUNNING
-        alive = int(running.sum())
-        if alive == 0 or alive < COMPACT_BELOW * len(self.live_ids):
-            self._compact(running)
+        if self.alive < COMPACT_BELOW * len(self.live_ids):
+            self._compact()
 
-    def _compact(self, keep: torch.Tensor) -> None:
-        self._write_back()
+    def _compact(self) -> None:
+        keep = self.running
         positions = keep.nonzero().flatten()
-        kept = positions.tolist()
-        for name in _ROW_STATE:
+        for name in ("x", "prev", "prev_loss", "best", "running", "ids"):
             setattr(self, name, getattr(self, name)[positions])
-        self.x, self.ids = self.x[positions], self.ids[positions]
-        self.live_ids = [self.live_ids[j] for j in kept]
+        self.live_ids = [self.live_ids[j] for j in positions.tolist()]
         self.rule.select(keep)
         self.clip.select(keep)
         self.lrs.set_live(self.live_ids)
         self._watch_positions()
 
-    def _write_back(self) -> None:
-        for name in _ROW_STATE:
-            self._full[name][self.ids] = getattr(self, name)
-
     def summary(self) -> Summary:
         """Every row's summary so far (see Summary)."""
-        self._write_back()
-        last, best, status = (self._full[name].cpu().numpy() for name in _ROW_STATE)
+        if self.alive:
+            self._write_running(RUNNING)
+        last = self.full_last.cpu().numpy()
         step = np.nan_to_num(last[:, 0], nan=0.0)
-        return Summary(self.steps, step, last[:, 1], last[:, 2], last[:, 3], best, status)
+        return Summary(self.steps, step, last[:, 1], last[:, 2], last[:, 3],
+                       self.full_best.cpu().numpy(), self.full_status.cpu().numpy())
 
     # ------------------------------------------------------------ one row (live edits)
 
@@ -290,11 +324,10 @@ class BatchedRace:
     def detach(self, row: int) -> None:
         """Row `row` leaves the race (it goes on elsewhere): it is no longer stepped."""
         j = self.position(row)
-        if j is not None:
-            self.status[j] = DETACHED
-
-
-_ROW_STATE = ("last", "best", "status")
+        if j is not None and bool(self.running[j]):
+            self.running[j] = False
+            self.alive -= 1
+            self.full_status[row] = DETACHED
 
 
 def _lookahead(runs: Sequence[Run]):

@@ -79,23 +79,14 @@ class NAdam(_AdamFamily):
 
     name = "nadam"
     state_names = ("exp_avg", "exp_avg_sq")
+    row_attrs = scalar_state = ("mu_product",)
 
     def __init__(self, hyper, n, dtype, device):
+        self.mu_product = torch.ones(n, 1, dtype=scalar_dtype(), device=device)
         super().__init__(hyper, n, dtype, device)
-        self.mu_product = torch.ones(n, 1, dtype=scalar_dtype(), device=self.device)
 
     def _start(self, first: Tensor, x: Tensor, lr: Tensor) -> None:
         self.mu_product.masked_fill_(first, 1.0)
-
-    def select(self, keep: Tensor) -> None:
-        self.mu_product = self.mu_product[keep]
-        super().select(keep)
-
-    def state_of(self, row: int) -> dict:
-        out = super().state_of(row)
-        if out:
-            out["mu_product"] = self.mu_product[row, 0].clone()
-        return out
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
         beta1, beta2 = self.h("betas")

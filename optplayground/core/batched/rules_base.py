@@ -66,6 +66,8 @@ class BatchedRule:
     state_names: tuple[str, ...] = ()
     has_step = True  # torch keeps a "step" in this optimizer's state
     fixed: dict[str, Any] = {}  # on/off settings the registry entry fixes (AdamW: decoupled)
+    row_attrs: tuple[str, ...] = ()  # more per-row (N, 1) tensors, kept as attributes
+    scalar_state: tuple[str, ...] = ()  # those of them torch keeps as scalar state tensors
 
     def __init__(self, hyper: dict, n: int, dtype: torch.dtype, device):
         self.hyper = dict(hyper)
@@ -90,6 +92,8 @@ class BatchedRule:
         self.hyper = {k: _take(v, keep) for k, v in self.hyper.items()}
         self.state = {k: v[keep] for k, v in self.state.items()}
         self.step_count = self.step_count[keep]
+        for name in self.row_attrs:
+            setattr(self, name, getattr(self, name)[keep])
         if self._first is not None:
             self._first = self._first[keep]
         self.n = int(self.step_count.shape[0])
@@ -134,9 +138,12 @@ class BatchedRule:
     def state_of(self, row: int) -> dict:
         """Row `row`'s optimizer state, named as torch names it (copies)."""
         out = {k: v[row].clone() for k, v in self.state.items() if self._row_has(k, row)}
-        if self.has_step and (out or int(self.step_count[row]) > 0):
+        if int(self.step_count[row]) == 0:
+            return {}
+        out.update({name: getattr(self, name)[row, 0].clone() for name in self.scalar_state})
+        if self.has_step:
             out["step"] = self.step_count[row, 0].clone()
-        return out if int(self.step_count[row]) > 0 else {}
+        return out
 
     def hyper_of(self, row: int) -> dict:
         """Row `row`'s hyperparameters as plain Python values."""

@@ -6,6 +6,7 @@ import torch
 from torch import Tensor
 
 from .rules_base import BatchedRule
+from .rules_sgd import _buffered, _no_buffers
 
 
 class RMSprop(BatchedRule):
@@ -20,8 +21,17 @@ class RMSprop(BatchedRule):
         self.any_momentum = bool(self.has_momentum.any())
         self.all_momentum = bool(self.has_momentum.all())
 
+    row_attrs = ("buffered",)
+
+    def __init__(self, hyper, n, dtype, device):
+        self.buffered = _no_buffers(n, device)
+        super().__init__(hyper, n, dtype, device)
+
+    def _start(self, first: Tensor, x: Tensor, lr: Tensor) -> None:
+        self.buffered = _buffered(self, first)
+
     def _row_has(self, name: str, row: int) -> bool:
-        return name != "momentum_buffer" or bool(self.has_momentum[row])
+        return name != "momentum_buffer" or bool(self.buffered[row])
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
         alpha = self.h("alpha")

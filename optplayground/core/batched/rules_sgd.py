@@ -12,14 +12,22 @@ class SGD(BatchedRule):
     name = "sgd"
     state_names = ("momentum_buffer",)
     has_step = False
+    row_attrs = ("buffered",)
+
+    def __init__(self, hyper, n, dtype, device):
+        self.buffered = _no_buffers(n, device)
+        super().__init__(hyper, n, dtype, device)
 
     def _prepare(self) -> None:
         self.has_momentum = self.h("momentum") != 0  # torch skips the buffer at momentum 0
         self.any_momentum = bool(self.has_momentum.any())
         self.all_momentum = bool(self.has_momentum.all())
 
+    def _start(self, first: Tensor, x: Tensor, lr: Tensor) -> None:
+        self.buffered = _buffered(self, first)
+
     def _row_has(self, name: str, row: int) -> bool:
-        return bool(self.has_momentum[row])
+        return bool(self.buffered[row])
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
         g = self._l2(self._grad(grad), x)
@@ -50,25 +58,16 @@ class ASGD(BatchedRule):
 
     name = "asgd"
     state_names = ("ax",)
+    row_attrs = scalar_state = ("eta", "mu")
 
     def __init__(self, hyper, n, dtype, device):
+        self.eta = torch.zeros(n, 1, dtype=dtype, device=device)
+        self.mu = torch.ones(n, 1, dtype=dtype, device=device)
         super().__init__(hyper, n, dtype, device)
-        self.eta = torch.zeros(n, 1, dtype=dtype, device=self.device)
-        self.mu = torch.ones(n, 1, dtype=dtype, device=self.device)
 
     def _start(self, first: Tensor, x: Tensor, lr: Tensor) -> None:
         self.eta = torch.where(first, _rounded(lr), self.eta)  # torch: eta = the group's lr
         self.mu = torch.where(first, 1.0, self.mu)
-
-    def select(self, keep: Tensor) -> None:
-        self.eta, self.mu = self.eta[keep], self.mu[keep]
-        super().select(keep)
-
-    def state_of(self, row: int) -> dict:
-        out = super().state_of(row)
-        if out:
-            out.update(eta=self.eta[row, 0].clone(), mu=self.mu[row, 0].clone())
-        return out
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
         lambd, eta = self.h("lambd"), self.eta
@@ -80,6 +79,16 @@ class ASGD(BatchedRule):
         step = self.step_count
         self.eta = _rounded(lr / py_pow(1 + lambd * lr * step, self.h("alpha")))
         self.mu = _rounded(1 / torch.clamp(step - self.h("t0"), min=1))
+
+
+def _buffered(rule: BatchedRule, first: Tensor) -> Tensor:
+    """Rows that hold a momentum buffer: torch makes it at a first step with momentum on (and
+    keeps it if momentum is set to 0 later; switching it back on starts the row afresh)."""
+    return torch.where(first, rule.has_momentum, rule.buffered)
+
+
+def _no_buffers(n: int, device) -> Tensor:
+    return torch.zeros(n, 1, dtype=torch.bool, device=device)
 
 
 def _rounded(value: Tensor) -> Tensor:
