@@ -123,15 +123,21 @@ class Alone:
         self.p.grad = grad.clone()
         self.optimizer.step()
 
-    def edit(self, hyper):
-        """The engine's live edit (Engine.update_run)."""
-        new = {**self.hyper, **hyper}
-        if _needs_fresh_state(self.spec, self.hyper, new):
+    def edit(self, hyper, lookahead=None):
+        """The engine's live edit (Engine.update_run); ConfigError leaves the run as it was."""
+        old, new = self.hyper, {**self.hyper, **hyper}
+        if lookahead:
+            self.lookahead = {**self.lookahead, **lookahead}
+        if _needs_fresh_state(self.spec, old, new):
             self.hyper = new
-            self.optimizer = self._build()
+            try:
+                self.optimizer = self._build()
+            except ConfigError:
+                self.hyper = old
+                raise
         else:
+            set_hyper(self.optimizer, self.spec, hyper, lookahead)
             self.hyper = new
-            set_hyper(self.optimizer, self.spec, hyper)
 
     def state(self):
         inner = self.optimizer.inner if isinstance(self.optimizer, Lookahead) else self.optimizer
@@ -339,3 +345,123 @@ def test_what_is_not_batchable_says_why():
         batched_rule("nope", [{}])
     with pytest.raises(ConfigError, match="alpha"):
         batched_rule("adam", [{}], lookahead={"k": 2, "alpha": 0.0})
+
+
+# --- compaction and live edits -----------------------------------------------------------
+
+def lookahead_of(data, hypers):
+    if not data.draw(st.booleans()):
+        return None
+    return [{"k": data.draw(st.integers(1, 4)), "alpha": data.draw(st.floats(0.1, 1.0))}
+            for _ in hypers]
+
+
+def started(name, hypers, starts, lookahead):
+    rule = batched_rule(name, hypers, F64, "cpu", lookahead=lookahead)
+    alone = [Alone(name, h, starts[i], lookahead[i] if lookahead else None)
+             for i, h in enumerate(hypers)]
+    return rule, starts.clone(), alone
+
+
+def step_all(rule, x, alone, grad, lr, step):
+    rule.step(x, grad, lr)
+    for i, run in enumerate(alone):
+        run.step(grad[i], lr[i, 0])
+    assert_rows_match(rule, x, alone, step)
+
+
+@SETTINGS
+@given(data=st.data(), name=st.sampled_from(sorted(RULES)))
+def test_select_keeps_the_chosen_rows_exactly(data, name):
+    """Rows dropped mid-run (compaction) leave the others as if nothing happened."""
+    hypers, starts, grads, lrs = data.draw(races(name, max_rows=5, max_steps=10))
+    rule, x, alone = started(name, hypers, starts, lookahead_of(data, hypers))
+    cut = data.draw(st.integers(0, len(grads)))
+    keep = data.draw(st.lists(st.booleans(), min_size=len(hypers), max_size=len(hypers)))
+    assume(any(keep))
+    kept = torch.tensor(keep)
+    for step, (grad, lr) in enumerate(zip(grads, lrs), start=1):
+        if step == cut + 1:
+            rule.select(kept)
+            x, alone = x[kept].clone(), [run for run, k in zip(alone, keep) if k]
+            assert rule.n == len(alone)
+        if step > cut:
+            grad, lr = grad[kept], lr[kept]
+        step_all(rule, x, alone, grad, lr, step)
+
+
+@SETTINGS
+@given(data=st.data(), name=st.sampled_from(sorted(RULES)))
+def test_set_hyper_is_the_engines_live_edit(data, name):
+    """New numbers for some rows mid-run act from the next step, as core.optimizers.set_hyper
+    (or, for momentum switched on from 0, a rebuilt optimizer) makes them act alone; values
+    the registry refuses change nothing."""
+    hypers, starts, grads, lrs = data.draw(races(name, max_rows=4, max_steps=10))
+    lookahead = lookahead_of(data, hypers)
+    rule, x, alone = started(name, hypers, starts, lookahead)
+    at = data.draw(st.integers(0, len(grads)))
+    rows = data.draw(st.lists(st.integers(0, len(hypers) - 1), min_size=1, unique=True))
+    source = data.draw(hyper_rows(name, 1))[0]
+    for key in [p.name for p in OPTIMIZERS[name].params if p.kind in ("bool", "choice")]:
+        source[key] = hypers[0][key]
+    keys = data.draw(st.lists(st.sampled_from(sorted(source)), min_size=1, unique=True))
+    edit = {key: source[key] for key in keys}
+    la_edit = {"k": data.draw(st.integers(1, 4))} if lookahead and data.draw(st.booleans()) \
+        else None
+    for step, (grad, lr) in enumerate(zip(grads, lrs), start=1):
+        if step == at + 1:
+            before = [rule.state_of(i) for i in range(rule.n)]
+            refused = []
+            for i in rows:
+                try:
+                    alone[i].edit(edit, la_edit)
+                except ConfigError:
+                    refused.append(i)
+            if refused:
+                with pytest.raises(ConfigError):
+                    rule.set_hyper(torch.tensor(rows), edit, **_la(la_edit))
+                for i in range(rule.n):  # nothing changed, in any row
+                    assert rule.state_of(i).keys() == before[i].keys()
+                    for key, value in before[i].items():
+                        assert torch.equal(rule.state_of(i)[key], value)
+                alone = [Alone(name, h, starts[i], lookahead[i] if lookahead else None)
+                         for i, h in enumerate(hypers)]  # replay from the start, unedited
+                rule, x, _ = started(name, hypers, starts, lookahead)
+                for s, (g, r) in enumerate(zip(grads[:at], lrs[:at]), start=1):
+                    step_all(rule, x, alone, g, r, s)
+            else:
+                rule.set_hyper(torch.tensor(rows), edit, **_la(la_edit))
+        step_all(rule, x, alone, grad, lr, step)
+
+
+def _la(la_edit):
+    return {"lookahead": la_edit} if la_edit else {}
+
+
+def test_a_switch_cannot_change_within_a_batch():
+    rule = batched_rule("adam", [{}, {}])
+    rule.set_hyper(torch.tensor([1]), {"amsgrad": False, "lr": 0.5})  # unchanged: fine
+    assert rule.hyper_of(1)["lr"] == 0.5 and rule.hyper_of(0)["lr"] == 1e-3
+    with pytest.raises(ConfigError, match="amsgrad.*new batch"):
+        rule.set_hyper(torch.tensor([0]), {"amsgrad": True})
+    with pytest.raises(ConfigError, match="Nesterov"):
+        batched_rule("sgd", [{"nesterov": True, "momentum": 0.5}]).set_hyper(
+            torch.tensor([True]), {"dampening": 0.1})
+    with pytest.raises(ConfigError, match="no Lookahead"):
+        rule.set_hyper(torch.tensor([0]), {}, lookahead={"k": 2})
+
+
+def test_momentum_switched_on_starts_the_row_afresh():
+    """torch keeps no momentum buffer at momentum 0, so the engine rebuilds the optimizer
+    when momentum becomes non-zero: that row's state (step, v) starts over, not its point."""
+    rule = batched_rule("rmsprop", [{"momentum": 0.0}, {"momentum": 0.0}])
+    x = torch.zeros(2, 2, dtype=F64)
+    ones, lr = torch.ones(2, 2, dtype=F64), torch.full((2, 1), 0.1, dtype=F64)
+    for _ in range(3):
+        rule.step(x, ones, lr)
+    rule.set_hyper(torch.tensor([0]), {"momentum": 0.5})
+    assert rule.state_of(0) == {} and float(rule.state_of(1)["step"]) == 3
+    rule.step(x, ones, lr)
+    assert float(rule.state_of(0)["step"]) == 1 and float(rule.state_of(1)["step"]) == 4
+    assert set(rule.state_of(0)) == {"step", "square_avg", "momentum_buffer"}
+    assert set(rule.state_of(1)) == {"step", "square_avg"}

@@ -48,7 +48,8 @@ class RMSprop(BatchedRule):
         plain = None if self.all_momentum else torch.addcdiv(x, -lr * g, avg)
         if self.any_momentum:
             buf = self.state["momentum_buffer"]
-            buf.mul_(self.h("momentum")).addcdiv_(g, avg)
+            new = torch.addcdiv(buf * self.h("momentum"), g, avg)
+            buf.copy_(new if self.all_momentum else torch.where(self.has_momentum, new, buf))
             moved = torch.addcmul(x, -lr, buf)
             x.copy_(moved if plain is None else torch.where(self.has_momentum, moved, plain))
         else:

@@ -34,7 +34,9 @@ class SGD(BatchedRule):
         if self.any_momentum:
             momentum, buf = self.h("momentum"), self.state["momentum_buffer"]
             new = torch.addcmul(buf * momentum, 1 - self.h("dampening"), g)
-            buf.copy_(new if first is None else torch.where(first, g, new))  # first: b = g
+            if first is not None:
+                new = torch.where(first, g, new)  # the first step: b = g
+            buf.copy_(new if self.all_momentum else torch.where(self.has_momentum, new, buf))
             direction = torch.addcmul(g, momentum, buf) if self.flag("nesterov") else buf
             if not self.all_momentum:
                 direction = torch.where(self.has_momentum, direction, g)
