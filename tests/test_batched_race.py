@@ -14,6 +14,7 @@ import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from optplayground.core.batched import groups
 from optplayground.core.batched.race import BatchedRace
 from optplayground.core.batched.rules import RULES
 from optplayground.core.engine import Engine
@@ -212,13 +213,16 @@ def _csv(engine, chunk=17, edits=()) -> str:
     ("noisy_quadratic", {"noise_scale": 1.0}, (-2.5, 2.5)),
     ("saddle", {}, (-1.8, 0.01)),
 ])
-def test_engine_csv_is_byte_identical_with_and_without_batching(surface, params, start):
+def test_engine_csv_is_byte_identical_with_and_without_batching(surface, params, start,
+                                                                monkeypatch):
+    monkeypatch.setattr(groups, "MIN_ROWS", 1)  # batch even single runs: every kind here
     batched = Engine(_mixed(surface, params, start))
     assert sum(len(g.states) for g in batched.groups) == 7  # all but L-BFGS and the switch
     assert _csv(batched) == _csv(Engine(_mixed(surface, params, start), batched=False))
 
 
-def test_live_edits_of_batched_runs_match_the_per_run_path():
+def test_live_edits_of_batched_runs_match_the_per_run_path(monkeypatch):
+    monkeypatch.setattr(groups, "MIN_ROWS", 1)
     exp = _mixed()
     validated = validate(exp).runs
 
