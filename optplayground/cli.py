@@ -477,11 +477,18 @@ def _cmd_list(args) -> int:
 
         specs.append(replace(LOOKAHEAD, title=f"{LOOKAHEAD.title}: wraps any of the above "
                                               "(--lookahead k=…,alpha=…)"))
+    from .core.batched.rules import not_batched_reason
+
     for spec in specs:
         print(f"{spec.name:<18} {spec.title}")
+        if args.what == "optimizers" and (why := not_batched_reason(spec.name)):
+            print(f"    (not batched: {why})")
         for p in spec.params:
             rng = p.range_text()
             print(f"    {p.name:<22} = {format_value(p.default):<14} {rng:<16} {p.help}")
+    if args.what == "optimizers":
+        print(f"{'module:Class':<18} any torch.optim.Optimizer by import path "
+              f"(not batched: {not_batched_reason('module:Class')})")
     return 0
 
 

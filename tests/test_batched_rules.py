@@ -336,7 +336,7 @@ def test_what_is_not_batchable_says_why():
     assert batchable("adam") and not batchable("lbfgs")
     assert "line search" in not_batched_reason("lbfgs")
     assert not_batched_reason("adam") is None and not_batched_reason("lookahead") is None
-    assert "import path" in not_batched_reason("torch.optim:SGD")
+    assert "runs alone" in not_batched_reason("torch.optim:SGD")
     with pytest.raises(ConfigError, match="lbfgs cannot be batched"):
         batched_rule("lbfgs", [{}])
     with pytest.raises(ConfigError, match="cannot be batched"):
@@ -465,3 +465,14 @@ def test_momentum_switched_on_starts_the_row_afresh():
     assert float(rule.state_of(0)["step"]) == 1 and float(rule.state_of(1)["step"]) == 4
     assert set(rule.state_of(0)) == {"step", "square_avg", "momentum_buffer"}
     assert set(rule.state_of(1)) == {"step", "square_avg"}
+
+
+def test_list_optimizers_says_which_are_not_batched(capsys):
+    from optplayground.cli import main
+
+    assert main(["list", "optimizers"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    notes = [((lines[i - 1] if line.startswith(" ") else line).split()[0], line)
+             for i, line in enumerate(lines) if "not batched" in line]
+    assert [name for name, _ in notes] == ["lbfgs", "module:Class"]
+    assert "line search" in notes[0][1] and "import path" in notes[1][1]

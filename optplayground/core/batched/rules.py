@@ -36,10 +36,9 @@ RULES: dict[str, type[BatchedRule]] = {rule.name: rule for rule in (
 
 # Registry optimizers that stay on the per-run path, and why (`list optimizers` says it).
 NOT_BATCHED = {
-    "lbfgs": "each step runs its own inner iterations and line search on a closure, "
-             "so it stays on the per-run path",
+    "lbfgs": "each step runs inner iterations and a line search on a closure; runs alone",
 }
-_IMPORTED = ("an optimizer named by import path is stepped as its own class: per-run path")
+_IMPORTED = "its own class steps it; runs alone"
 
 
 def batchable(name: str) -> bool:

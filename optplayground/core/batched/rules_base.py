@@ -28,12 +28,16 @@ from ..params import ConfigError
 
 def py_pow(base: Tensor | float, exponent: Tensor | float) -> Tensor:
     """`base ** exponent` per element, rounded as Python's float `**` rounds it."""
-    base, exponent = _tensors(base, exponent)
-    if base.device.type != "cpu":
+    like = base if isinstance(base, Tensor) else exponent
+    if like.device.type != "cpu":
         return torch.pow(base, exponent)
-    b, e = (t.contiguous().numpy() for t in torch.broadcast_tensors(base, exponent))
+    b, e = _array(base), _array(exponent)
+    shape = np.broadcast_shapes(b.shape, e.shape)
+    if _uniform(b) and _uniform(e):  # a basin's rows: one Python pow for all
+        return torch.full(shape, float(b.flat[0]) ** float(e.flat[0]), dtype=like.dtype)
     # Both operands full arrays: numpy turns `x ** 0.5` with a scalar 0.5 into sqrt.
-    return torch.from_numpy(np.power(b, np.ascontiguousarray(e)))
+    b, e = (np.ascontiguousarray(np.broadcast_to(a, shape)) for a in (b, e))
+    return torch.from_numpy(np.power(b, e)).to(like.dtype)
 
 
 def py_sqrt(x: Tensor) -> Tensor:
@@ -43,10 +47,12 @@ def py_sqrt(x: Tensor) -> Tensor:
     return torch.from_numpy(np.sqrt(x.contiguous().numpy()))
 
 
-def _tensors(a, b) -> tuple[Tensor, Tensor]:
-    like = a if isinstance(a, Tensor) else b
-    as_tensor = lambda v: v if isinstance(v, Tensor) else torch.full_like(like, float(v))
-    return as_tensor(a), as_tensor(b)
+def _array(value: Tensor | float) -> np.ndarray:
+    return value.contiguous().numpy() if isinstance(value, Tensor) else np.array(float(value))
+
+
+def _uniform(a: np.ndarray) -> bool:
+    return a.size == 1 or bool((a == a.flat[0]).all())
 
 
 def scalar_dtype() -> torch.dtype:
