@@ -492,14 +492,6 @@ def _cmd_list(args) -> int:
     return 0
 
 
-def _print_not_batched(name: str) -> None:
-    from .core.batched.rules import not_batched_reason
-
-    reason = not_batched_reason(name)
-    if reason:
-        print(f"    (not batched — basin and sweep can't race it: {reason})")
-
-
 def _list_presets() -> int:
     """Each preset's name and title, then the first sentence of its description."""
     import textwrap
