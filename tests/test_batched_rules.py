@@ -229,6 +229,10 @@ def test_py_pow_is_python_pow_where_sqrt_is_not():
     assert got == [v ** 0.5 for v in values.tolist()]
     assert any(v ** 0.5 != math.sqrt(v) for v in values.tolist()), "the case the helper is for"
     assert py_sqrt(torch.tensor([x], dtype=F64)).item() == math.sqrt(x)
+    # where Python raises OverflowError or gives a complex number: inf and nan, as a row
+    one, two = torch.tensor([[10.0]], dtype=F64), torch.tensor([[10.0], [-2.0]], dtype=F64)
+    assert py_pow(one, 1e6).item() == math.inf and math.isnan(py_pow(-one, 0.5).item())
+    assert py_pow(two, 1e6)[0, 0] == math.inf and math.isnan(py_pow(two, 0.5)[1, 0])
 
 
 def test_torch_fuses_the_single_tensor_ops_the_rules_copy():

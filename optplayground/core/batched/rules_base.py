@@ -34,17 +34,30 @@ def py_pow(base: Tensor | float, exponent: Tensor | float) -> Tensor:
     b, e = _array(base), _array(exponent)
     shape = np.broadcast_shapes(b.shape, e.shape)
     if _uniform(b) and _uniform(e):  # a basin's rows: one Python pow for all
-        return torch.full(shape, float(b.flat[0]) ** float(e.flat[0]), dtype=like.dtype)
+        return torch.full(shape, _one_pow(float(b.flat[0]), float(e.flat[0])), dtype=like.dtype)
     # Both operands full arrays: numpy turns `x ** 0.5` with a scalar 0.5 into sqrt.
     b, e = (np.ascontiguousarray(np.broadcast_to(a, shape)) for a in (b, e))
-    return torch.from_numpy(np.power(b, e)).to(like.dtype)
+    with np.errstate(all="ignore"):  # overflow: inf, a negative base: nan (as torch.pow)
+        return torch.from_numpy(np.power(b, e)).to(like.dtype)
 
 
 def py_sqrt(x: Tensor) -> Tensor:
     """`math.sqrt` per element (correctly rounded; torch's tensor sqrt is not always)."""
     if x.device.type != "cpu":
         return torch.sqrt(x)
-    return torch.from_numpy(np.sqrt(x.contiguous().numpy()))
+    with np.errstate(invalid="ignore"):  # a negative number: nan, as torch.sqrt
+        return torch.from_numpy(np.sqrt(x.contiguous().numpy()))
+
+
+def _one_pow(base: float, exponent: float) -> float:
+    """Python's pow, except that it gives inf where Python raises OverflowError (as numpy
+    does for the rows of a batch) and nan where Python would give a complex number."""
+    try:
+        value = base ** exponent
+    except OverflowError:
+        with np.errstate(all="ignore"):
+            return float(np.power(base, exponent))
+    return value if isinstance(value, float) else float("nan")
 
 
 def _array(value: Tensor | float) -> np.ndarray:
@@ -113,6 +126,8 @@ class BatchedRule:
         if lookahead:
             raise ConfigError("lookahead", "these runs have no Lookahead wrapper")
         rows = _indices(rows, self.n, self.device)
+        if not rows.numel():
+            return
         spec = self.spec
         known = {p.name: p for p in spec.params}
         for name, value in hyper.items():

@@ -65,9 +65,10 @@ class BatchedLookahead:
         self.steps_since_sync = torch.zeros(n, 1, dtype=dtype, device=device)
         self._first: Tensor | None = torch.ones(n, 1, dtype=torch.bool, device=device)
 
-    @property
-    def n(self) -> int:
-        return self.inner.n
+    def __getattr__(self, name: str):  # n, dtype, device, hyper, step_count: the inner's
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
     def step(self, x: Tensor, grad: Tensor, lr: Tensor) -> None:
         first, self._first = self._first, None
