@@ -136,6 +136,10 @@ class Alone:
                 self.hyper = old
                 raise
         else:
+            # set_hyper checks the group's values: give it the run's lr, not the scheduled
+            # one (a schedule's lr 0 is outside Ranger's range); the next step sets it again
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.hyper["lr"]
             set_hyper(self.optimizer, self.spec, hyper, lookahead)
             self.hyper = new
 
