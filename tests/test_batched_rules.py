@@ -484,3 +484,19 @@ def test_list_optimizers_says_which_are_not_batched(capsys):
              for i, line in enumerate(lines) if "not batched" in line]
     assert [name for name, _ in notes] == ["lbfgs", "module:Class"]
     assert "line search" in notes[0][1] and "import path" in notes[1][1]
+
+
+@SETTINGS
+@given(data=st.data(), name=st.sampled_from(sorted(RULES)))
+def test_rows_with_the_same_numbers_a_basin(data, name):
+    """Rows that share every number (a basin: only the start differs) take the path that
+    works the coefficients out once; a step where one row's lr differs takes the other."""
+    hypers, starts, grads, lrs = data.draw(races(name, max_rows=1))
+    n = data.draw(st.integers(2, 4))
+    starts = torch.tensor(data.draw(st.lists(st.floats(-5, 5), min_size=2 * n,
+                                             max_size=2 * n)), dtype=F64).reshape(n, 2)
+    grads = [torch.cat([g, g * 0.5 + 1.0, -g, g * 3.0])[:n] for g in grads]
+    lrs = [lr.expand(n, 1).clone() for lr in lrs]
+    odd = data.draw(st.integers(0, len(lrs) - 1))
+    lrs[odd][-1, 0] *= 0.5
+    race(name, hypers * n, starts, grads, lrs)

@@ -37,7 +37,7 @@ class Adam(_AdamFamily):
         g = self._decay(x, grad, lr)
         exp_avg, exp_avg_sq = self._moments(g)
         beta1, beta2 = self.h("betas")
-        step = self.step_count
+        step = self.steps
         step_size = lr / (1 - py_pow(beta1, step))
         bias_correction2_sqrt = py_pow(1 - py_pow(beta2, step), 0.5)
         if self.flag("amsgrad"):
@@ -69,7 +69,7 @@ class Adamax(_AdamFamily):
         exp_avg, exp_inf = self.state["exp_avg"], self.state["exp_inf"]
         exp_avg.lerp_(g, 1 - beta1)
         torch.maximum(exp_inf.mul_(beta2), g.abs().add_(self.h("eps")), out=exp_inf)
-        clr = lr / (1 - py_pow(beta1, self.step_count))
+        clr = lr / (1 - py_pow(beta1, self.steps))
         x.addcdiv_(-clr * exp_avg, exp_inf)
 
 
@@ -90,13 +90,13 @@ class NAdam(_AdamFamily):
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
         beta1, beta2 = self.h("betas")
-        step, decay = self.step_count, self.h("momentum_decay")
+        step, decay = self.steps, self.h("momentum_decay")
         bias_correction2 = 1 - py_pow(beta2, step)
         g = self._decay(x, grad, lr)
         mu = beta1 * (1.0 - 0.5 * py_pow(0.96, step * decay))
         mu_next = beta1 * (1.0 - 0.5 * py_pow(0.96, (step + 1) * decay))
         self.mu_product *= mu.to(self.mu_product.dtype)  # torch: float32 tensor *= float
-        mu_product = self.mu_product.to(self.dtype)
+        mu_product = self.rowwise(self.mu_product).to(self.dtype)
         exp_avg, exp_avg_sq = self._moments(g)
         denom = exp_avg_sq.div(bias_correction2).sqrt().add_(self.h("eps"))
         x.addcdiv_((-lr * (1.0 - mu) / (1.0 - mu_product)) * g, denom)
@@ -111,7 +111,7 @@ class RAdam(_AdamFamily):
         g = self._decay(x, grad, lr)
         exp_avg, exp_avg_sq = self._moments(g)
         beta1, beta2 = self.h("betas")
-        step = self.step_count
+        step = self.steps
         beta2_t = py_pow(beta2, step)
         bias_correction1 = 1 - py_pow(beta1, step)
         bias_correction2 = 1 - beta2_t

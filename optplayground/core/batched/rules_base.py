@@ -94,6 +94,7 @@ class BatchedRule:
         self.step_count = torch.zeros(n, 1, dtype=dtype, device=self.device)
         self.state = {name: self._zeros() for name in self._state_names()}
         self._first: Tensor | None = torch.ones(n, 1, dtype=torch.bool, device=self.device)
+        self._one = False  # during an update: every row alike, coefficients computed once
         self._refresh()
 
     # ------------------------------------------------------------ the interface
@@ -104,7 +105,11 @@ class BatchedRule:
         if first is not None:
             self._start(first, x, lr)
         self.step_count += 1
-        self._update(x, grad, lr, first)
+        self._one = self._alike and _same_rows(lr)
+        try:
+            self._update(x, grad, lr[:1] if self._one else lr, first)
+        finally:
+            self._one = False
 
     def select(self, keep: Tensor) -> None:
         """Keep only the rows where `keep` (bool, (N,)) is true, in order."""
@@ -190,7 +195,19 @@ class BatchedRule:
         return self.fixed[name] if name in self.fixed else self.hyper[name]
 
     def h(self, name: str) -> Tensor:
-        return self.hyper[name]
+        """Hyperparameter `name`: (N, 1), or (1, 1) while every row has the same numbers
+        (a basin): the per-row coefficients are then worked out once and broadcast."""
+        return self.rowwise(self.hyper[name])
+
+    def rowwise(self, value: Any) -> Any:
+        if not self._one:
+            return value
+        return tuple(t[:1] for t in value) if isinstance(value, tuple) else value[:1]
+
+    @property
+    def steps(self) -> Tensor:
+        """The rows' step counts (after this update's increment), as `h` gives numbers."""
+        return self.rowwise(self.step_count)
 
     def _state_names(self) -> tuple[str, ...]:
         return self.state_names
@@ -204,6 +221,9 @@ class BatchedRule:
         # None: no row decays; True: every row does; else the (N, 1) mask of those that do
         self._decays = None if decays is None or not bool(decays.any()) else \
             True if bool(decays.all()) else decays
+        columns = [t for v in self.hyper.values() if isinstance(v, (Tensor, tuple))
+                   for t in (v if isinstance(v, tuple) else (v,))]
+        self._alike = all(_same_rows(t) for t in (*columns, self.step_count))
         self._prepare()
 
     def _prepare(self) -> None:
@@ -238,6 +258,18 @@ class BatchedRule:
             value.masked_fill_(rows, 0)
         self.step_count.masked_fill_(rows, 0)
         self._first = rows if self._first is None else self._first | rows
+
+
+def choose(mask: Tensor, yes: Callable[[], Tensor], no: Callable[[], Tensor]) -> Tensor:
+    """torch.where(mask, yes(), no()), working out only the branch taken when the mask is
+    one value for all rows."""
+    if mask.numel() == 1:
+        return yes() if bool(mask) else no()
+    return torch.where(mask, yes(), no())
+
+
+def _same_rows(t: Tensor) -> bool:
+    return t.shape[0] <= 1 or bool((t == t[:1]).all())
 
 
 def _take(value: Any, keep: Tensor) -> Any:

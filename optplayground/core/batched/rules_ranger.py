@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 
 from ..ranger import LOOKAHEAD
-from .rules_base import BatchedRule, _indices, py_pow, py_sqrt
+from .rules_base import BatchedRule, _indices, choose, py_pow, py_sqrt
 
 
 class Ranger(BatchedRule):
@@ -29,18 +29,18 @@ class Ranger(BatchedRule):
         n_sma, step_size = self._rectification(beta1, beta2)
         x.copy_(self._where_decays(lambda: torch.addcmul(x, -self.h("weight_decay") * lr, x), x))
         adaptive = n_sma > self.h("n_sma_threshold")
-        denom = exp_avg_sq.sqrt().add_(self.h("eps"))
-        moved = torch.where(adaptive, torch.addcdiv(x, -step_size * lr * exp_avg, denom),
-                            torch.addcmul(x, -step_size * lr, exp_avg))
-        x.copy_(moved)
-        sync = torch.remainder(self.step_count, self.h("k")) == 0
+        x.copy_(choose(adaptive, lambda: torch.addcdiv(x, -step_size * lr * exp_avg,
+                                                       exp_avg_sq.sqrt().add_(self.h("eps"))),
+                       lambda: torch.addcmul(x, -step_size * lr, exp_avg)))
+        sync = torch.remainder(self.steps, self.h("k")) == 0
         slow = self.state["slow_buffer"]
-        slow.copy_(torch.where(sync, torch.addcmul(slow, self.h("alpha"), x - slow), slow))
-        x.copy_(torch.where(sync, slow, x))
+        slow.copy_(choose(sync, lambda: torch.addcmul(slow, self.h("alpha"), x - slow),
+                          lambda: slow))
+        x.copy_(choose(sync, lambda: slow, lambda: x))
 
     def _rectification(self, beta1: Tensor, beta2: Tensor) -> tuple[Tensor, Tensor]:
         """core.ranger.rectification per row: (N_sma, step_size)."""
-        step = self.step_count
+        step = self.steps
         beta2_t = py_pow(beta2, step)
         n_sma_max = 2 / (1 - beta2) - 1
         n_sma = n_sma_max - 2 * step * beta2_t / (1 - beta2_t)

@@ -66,7 +66,7 @@ class Adagrad(BatchedRule):
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
         g = self._l2(self._grad(grad), x)
-        clr = lr / (1 + (self.step_count - 1) * self.h("lr_decay"))
+        clr = lr / (1 + (self.steps - 1) * self.h("lr_decay"))
         state_sum = self.state["sum"]
         state_sum.addcmul_(g, g)
         std = state_sum.sqrt().add_(self.h("eps"))

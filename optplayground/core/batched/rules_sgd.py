@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .rules_base import BatchedRule, py_pow, scalar_dtype
+from .rules_base import BatchedRule, choose, py_pow, scalar_dtype
 
 
 class SGD(BatchedRule):
@@ -72,15 +72,15 @@ class ASGD(BatchedRule):
         self.mu = torch.where(first, 1.0, self.mu)
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
-        lambd, eta = self.h("lambd"), self.eta
+        lambd, eta, mu = self.h("lambd"), self.rowwise(self.eta), self.rowwise(self.mu)
         g = self._l2(self._grad(grad), x)
         x.mul_(1 - lambd * eta)
         x.addcmul_(-eta, g)
         ax = self.state["ax"]
-        ax.copy_(torch.where(self.mu != 1, ax + (x - ax) * self.mu, x))
-        step = self.step_count
-        self.eta = _rounded(lr / py_pow(1 + lambd * lr * step, self.h("alpha")))
-        self.mu = _rounded(1 / torch.clamp(step - self.h("t0"), min=1))
+        ax.copy_(choose(mu != 1, lambda: ax + (x - ax) * mu, lambda: x))
+        step = self.steps
+        self.eta.copy_(_rounded(lr / py_pow(1 + lambd * lr * step, self.h("alpha"))))
+        self.mu.copy_(_rounded(1 / torch.clamp(step - self.h("t0"), min=1)))
 
 
 def _buffered(rule: BatchedRule, first: Tensor) -> Tensor:
