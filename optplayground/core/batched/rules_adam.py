@@ -22,7 +22,7 @@ class _AdamFamily(BatchedRule):
         beta1, beta2 = self.h("betas")
         exp_avg, exp_avg_sq = self.state["exp_avg"], self.state["exp_avg_sq"]
         exp_avg.lerp_(g, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_((1 - beta2) * g, g)
+        exp_avg_sq.mul_(beta2).addcmul_(torch.mul(g, 1 - beta2, out=self.scratch(0)), g)
         return exp_avg, exp_avg_sq
 
 
@@ -44,8 +44,9 @@ class Adam(_AdamFamily):
             torch.maximum(self.state["max_exp_avg_sq"], exp_avg_sq,
                           out=self.state["max_exp_avg_sq"])
             exp_avg_sq = self.state["max_exp_avg_sq"]
-        denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(self.h("eps"))
-        x.addcdiv_(-step_size * exp_avg, denom)
+        denom = torch.sqrt(exp_avg_sq, out=self.scratch(0))
+        denom.div_(bias_correction2_sqrt).add_(self.h("eps"))
+        x.addcdiv_(torch.mul(exp_avg, -step_size, out=self.scratch(1)), denom)
 
 
 class AdamW(Adam):
