@@ -144,8 +144,8 @@ class BatchedRule:
                 raise ConfigError(name, "an on/off or choice setting cannot change within a "
                                         "batch (the run needs a new batch)")
         checked = {}
-        for values in {_key(self.hyper_of(r)) for r in rows.tolist()}:  # each distinct row
-            checked = spec.validate({**dict(values), **hyper})  # cross-field rules too
+        for values in self._distinct_hyper(rows):  # a slider over 65,536 alike rows: one
+            checked = spec.validate({**values, **hyper})  # with the cross-field rules
         fresh = None
         if "momentum" in hyper and checked:
             before = self.hyper["momentum"][rows, 0]
@@ -175,14 +175,24 @@ class BatchedRule:
 
     def hyper_of(self, row: int) -> dict:
         """Row `row`'s hyperparameters as plain Python values."""
-        def value(v):
-            if isinstance(v, tuple):
-                return tuple(float(t[row, 0]) for t in v)
-            return float(v[row, 0]) if isinstance(v, Tensor) else v
-        out = {k: value(v) for k, v in self.hyper.items()}
-        for p in self.spec.params:
-            if p.kind == "int":
-                out[p.name] = int(out[p.name])
+        return self._distinct_hyper(torch.tensor([row], device=self.device))[0]
+
+    def _distinct_hyper(self, rows: Tensor) -> list[dict]:
+        """The distinct hyper dicts (plain values) among `rows`."""
+        numbers = [k for k, v in self.hyper.items() if isinstance(v, (Tensor, tuple))]
+        columns = [c for k in numbers for c in (self.hyper[k] if isinstance(self.hyper[k], tuple)
+                                                 else (self.hyper[k],))]
+        table = torch.cat([c[rows] for c in columns], dim=1)
+        table = (table[:1] if _same_rows(table) else table.unique(dim=0)).tolist()
+        ints = {p.name for p in self.spec.params if p.kind == "int"}
+        out = []
+        for values in table:
+            row, it = {k: v for k, v in self.hyper.items() if k not in numbers}, iter(values)
+            for k in numbers:
+                size = len(self.hyper[k]) if isinstance(self.hyper[k], tuple) else 0
+                row[k] = tuple(next(it) for _ in range(size)) if size else next(it)
+                row[k] = int(row[k]) if k in ints else row[k]
+            out.append(row)
         return out
 
     # ------------------------------------------------------------ for subclasses
@@ -298,6 +308,3 @@ def _indices(rows: Tensor, n: int, device) -> Tensor:
         raise IndexError(f"row index out of range for {n} rows")
     return rows
 
-
-def _key(values: dict) -> tuple:
-    return tuple(sorted(values.items()))
