@@ -42,15 +42,12 @@ class RowLRs:
         self.all_finite = True
         self.set_live(list(range(len(self.driver_of))))
 
-    @property
-    def watches_loss(self) -> bool:
-        return any(driver.watches_loss for driver in self.drivers)
-
     def set_live(self, rows: list[int]) -> None:
         """The rows (original numbers) that the next updates make, in the race's order."""
         self._live = sorted({self.driver_of[row] for row in rows})
         self._watching = [(self.drivers[self.driver_of[row]], i) for i, row in enumerate(rows)
                           if self.drivers[self.driver_of[row]].watches_loss]
+        self.watches_loss = bool(self._watching)  # `step` needs the live rows' losses
         self._live_index = torch.tensor([self.driver_of[row] for row in rows],
                                         dtype=torch.long, device=self.device)
         self._current = None
