@@ -192,8 +192,10 @@ class BatchedRace:
         inside = (xs >= lx) & (xs <= hx) & (ys >= ly) & (ys <= hy)
         goes_on = finite & inside
         if self.can_converge and self.step > 0:
-            move = torch.hypot(xs - self.prev[:, 0], ys - self.prev[:, 1])
-            goes_on = goes_on & ~((raw <= CONVERGED_GRAD) & (move <= CONVERGED_MOVE))
+            flat = raw <= CONVERGED_GRAD
+            if bool(flat.any()):  # rare: the move is measured only then
+                move = torch.hypot(xs - self.prev[:, 0], ys - self.prev[:, 1])
+                goes_on = goes_on & ~(flat & (move <= CONVERGED_MOVE))
         stop = self.running & ~goes_on
         if len(self._watch_ids):
             self._record_paths(finite & self.running, loss, lr, raw, clipped)
