@@ -4,6 +4,7 @@
     optplayground EXPERIMENT.toml      open the window with that experiment
     optplayground run …                race headless, print a summary, write CSV
     optplayground shot …               open the window offscreen, race, save a screenshot
+    optplayground basin …, sweep …     many runs as rows of one batched race (swarm_cli.py)
     optplayground list surfaces|optimizers|schedules|datasets|losses|presets
     optplayground bench [--quick] [--json OUT.json]   measure speed and memory here
 """
@@ -98,7 +99,7 @@ def _glue_negative_values(argv: list[str]) -> list[str]:
     """Let `--start -1.5,2` work: argparse would take -1.5,2 for an option."""
     out: list[str] = []
     for arg in argv:
-        if out and out[-1] in ("--start",) and arg.startswith("-"):
+        if out and out[-1] in ("--start", "--box") and arg.startswith("-"):
             out[-1] = f"{out[-1]}={arg}"
         else:
             out.append(arg)
@@ -169,6 +170,10 @@ def _parser() -> argparse.ArgumentParser:
     lister = sub.add_parser("list", help="print what can be chosen, with parameters and defaults")
     lister.add_argument("what", choices=KINDS)
     lister.set_defaults(func=lambda args: list_kind(args.what))
+
+    from .swarm_cli import add_commands
+
+    add_commands(sub, _NewRun, _RunOption)
     return parser
 
 

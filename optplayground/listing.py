@@ -17,9 +17,20 @@ def list_kind(what: str) -> int:
         return _list_presets()
     for spec in _specs(what):
         print(f"{spec.name:<18} {_title(what, spec)}")
+        if what == "optimizers" and (why := _not_batched(spec.name)):
+            print(f"    (not batched: {why})")
         for p in spec.params:
             print(f"    {p.name:<22} = {_default(p.default):<14} {p.range_text():<16} {p.help}")
+    if what == "optimizers":
+        print(f"{'module:Class':<18} any torch.optim.Optimizer by import path "
+              f"(not batched: {_not_batched('module:Class')})")
     return 0
+
+
+def _not_batched(name: str) -> str | None:
+    from .core.batched.coverage import not_batched_reason
+
+    return not_batched_reason(name)
 
 
 def _specs(what: str) -> list:

@@ -14,7 +14,7 @@ from optplayground.bench import GOALS
 KEYS = ("engine_ratio", "ui_frame_p50_ms", "ui_frame_p99_ms", "ui_frame_max_ms",
         "ui_map_frame_p99_ms", "ui_step_plot_frame_p50_ms", "ui_step_plot_frame_p99_ms",
         "bytes_per_run_step", "redraw_ms", "startup_ratio", "gui_steps_ratio",
-        "headless_steps_per_s")
+        "headless_steps_per_s", "batched_speedup", "per_run_engine_run_steps_per_s")
 
 
 def is_number(value) -> bool:
@@ -36,6 +36,10 @@ def test_quick_bench_writes_every_figure(tmp_path):
     assert all(is_number(v) and v > 0 for v in rates.values()), rates
     assert figures["gui_steps_ratio"] == rates["8"] / figures["headless_steps_per_s"]
     assert figures["quick"] is True
+    batched = figures["batched_run_steps_per_s"]
+    assert sorted(batched, key=int) == ["1", "8", "1024", "65536"]
+    assert all(is_number(v) and v > 0 for v in batched.values()), batched
+    assert figures["batched_speedup"] == batched["65536"] / figures["per_run_engine_run_steps_per_s"]
     # The table shows every goal's figure, as the JSON has it.
     for goal in GOALS:
         line = next(l for l in done.stdout.splitlines() if l.startswith(goal.key + " "))

@@ -103,6 +103,51 @@ def _bare_steps(bare, surface, params, n: int) -> None:
             optimizer.step()
 
 
+# ---------------------------------------------------------------- the batched engine
+
+BATCH_SIZES = (1, 8, 1024, 65536)
+
+
+def batched_rates(seconds: float) -> dict:
+    """Run-steps per second of Adam on Rosenbrock as N rows of one BatchedRace (N in
+    BATCH_SIZES), and `batched_speedup`: the rate at 65,536 rows over the per-run engine's
+    racing the eight RACE runs, both in this process on one thread (as the window, `basin`
+    and `sweep` run: on a busy 2-core machine a second intra-op thread made the rows ten
+    times slower). The per-run engine is timed before and after the rows, so a change of
+    load on the machine hits both."""
+    from ..core.batched.race import BatchedRace
+    from ..core.experiment import validate_run
+
+    torch.set_num_threads(1)
+    per_run = Engine(race(len(RACE), 10**8), keep_history=False, batched=False)
+    per_run.advance(20)
+
+    def engine_rate() -> float:
+        return _rate(lambda: per_run.advance(10), 10 * len(RACE), seconds / 4)
+
+    before = engine_rate()
+    adam = validate_run(Run("adam", "adam", {"lr": 1e-4}), "adam")
+    rates = {}
+    for n in BATCH_SIZES:
+        rows = BatchedRace(get_surface("rosenbrock"), {}, [adam] * n, [START] * n, 10**8, 0)
+        rows.advance(3)
+        rates[str(n)] = _rate(lambda: rows.advance(1), n, seconds / 4)
+    engine = (before + engine_rate()) / 2
+    return {"batched_run_steps_per_s": rates, "per_run_engine_run_steps_per_s": engine,
+            "batched_speedup": rates[str(BATCH_SIZES[-1])] / engine}
+
+
+def _rate(work, run_steps: int, seconds: float) -> float:
+    """Run-steps per second of repeating `work` (run_steps each) for about `seconds`."""
+    done, start = 0, time.perf_counter()
+    while True:
+        work()
+        done += run_steps
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return done / elapsed
+
+
 # ---------------------------------------------------------------- memory of the data path
 
 def feed(live, generation: int, experiment: Experiment, steps: int, real_steps: int = 2000,
@@ -137,5 +182,6 @@ def feed(live, generation: int, experiment: Experiment, steps: int, real_steps: 
 
 MEASUREMENTS = {
     "engine": lambda quick: engine_ratio(400 if quick else 20_000, 4 if quick else 10),
+    "batched": lambda quick: batched_rates(0.5 if quick else 4.0),
 }
 

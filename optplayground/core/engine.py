@@ -79,6 +79,7 @@ class _RunState:
         self.step = 0
         self.buffer: list[list[float]] = []
         self.last_xy: tuple[float, float] | None = None
+        self.group = None  # the batched group stepping this run (core/batched/groups.py)
 
 
     def use(self, name: str, hyper: dict) -> None:
@@ -105,9 +106,11 @@ class _RunState:
 class Engine:
     """All runs of one experiment on one device; `advance(n)` steps them n updates each."""
 
-    def __init__(self, experiment: Experiment, keep_history: bool = True, checked: bool = False):
+    def __init__(self, experiment: Experiment, keep_history: bool = True, checked: bool = False,
+                 batched: bool = True):
         """keep_history=False: batches only (the window keeps its own copy of the rows).
-        checked=True: `experiment` is already what `validate` returned (not checked twice)."""
+        checked=True: `experiment` is already what `validate` returned (not checked twice).
+        batched=False: every run on the per-run path (surface races batch runs by kind)."""
         # The process that checked the experiment allowed these (core/trust.py); this one
         # steps what it was given, and its live edits name the same modules.
         POLICY.allow(*experiment.allowed_imports)
@@ -130,6 +133,11 @@ class Engine:
         torch.manual_seed(exp.seed)
         enabled = [(i, r) for i, r in enumerate(exp.runs) if r.enabled]
         self.runs = [self._new_run(i, r) for i, r in enabled]
+        self.groups = []
+        if batched and self.surface is not None:
+            from .batched.groups import group_runs
+
+            self.groups = group_runs(self)
         self.history = History([r.name for _, r in enabled], [r.optimizer for _, r in enabled],
                                exp.history_cap, exp.steps + 1 if keep_history else 0, columns)
         self.step = 0
@@ -154,13 +162,15 @@ class Engine:
     def advance(self, n: int = 1) -> Batch:
         """Make up to n updates of every running run (never past `steps`)."""
         n = max(0, min(n, self.steps - self.step))
+        for group in self.groups:
+            group.advance(n)  # its final rows too, once it reaches `steps`
         for state in self.runs:
-            if state.status == "running":
+            if state.status == "running" and state.group is None:
                 self._advance_run(state, n)
         self.step += n
         if self.done:
             for state in self.runs:
-                if state.status == "running":
+                if state.status == "running" and state.group is None:
                     self._final_row(state)
                 _release(state)
         return self._collect()
@@ -298,6 +308,9 @@ class Engine:
         if structure(run) != structure(old):
             raise ValueError("changing the optimizer, Lookahead or the switch needs a restart")
         old_hyper = state.hyper
+        fresh = needs_fresh_optimizer(state.spec, old_hyper, run.hyper)
+        if state.group is not None and state.group.edit(state, run, fresh):
+            return
         state.config = run
         hyper = state.hyper
         if needs_fresh_optimizer(state.spec, old_hyper, hyper):

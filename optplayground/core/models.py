@@ -7,7 +7,6 @@ global RNG, so every run of a race starts from the same weights.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import torch

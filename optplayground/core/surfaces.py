@@ -30,8 +30,9 @@ class Surface(Spec):
     bounds: Box = ((-2.0, 2.0), (-1.0, 3.0))  # view box ((xmin, xmax), (ymin, ymax))
     minima: tuple[Point, ...] = ()  # known global minima, for markers
     start: Point = (0.0, 0.0)
-    # Stochastic surfaces only: noise(xy, params, generator) -> term added to the loss.
-    noise: Callable[[Tensor, dict, torch.Generator | None], Tensor] | None = None
+    # Stochastic surfaces only: noise(xy, params, generator, shared) -> term added to the loss;
+    # shared: one draw for all points, the draw a single point makes (a batched race's rows).
+    noise: Callable[[Tensor, dict, torch.Generator | None, bool], Tensor] | None = None
     bounded_below: bool = True  # False where a run can fall forever (the saddles)
     minima_fn: Callable[[dict], tuple[Point, ...]] | None = None  # minima that move with params
 
@@ -54,13 +55,16 @@ class Surface(Spec):
         return self.checked_objective(_as_points(xy), self.validate(params or {}), generator)
 
     def checked_objective(self, xy: Tensor, params: dict,
-                          generator: torch.Generator | None = None) -> Tensor:
+                          generator: torch.Generator | None = None,
+                          shared_noise: bool = False) -> Tensor:
         """`objective` for validated params and float points: the engine's every-step path,
-        which checks them once per race instead of once per step."""
+        which checks them once per race instead of once per step. shared_noise: every point
+        gets the noise draw one point alone would get (the rows of a batched race are runs
+        that each draw from the same seed)."""
         loss = self.fn(xy, params)
         if self.noise is None:
             return loss
-        return loss + self.noise(xy, params, generator)
+        return loss + self.noise(xy, params, generator, shared_noise)
 
     def minima_for(self, params: dict | None = None) -> tuple[Point, ...]:
         if self.minima_fn is None:
@@ -115,11 +119,13 @@ def _noisy_quadratic(xy, p):
     return 0.5 * (p["h1"] * x * x + p["h2"] * y * y)
 
 
-def _noisy_quadratic_noise(xy, p, generator):
-    """ξ·xy with ξ ~ N(0, noise_scale²·H / batch_size): the gradient becomes H·xy + ξ."""
+def _noisy_quadratic_noise(xy, p, generator, shared=False):
+    """ξ·xy with ξ ~ N(0, noise_scale²·H / batch_size): the gradient becomes H·xy + ξ.
+    One draw of ξ per point, or with `shared` one draw (shape (2,)) for all points."""
     if p["noise_scale"] == 0:
         return torch.zeros_like(xy[..., 0])
-    z = torch.randn(xy.shape, generator=generator, dtype=xy.dtype, device=xy.device)
+    shape = xy.shape[-1:] if shared else xy.shape
+    z = torch.randn(shape, generator=generator, dtype=xy.dtype, device=xy.device)
     scale = p["noise_scale"] / math.sqrt(p["batch_size"])
     std = torch.tensor([math.sqrt(p["h1"]), math.sqrt(p["h2"])], dtype=xy.dtype,
                        device=xy.device) * scale

@@ -11,8 +11,8 @@ import html
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox, QScrollArea, QSplitter, QStackedWidget, QToolBar,
+from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QLabel, QMainWindow,
+                               QMessageBox, QScrollArea, QSplitter, QToolBar,
                                QVBoxLayout, QWidget)
 
 from ..core import experiment as xp

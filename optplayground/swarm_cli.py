@@ -1,0 +1,337 @@
+"""`optplayground basin` and `optplayground sweep`: thousands of runs of one optimizer as the
+rows of one batched race (core/batched), one CSV row per run.
+
+    basin  an N×N grid of start points over a box: where does each one end up?
+    sweep  a 1-D or 2-D grid of hyperparameter values from one start: which works best?
+
+Every CSV row holds what `optplayground run` writes in the last row of that run's CSV: the
+same step, x, y, loss and status, digit for digit (start points and values are written with
+repr, so `run --start X,Y` or `run --opt NAME:PARAM=VALUE` with them races exactly that row).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import time
+from dataclasses import replace
+
+from .core.atomic import check_writable, write_atomic
+from .core.params import ConfigError
+
+MAX_ROWS = 1 << 20  # a million runs: about 100 MB of row state, seconds per update on a CPU
+MINIMUM_TOLERANCE = 0.01  # `minimum`: within 1 % of the view box's diagonal of a known minimum
+
+EPILOG_BASIN = """\
+  optplayground basin --surface himmelblau --opt adam:lr=0.05 --grid 64 --steps 500 \\
+      --csv basin.csv
+
+Start points are the centres of an N×N grid of equal cells over the box: row r of the CSV
+(r = j·N + i, i along x, j along y) starts at x0 + (i + ½)·(x1 − x0)/N, y0 + (j + ½)·(y1 − y0)/N.
+CSV columns: start_x,start_y,step,x,y,loss,status,minimum,best_loss — step, x, y, loss and
+status as the last row of `run --start START_X,START_Y` (step: where the run stopped; x, y,
+loss empty where it never had a finite row); minimum: the index of the known minimum
+(`optplayground list surfaces` order) it ended within 1 % of the box's diagonal of, else
+empty; best_loss: the lowest loss of its rows.
+--schedule, --clip and --lookahead apply to the --opt as in `run`.
+exit status: 0 ok, 2 bad input (one line on stderr says what and where)
+"""
+
+EPILOG_SWEEP = """\
+  optplayground sweep --surface rosenbrock --start -1.5,2 --opt sgd:momentum=0.9 \\
+      --vary lr=1e-4..1e-2:log:50 --vary momentum=0..0.99:50 --steps 1000 --csv sweep.csv
+
+--vary PARAM=LOW..HIGH[:log]:COUNT  COUNT values from LOW to HIGH (both included), evenly or
+evenly in log space; PARAM is a float hyperparameter of the optimizer. With two, cell
+c = i1·COUNT2 + i2 (i1 indexes the first --vary). CSV columns: cell, one column per varied
+hyperparameter (its value at full precision), then step,x,y,loss,status,best_loss — as the
+last row of `run --opt NAME:PARAM=VALUE,...` would be.
+exit status: 0 ok, 2 bad input (one line on stderr says what and where)
+"""
+
+
+def add_commands(sub, new_run, run_option) -> None:
+    """`basin` and `sweep` on the CLI's subparsers; --opt and its options as `run` has them."""
+    basin = sub.add_parser("basin", help="race a grid of start points, one CSV row each",
+                           epilog=EPILOG_BASIN, formatter_class=argparse.RawDescriptionHelpFormatter)
+    basin.add_argument("--grid", type=int, required=True, metavar="N", help="N×N start points")
+    basin.add_argument("--box", metavar="X0,X1,Y0,Y1", help="default: the surface's view box")
+    basin.set_defaults(func=_cmd_basin)
+    sweep = sub.add_parser("sweep", help="race a grid of hyperparameter values, one CSV row each",
+                           epilog=EPILOG_SWEEP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sweep.add_argument("--start", help="x,y (default: the surface's start)")
+    sweep.add_argument("--vary", action="append", required=True, metavar="PARAM=LOW..HIGH[:log]:COUNT")
+    sweep.set_defaults(func=_cmd_sweep)
+    for parser in (basin, sweep):
+        parser.add_argument("--surface", help="NAME[:key=value,...]")
+        parser.add_argument("--formula", help="a surface in x and y")
+        parser.add_argument("--opt", action=new_run, required=True, help="NAME[:key=value,...]")
+        for flag in ("--schedule", "--clip", "--lookahead"):
+            parser.add_argument(flag, action=run_option, nargs="?" if flag == "--lookahead" else None,
+                                const="", help=argparse.SUPPRESS)
+        parser.add_argument("--steps", type=int, required=True)
+        parser.add_argument("--csv", required=True, metavar="OUT.csv")
+        parser.add_argument("--seed", type=int, help="the noise's seed (default 0)")
+        parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+        parser.add_argument("--quiet", action="store_true", help="no summary")
+
+
+# ---------------------------------------------------------------- the commands
+
+def _cmd_basin(args) -> int:
+    exp = _experiment(args)
+    surface, params = _surface(exp)
+    n = _count(args.grid, "--grid", 1, math.isqrt(MAX_ROWS))
+    box = _box(args.box) if args.box else surface.bounds
+    check_writable(args.csv, "--csv")
+    starts = grid_starts(box, n)
+    summary = _race(exp, [exp.runs[0]] * len(starts), starts, "basin")
+    minima = surface.minima_for(params)
+    (x0, x1), (y0, y1) = box
+    near = nearest_minima(summary, minima, MINIMUM_TOLERANCE * math.hypot(x1 - x0, y1 - y0))
+    header = ["start_x", "start_y", "step", "x", "y", "loss", "status", "minimum", "best_loss"]
+    rows = ([repr(sx), repr(sy), *_ending(summary, r), "" if near[r] < 0 else str(near[r]),
+             _cell(summary.best_loss[r])] for r, (sx, sy) in enumerate(starts))
+    _write(args.csv, header, rows)
+    if not args.quiet:
+        print(basin_summary(exp, surface, summary, near, minima, n))
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    exp = _experiment(args)
+    axes = [parse_vary(text, exp.runs[0].optimizer) for text in args.vary]
+    if len(axes) > 2:
+        raise ConfigError("--vary", "give one or two (a 1-D or 2-D grid)")
+    if len(axes) == 2 and axes[0][0] == axes[1][0]:
+        raise ConfigError("--vary", f"{axes[0][0]} is varied twice")
+    cells = sweep_cells(axes)
+    if len(cells) > MAX_ROWS:
+        raise ConfigError("--vary", f"{len(cells):,} cells: at most {MAX_ROWS:,}")
+    check_writable(args.csv, "--csv")
+    runs = sweep_runs(exp.runs[0], [name for name, _ in axes], cells)
+    start = exp.problem.start or _surface(exp)[0].start
+    summary = _race(exp, runs, [start] * len(runs), "sweep")
+    header = ["cell", *(name for name, _ in axes), "step", "x", "y", "loss", "status", "best_loss"]
+    rows = ([str(c), *(repr(v) for v in values), *_ending(summary, c), _cell(summary.best_loss[c])]
+            for c, values in enumerate(cells))
+    _write(args.csv, header, rows)
+    if not args.quiet:
+        print(sweep_summary(exp, [name for name, _ in axes], cells, summary))
+    return 0
+
+
+# ---------------------------------------------------------------- input
+
+def _experiment(args):
+    """The problem and the one run, checked as `run`'s quick form checks them."""
+    from .cli import _quick_experiment
+    from .core import experiment as xp
+
+    runs = getattr(args, "quick_runs", None) or []
+    if len(runs) != 1:
+        raise ConfigError("--opt", "give exactly one --opt NAME[:key=value,...]")
+    quick = argparse.Namespace(**vars(args))
+    for name in ("dataset", "model", "loss", "start"):
+        setattr(quick, name, getattr(args, name, None))
+    exp = _quick_experiment(quick)
+    exp.steps = args.steps
+    exp.device = args.device or exp.device
+    exp.seed = 0 if args.seed is None else args.seed
+    exp = xp.validate(exp)
+    run = exp.runs[0]
+    from .core.batched.groups import batchable
+
+    if not batchable(run):
+        raise ConfigError("--opt", f"{run.optimizer} can't race as rows of a batched race "
+                                   "(see `optplayground list optimizers`); race it with `run`")
+    return exp
+
+
+def _surface(exp):
+    from .core.experiment import surface_of
+
+    return surface_of(exp.problem), exp.problem.params
+
+
+def _count(value: int, where: str, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise ConfigError(where, f"expected a whole number in [{low}, {high}], got {value}")
+    return value
+
+
+def _box(text: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    try:
+        x0, x1, y0, y1 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ConfigError("--box", f"expected X0,X1,Y0,Y1 (four numbers), got {text!r}") from None
+    if not all(math.isfinite(v) and abs(v) < 1e300 for v in (x0, x1, y0, y1)):
+        raise ConfigError("--box", f"expected finite numbers, got {text!r}")
+    if not (x0 < x1 and y0 < y1):
+        raise ConfigError("--box", f"expected X0 < X1 and Y0 < Y1, got {text!r}")
+    return (x0, x1), (y0, y1)
+
+
+def grid_starts(box, n: int) -> list[tuple[float, float]]:
+    """The centres of n×n equal cells over the box, x fastest (row r = j·n + i)."""
+    (x0, x1), (y0, y1) = box
+    xs = [x0 + (i + 0.5) * (x1 - x0) / n for i in range(n)]
+    ys = [y0 + (j + 0.5) * (y1 - y0) / n for j in range(n)]
+    return [(x, y) for y in ys for x in xs]
+
+
+def parse_vary(text: str, optimizer: str) -> tuple[str, list[float]]:
+    """'lr=1e-4..1e-2:log:50' -> ('lr', the 50 values)."""
+    from .core.optimizers import get_optimizer
+
+    name, eq, rest = text.partition("=")
+    name = name.strip()
+    floats = [p.name for p in get_optimizer(optimizer).params if p.kind == "float"]
+    if not eq or name not in floats:
+        raise ConfigError("--vary", f"expected PARAM=LOW..HIGH[:log]:COUNT with PARAM one of "
+                                    f"{optimizer}'s {', '.join(floats)}; got {text!r}")
+    pieces = rest.split(":")
+    low_high, scale, count = pieces[0], pieces[1:-1], pieces[-1] if len(pieces) > 1 else ""
+    try:
+        low, high = (float(v) for v in low_high.split(".."))
+        count = int(count)
+    except ValueError:
+        raise ConfigError(f"--vary {name}", f"expected LOW..HIGH[:log]:COUNT, got {rest!r}") from None
+    if scale not in ([], ["log"]):
+        raise ConfigError(f"--vary {name}", f"expected :log or nothing before :COUNT, got {rest!r}")
+    _count(count, f"--vary {name}", 1, MAX_ROWS)
+    if not (math.isfinite(low) and math.isfinite(high)) or (scale and not (low > 0 and high > 0)):
+        raise ConfigError(f"--vary {name}", "expected finite bounds (positive for :log)")
+    return name, spaced(low, high, count, bool(scale))
+
+
+def spaced(low: float, high: float, count: int, log: bool) -> list[float]:
+    """count values from low to high, both exact; evenly, or evenly in log space."""
+    if count == 1:
+        return [low]
+    if log:
+        inner = [low * (high / low) ** (i / (count - 1)) for i in range(1, count - 1)]
+    else:
+        inner = [low + (high - low) * i / (count - 1) for i in range(1, count - 1)]
+    return [low, *inner, high]
+
+
+def sweep_cells(axes) -> list[tuple[float, ...]]:
+    if len(axes) == 1:
+        return [(v,) for v in axes[0][1]]
+    return [(a, b) for a in axes[0][1] for b in axes[1][1]]
+
+
+def sweep_runs(run, names: list[str], cells) -> list:
+    """One run per cell, its hyperparameters checked as `run --opt` checks them."""
+    from .core.optimizers import get_optimizer
+
+    spec = get_optimizer(run.optimizer)
+    runs = []
+    for c, values in enumerate(cells):
+        hyper = dict(run.hyper, **dict(zip(names, values)))
+        try:
+            hyper = spec.validate(hyper)
+        except ConfigError as error:
+            cell = ", ".join(f"{n}={v!r}" for n, v in zip(names, values))
+            raise ConfigError("--vary", f"cell {c} ({cell}): {error.field}: {error.message}") from None
+        runs.append(replace(run, hyper=hyper))
+    return runs
+
+
+# ---------------------------------------------------------------- racing and output
+
+def _race(exp, runs, starts, label: str):
+    from .core.batched.race import BatchedRace
+    from .core.engine import resolve_device
+    from .core.threads import use_torch_threads
+
+    use_torch_threads()
+    device, note = resolve_device(exp.device)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    import torch
+
+    dtype = torch.float64 if device.type != "mps" else torch.float32
+    surface, params = _surface(exp)
+    race = BatchedRace(surface, params, runs, starts, exp.steps, exp.seed, device, dtype)
+    chunk = max(1, min(100, exp.steps // 20))
+    started, shown = time.monotonic(), False
+    while not race.done:
+        race.advance(chunk)
+        if sys.stderr.isatty() and time.monotonic() - started > 1.0:
+            shown = True
+            print(f"\r{label}: {race.step:,}/{exp.steps:,} updates, {race.rows:,} runs left ",
+                  end="", file=sys.stderr, flush=True)
+    if shown:
+        print(file=sys.stderr)
+    return race.summary()
+
+
+def _cell(value: float) -> str:
+    return "" if value != value or math.isinf(value) else repr(float(value))
+
+
+def _ending(summary, r: int) -> list[str]:
+    """step, x, y, loss, status of the run's last CSV row (history.write_csv's cells)."""
+    return [str(int(summary.step[r])), _cell(summary.x[r]), _cell(summary.y[r]),
+            _cell(summary.loss[r]), summary.status_of(r)]
+
+
+def nearest_minima(summary, minima, tolerance: float) -> list[int]:
+    """Per row: the index of the known minimum within `tolerance` of its last point, else -1."""
+    import numpy as np
+
+    out = np.full(len(summary.x), -1)
+    for index, (mx, my) in enumerate(minima):
+        close = np.hypot(summary.x - mx, summary.y - my) <= tolerance
+        out[close & (out < 0)] = index
+    return out.tolist()
+
+
+def _write(path: str, header: list[str], rows) -> None:
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="", buffering=1 << 20) as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+
+    write_atomic(path, write)
+
+
+def _statuses(summary) -> str:
+    from collections import Counter
+
+    counts = Counter(summary.status_of(r) for r in range(len(summary.x)))
+    return ", ".join(f"{n:,} {status}" for status, n in counts.most_common())
+
+
+def basin_summary(exp, surface, summary, near, minima, n: int) -> str:
+    from collections import Counter
+
+    counts = Counter(near)
+    lines = [f"basin of {exp.runs[0].optimizer} on {surface.title}: {n}×{n} starts, "
+             f"{exp.steps} steps: {_statuses(summary)}"]
+    for index, (mx, my) in enumerate(minima):
+        lines.append(f"  minimum {index} ({mx:.6g}, {my:.6g}): {counts.get(index, 0):,} starts")
+    lines.append(f"  no known minimum: {counts.get(-1, 0):,} starts")
+    return "\n".join(lines)
+
+
+def sweep_summary(exp, names, cells, summary) -> str:
+    import numpy as np
+
+    from .core.batched.race import CONVERGED, DONE
+
+    lines = [f"sweep of {exp.runs[0].optimizer}: {len(cells):,} cells, {exp.steps} steps: "
+             f"{_statuses(summary)}"]
+    ended = np.isin(summary.status, [DONE, CONVERGED])  # a diverged run's loss is no score
+    scored = ended if ended.any() else np.ones_like(ended)
+    loss = np.where(np.isnan(summary.loss) | ~scored, np.inf, summary.loss)
+    if np.isfinite(loss).any():
+        best = int(np.argmin(loss))
+        values = ", ".join(f"{name}={v!r}" for name, v in zip(names, cells[best]))
+        lines.append(f"  best cell {best}: {values}: loss {summary.loss[best]:.6g} at step "
+                     f"{int(summary.step[best])} ({summary.status_of(best)})")
+    return "\n".join(lines)
