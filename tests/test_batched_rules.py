@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from optplayground.core.batched.rules import (NOT_BATCHED, RULES, BatchedLookahead, batchable,
                                               batched_rule, not_batched_reason, stack_hyper)
 from optplayground.core.batched.rules_base import py_pow, py_sqrt
-from optplayground.core.engine import _needs_fresh_state
+from optplayground.core.edits import needs_fresh_optimizer
 from optplayground.core.optimizers import (OPTIMIZERS, build_optimizer, get_optimizer,
                                            set_hyper)
 from optplayground.core.params import ConfigError
@@ -128,7 +128,7 @@ class Alone:
         old, new = self.hyper, {**self.hyper, **hyper}
         if lookahead:
             self.lookahead = {**self.lookahead, **lookahead}
-        if _needs_fresh_state(self.spec, old, new):
+        if needs_fresh_optimizer(self.spec, old, new):
             self.hyper = new
             try:
                 self.optimizer = self._build()
