@@ -18,6 +18,7 @@ from .cli_boundary import check_outputs, guarded, parse_size
 from .core.atomic import all_or_nothing, check_writable
 from .core.params import ConfigError
 from .listing import KINDS, list_kind
+from .quick_form import add_quick_form, quick_experiment
 
 EPILOG_RUN = """\
 quick form (no file):
@@ -49,6 +50,8 @@ ALLOW_IMPORT_HELP = ("import the modules of import-path optimizers (package.modu
 USAGE = """optplayground [EXPERIMENT.toml]
        optplayground run [EXPERIMENT.toml | --preset NAME | quick form] [--steps N] [--csv OUT.csv] …
        optplayground shot [EXPERIMENT.toml | --preset NAME | quick form] --out window.png …
+       optplayground basin [--surface NAME | --formula EXPR] --opt NAME[:k=v,...] --grid N --steps S --csv OUT.csv …
+       optplayground sweep [--surface NAME | --formula EXPR] --opt NAME --vary PARAM=LOW..HIGH[:log]:COUNT --steps S --csv OUT.csv …
        optplayground list surfaces|optimizers|schedules|datasets|losses|presets
        optplayground bench [--quick] [--json OUT.json]
        optplayground --version | --help | COMMAND --help"""
@@ -60,6 +63,8 @@ Watch optimizers race across loss surfaces and small datasets.
   optplayground EXPERIMENT.toml  open the window with that experiment (a .toml file)
   optplayground run …            race headless, print a summary, write CSV/PNG/SVG
   optplayground shot …           race in the window offscreen and save a screenshot
+  optplayground basin …          race a grid of start points: where does each one end?
+  optplayground sweep …          race a grid of hyperparameter values: which ones work?
   optplayground list WHAT        what can be chosen, with parameters and defaults
   optplayground bench            measure speed and memory on this machine
 
@@ -145,7 +150,7 @@ def _parser() -> argparse.ArgumentParser:
                           "File > Export > PNG Scale)")
     run.add_argument("--quiet", action="store_true", help="no summary table, no progress")
     run.add_argument("--allow-import", action="store_true", help=ALLOW_IMPORT_HELP)
-    _add_quick_form(run)
+    add_quick_form(run)
     run.set_defaults(func=_cmd_run)
 
     shot = sub.add_parser("shot", help="open the window, race N steps, save a screenshot",
@@ -159,7 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT (default 1600x1000; "
                                                           "each side 100 to 8192)")
     shot.add_argument("--allow-import", action="store_true", help=ALLOW_IMPORT_HELP)
-    _add_quick_form(shot)
+    add_quick_form(shot)
     shot.set_defaults(func=_cmd_shot)
 
     bench = sub.add_parser("bench", help="measure speed and memory on this machine (offscreen)")
@@ -173,41 +178,8 @@ def _parser() -> argparse.ArgumentParser:
 
     from .swarm_cli import add_commands
 
-    add_commands(sub, _NewRun, _RunOption)
+    add_commands(sub)
     return parser
-
-
-def _add_quick_form(parser: argparse.ArgumentParser) -> None:
-    """The options that describe a race without a file (EPILOG_RUN explains them)."""
-    parser.add_argument("--surface", help="NAME[:key=value,...]")
-    parser.add_argument("--formula", help="a surface in x and y")
-    parser.add_argument("--start", help="x,y")
-    parser.add_argument("--dataset", help="NAME[:key=value,...] (train a small model instead)")
-    parser.add_argument("--model", help="linear | mlp[:H1,H2,...][,activation=relu,batchnorm=true,features=x2+y2]")
-    parser.add_argument("--loss", help="NAME[:key=value,...] (default: the dataset's)")
-    parser.add_argument("--opt", action=_NewRun, help="NAME[:key=value,...] (one run)")
-    for flag in ("--schedule", "--clip", "--lookahead", "--name", "--color", "--batch"):
-        parser.add_argument(flag, action=_RunOption, nargs="?" if flag == "--lookahead" else None,
-                            const="", help=argparse.SUPPRESS)
-
-
-class _NewRun(argparse.Action):
-    def __call__(self, parser, namespace, value, option_string=None):
-        runs = getattr(namespace, "quick_runs", None) or []
-        runs.append({"opt": value, "schedule": []})
-        namespace.quick_runs = runs
-
-
-class _RunOption(argparse.Action):
-    def __call__(self, parser, namespace, value, option_string=None):
-        runs = getattr(namespace, "quick_runs", None)
-        if not runs:
-            parser.error(f"{option_string} must follow an --opt")
-        key = option_string.lstrip("-")
-        if key == "schedule":
-            runs[-1]["schedule"].append(value)
-        else:
-            runs[-1][key] = value
 
 
 # ---------------------------------------------------------------- run
@@ -288,7 +260,7 @@ def _experiment_from_args(args):
 
         exp = load_preset(args.preset)
     elif quick:
-        exp = _quick_experiment(args)
+        exp = quick_experiment(args)
     else:
         exp = xp.default_experiment()
     if args.steps is not None:
@@ -302,141 +274,6 @@ def _experiment_from_args(args):
 
         POLICY.allow(*modules_to_allow(exp))
     return xp.validate(exp)  # without the flag: one line naming the module, nothing imported
-
-
-def _quick_experiment(args):
-    from .core import experiment as xp
-
-    problem = xp.Problem()
-    if sum(bool(a) for a in (args.surface, args.formula, args.dataset)) > 1:
-        raise ConfigError("command line", "give one of --surface, --formula or --dataset")
-    if (args.model or args.loss) and not args.dataset:
-        raise ConfigError("command line", "--model and --loss go with --dataset")
-    if args.dataset:
-        problem.dataset, problem.data = parse_spec(args.dataset, "--dataset")
-        if args.model:
-            problem.model = parse_model(args.model)
-        if args.loss:
-            problem.loss, problem.loss_params = parse_spec(args.loss, "--loss")
-    elif args.formula:
-        problem.surface, problem.formula = "formula", args.formula
-    elif args.surface:
-        problem.surface, problem.params = parse_spec(args.surface, "--surface")
-    if args.start:
-        problem.start = _parse_pair(args.start, "--start")
-    runs = [_quick_run(r, i) for i, r in enumerate(getattr(args, "quick_runs", None) or [])]
-    if not args.dataset and any("batch" in r for r in getattr(args, "quick_runs", None) or []):
-        raise ConfigError("--batch", "goes with --dataset: a surface has no data to batch")
-    if not runs:
-        raise ConfigError("--opt", "give at least one --opt NAME[:key=value,...]")
-    return xp.Experiment(name="command line", problem=problem, runs=runs)
-
-
-def _quick_run(spec: dict, index: int):
-    from .core import experiment as xp
-    from .core.schedules import Stage
-
-    name, hyper = parse_spec(spec["opt"], f"--opt #{index + 1}")
-    run = xp.Run(name=spec.get("name") or _unique_label(name, index), optimizer=name, hyper=hyper)
-    run.color = spec.get("color", "")
-    for text in spec["schedule"]:
-        stage_name, params = parse_spec(text, "--schedule")
-        steps = params.pop("steps", None)
-        run.schedule.append(Stage(stage_name, params, None if steps is None else _int(steps, "steps")))
-    if "clip" in spec:
-        run.clip = _parse_clip(spec["clip"])
-    if "lookahead" in spec:
-        run.lookahead = parse_values(spec["lookahead"], "--lookahead")
-    if "batch" in spec:
-        run.batch_size = _int(spec["batch"], "--batch")
-    return run
-
-
-def parse_model(text: str) -> dict:
-    """'mlp:16,16,activation=relu' -> {'kind': 'mlp', 'hidden': '16,16', 'activation': 'relu'}."""
-    kind, _, rest = text.partition(":")
-    model: dict = {"kind": kind}
-    sizes = []
-    for piece in filter(None, (p.strip() for p in rest.split(","))):
-        key, eq, value = piece.partition("=")
-        if not eq:
-            sizes.append(piece)
-        else:
-            model[key.strip()] = value.strip().replace("+", ",")
-    if sizes:
-        model["hidden"] = ",".join(sizes)
-    return model
-
-
-def _unique_label(name: str, index: int) -> str:
-    return f"{name.rsplit(':', 1)[-1]} #{index + 1}"
-
-
-def _parse_clip(text: str):
-    from .core.experiment import Clip
-
-    values = parse_values(text, "--clip")
-    if "norm" in values:
-        return Clip(mode="norm", max_norm=values.pop("norm"), **_only(values, "norm_type"))
-    if "value" in values:
-        return Clip(mode="value", clip_value=values.pop("value"), **_only(values))
-    raise ConfigError("--clip", "expected norm=MAX[,norm_type=P] or value=V")
-
-
-def _only(values: dict, *allowed: str) -> dict:
-    for key in values:
-        if key not in allowed:
-            raise ConfigError(f"--clip.{key}", "unknown clip setting")
-    return values
-
-
-def parse_spec(text: str, where: str) -> tuple[str, dict]:
-    """'adam:lr=0.01,betas=0.9,0.99' -> ('adam', {'lr': '0.01', 'betas': '0.9,0.99'}).
-
-    An import path 'pkg.mod:Class' keeps its colon: the values start after the next one.
-    """
-    head, _, rest = text.partition(":")
-    cls, colon, values = rest.partition(":")
-    # An import path, module:Class[:values]: a dotted module or a capitalised class
-    # (so that a mistyped 'adam:lr' reads as a missing value, not as a module 'adam').
-    if cls and "=" not in cls and "," not in cls and ("." in head or cls[:1].isupper()):
-        head, rest = f"{head}:{cls}", values
-    if not head:
-        raise ConfigError(where, f"missing a name in {text!r}")
-    return head, parse_values(rest, where)
-
-
-def parse_values(text: str, where: str) -> dict:
-    """'a=1,b=2,3' -> {'a': '1', 'b': '2,3'}; the specs convert and check the text."""
-    values: dict[str, str] = {}
-    last = None
-    for piece in filter(None, (p.strip() for p in text.split(","))):
-        key, eq, value = piece.partition("=")
-        if eq and not key.strip():
-            raise ConfigError(where, f"missing a name before '=' in {piece!r}")
-        if eq:
-            last = key.strip()
-            values[last] = value.strip()
-        elif last is not None:
-            values[last] += "," + piece
-        else:
-            raise ConfigError(where, f"expected key=value, got {piece!r}")
-    return values
-
-
-def _parse_pair(text: str, where: str) -> tuple[float, float]:
-    try:
-        x, y = (float(v) for v in text.split(","))
-        return x, y
-    except ValueError:
-        raise ConfigError(where, f"expected x,y (two numbers), got {text!r}") from None
-
-
-def _int(value: str, where: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise ConfigError(where, f"expected a whole number, got {value!r}") from None
 
 
 def summary(engine) -> str:

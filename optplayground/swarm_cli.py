@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from .core.atomic import check_writable, write_atomic
 from .core.params import ConfigError
+from .quick_form import NewRun, RunOption, quick_experiment
 
 MAX_ROWS = 1 << 20  # a million runs: about 100 MB of row state, seconds per update on a CPU
 MINIMUM_TOLERANCE = 0.01  # `minimum`: within 1 % of the view box's diagonal of a known minimum
@@ -51,7 +52,7 @@ exit status: 0 ok, 2 bad input (one line on stderr says what and where)
 """
 
 
-def add_commands(sub, new_run, run_option) -> None:
+def add_commands(sub) -> None:
     """`basin` and `sweep` on the CLI's subparsers; --opt and its options as `run` has them."""
     basin = sub.add_parser("basin", help="race a grid of start points, one CSV row each",
                            epilog=EPILOG_BASIN, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -66,9 +67,9 @@ def add_commands(sub, new_run, run_option) -> None:
     for parser in (basin, sweep):
         parser.add_argument("--surface", help="NAME[:key=value,...]")
         parser.add_argument("--formula", help="a surface in x and y")
-        parser.add_argument("--opt", action=new_run, required=True, help="NAME[:key=value,...]")
+        parser.add_argument("--opt", action=NewRun, required=True, help="NAME[:key=value,...]")
         for flag in ("--schedule", "--clip", "--lookahead"):
-            parser.add_argument(flag, action=run_option, nargs="?" if flag == "--lookahead" else None,
+            parser.add_argument(flag, action=RunOption, nargs="?" if flag == "--lookahead" else None,
                                 const="", help=argparse.SUPPRESS)
         parser.add_argument("--steps", type=int, required=True)
         parser.add_argument("--csv", required=True, metavar="OUT.csv")
@@ -126,7 +127,6 @@ def _cmd_sweep(args) -> int:
 
 def _experiment(args):
     """The problem and the one run, checked as `run`'s quick form checks them."""
-    from .cli import _quick_experiment
     from .core import experiment as xp
 
     runs = getattr(args, "quick_runs", None) or []
@@ -135,7 +135,7 @@ def _experiment(args):
     quick = argparse.Namespace(**vars(args))
     for name in ("dataset", "model", "loss", "start"):
         setattr(quick, name, getattr(args, name, None))
-    exp = _quick_experiment(quick)
+    exp = quick_experiment(quick)
     exp.steps = args.steps
     exp.device = args.device or exp.device
     exp.seed = 0 if args.seed is None else args.seed

@@ -22,16 +22,13 @@ import torch
 from .edits import needs_fresh_optimizer, structure
 from .experiment import Experiment, Run, surface_of, validate, validate_run
 from .history import History
-from .objectives import DatasetObjective, SurfaceObjective
+from .objectives import CONVERGED_GRAD, CONVERGED_MOVE, DatasetObjective, SurfaceObjective
 from .training import TrainingTask
 from .optimizers import build_optimizer, get_optimizer, set_hyper
 from .ranger import Lookahead
 from .trust import POLICY
 from .schedules import LRDriver
 
-# Converged: the point stops moving and the raw gradient vanishes.
-CONVERGED_GRAD = 1e-10
-CONVERGED_MOVE = 1e-14
 
 
 def resolve_device(name: str) -> tuple[torch.device, str]:

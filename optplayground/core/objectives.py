@@ -12,6 +12,9 @@ import torch
 from .history import COLUMNS, DATASET_COLUMNS
 from .training import TrainingTask, two_parameters
 
+# Converged: the point stops moving and the raw gradient vanishes (engine and batched race).
+CONVERGED_GRAD = 1e-10
+CONVERGED_MOVE = 1e-14
 # A run is stopped as diverged once it is farther outside the view box than this many box sizes.
 ESCAPE_MARGIN = 10.0
 NAN = float("nan")

@@ -25,9 +25,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import torch
 
-from ..engine import CONVERGED_GRAD, CONVERGED_MOVE
 from ..experiment import Run
-from ..objectives import ESCAPE_MARGIN
+from ..objectives import CONVERGED_GRAD, CONVERGED_MOVE, ESCAPE_MARGIN
 from .clipping import RowClip
 from .lrs import RowLRs
 
