@@ -24,19 +24,19 @@ def check_bundle() -> int:
     for name in PYQTGRAPH_TEMPLATE_USERS:
         importlib.import_module(name)
     import pyqtgraph as pg
-    from pyqtgraph.exporters import SVGExporter
 
     from optplayground.gui.app import make_app
+    from optplayground.gui.export import plot_svg  # pyqtgraph's exporter, fixed for Qt >= 6.11
 
     app = make_app()
     plot = pg.PlotWidget()  # builds the ViewBox and plot menus from their templates
     plot.plot([0, 1, 2], [2, 0, 1])
-    svg = SVGExporter(plot.getPlotItem()).export(toBytes=True)
+    svg = plot_svg(plot)
     plot.close()
     app.processEvents()
     presets = resources.files("optplayground").joinpath("resources", "presets").iterdir()
     presets = [p.name for p in presets if p.name.endswith(".toml")]
-    if b"<svg" not in svg or not presets:
+    if "<svg" not in svg or not presets:
         print("bundle check failed: no SVG export or no presets", file=sys.stderr)
         return 1
     print(f"bundle ok: {sys.executable}; pyqtgraph templates, SVG export, {len(presets)} presets")
