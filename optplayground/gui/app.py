@@ -61,13 +61,13 @@ def run_app(argv: list[str]) -> int:
             experiment, problem = None, "its modules were not allowed: nothing was imported"
     # build_wait_s=0: closing right after launch, leave() exits, nothing waits
     window = MainWindow(experiment, settings, build_wait_s=0.0)
-    if problem:
-        window.show_error("This file cannot be opened", f"{argv[0]}: {problem}")
-    elif window.opened_given:
+    if window.opened_given and not problem:
         window.path = argv[0]  # Ctrl+S saves back to it; it joins Open Recent
         window.files.recent.add(argv[0])
     window.firstFrame.connect(settle_heap)  # after: a full collection takes a while
     window.show()
+    if problem:  # after show(): a status message shown before it overlaps the status labels
+        window.show_error("This file cannot be opened", f"{argv[0]}: {problem}")
     quit_on_ctrl_c(app, window)
     return leave(app.exec(), settings)
 
