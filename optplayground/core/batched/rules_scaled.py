@@ -60,9 +60,11 @@ class Adagrad(BatchedRule):
     name = "adagrad"
     state_names = ("sum",)
 
-    def _start(self, first: Tensor, x: Tensor, lr: Tensor) -> None:
-        state_sum = self.state["sum"]
-        state_sum.copy_(torch.where(first, self.h("initial_accumulator_value"), state_sum))
+    def __init__(self, hyper: dict, n: int, dtype: torch.dtype, device):
+        super().__init__(hyper, n, dtype, device)
+        # torch fills the sum when the optimizer is built, so an edit of
+        # initial_accumulator_value before the first step changes nothing there either
+        self.state["sum"].copy_(self.h("initial_accumulator_value"))
 
     def _update(self, x: Tensor, grad: Tensor, lr: Tensor, first: Tensor | None) -> None:
         g = self._l2(self._grad(grad), x)
