@@ -500,3 +500,18 @@ def test_rows_with_the_same_numbers_a_basin(data, name):
     odd = data.draw(st.integers(0, len(lrs) - 1))
     lrs[odd][-1, 0] *= 0.5
     race(name, hypers * n, starts, grads, lrs)
+
+
+@pytest.mark.parametrize("name", ["asgd", "nadam", "sgd", "rmsprop"])
+def test_rows_alike_again_after_a_step_with_different_lrs(name):
+    """ASGD's eta takes each row's lr of the step before: once one row's lr differed, the
+    rows are no longer alike even when the next lrs are (CI's hypothesis found this)."""
+    hyper = {p.name: p.default for p in get_optimizer(name).params}
+    hyper.update(lr=1.0, **({"lambd": 0.0, "alpha": 0.0, "t0": 0.0} if name == "asgd" else {}))
+    starts = torch.zeros(2, 2, dtype=F64)
+    grads = [torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=F64)] * 3
+    lrs = [torch.tensor([[1.0], [0.5]], dtype=F64), torch.ones(2, 1, dtype=F64),
+           torch.ones(2, 1, dtype=F64)]
+    _, x, _ = race(name, [hyper, dict(hyper)], starts, grads, lrs)
+    if name == "asgd":  # by hand: steps of eta 0.5 (start), 0.5 (lr of step 1), 1.0
+        assert x[1].tolist() == [-2.0, -2.0]

@@ -106,7 +106,10 @@ class BatchedRule:
         if first is not None:
             self._start(first, x, lr)
         self.step_count += 1
-        self._one = self._alike and _same_rows(lr)
+        # per-row state such as ASGD's eta follows each row's lr: a step where the lrs
+        # differed leaves it differing even when every other number is alike again
+        self._one = self._alike and _same_rows(lr) \
+            and all(_same_rows(getattr(self, name)) for name in self.row_attrs)
         try:
             self._update(x, grad, lr[:1] if self._one else lr, first)
         finally:
