@@ -60,6 +60,21 @@ class RunGroup:
         for row, state in enumerate(states):
             state.group, state.row = self, row
 
+    def watch(self, state) -> None:
+        """Record `state`'s internals update by update (None: nobody's)."""
+        if state is None:
+            self.race.on_update = None
+            return
+
+        def record(grad, clipped, lr) -> None:
+            from ..internals import snapshot_of_row
+
+            if state.group is self and state.watch is not None:
+                snapshot = snapshot_of_row(self.race, state.row, state.watch.index, grad, clipped, lr)
+                if snapshot is not None:
+                    state.watch.add(snapshot)
+        self.race.on_update = record
+
     def advance(self, n: int) -> None:
         try:
             self.race.advance(n)
