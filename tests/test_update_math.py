@@ -49,3 +49,13 @@ def test_effective_step_and_first_moment():
     assert first_moment(s) == s.state["exp_avg"]
     sgd = snapshots("sgd", {"lr": 1e-4}, steps=2)[-1]
     assert first_moment(sgd) is None and effective_step(sgd) is None
+
+
+def test_rangers_rule_gives_its_step_and_marks_the_syncs():
+    for s in snapshots("ranger", {"lr": 0.01}, steps=12):
+        html = to_html(s)
+        assert ("rectified" in html) == (s.step >= 6)
+        if s.step % 6:  # between syncs the point moved by exactly the rule's step
+            assert step_term(s) == pytest.approx([-u for u in s.update], rel=1e-9, abs=1e-15)
+        else:
+            assert "sync" in html

@@ -59,6 +59,12 @@ def effective_step(s: Internals) -> Pair | None:
     corrected = bias_corrected(s)
     if corrected is not None:
         return _map(lambda d: s.lr / d, corrected[2])
+    if s.optimizer == "ranger" and isinstance(s.state.get("exp_avg_sq"), tuple):
+        n_sma, size = _ranger_rectification(s)
+        if n_sma <= s.hyper.get("n_sma_threshold", 5):
+            return None
+        return _map(lambda a: s.lr * size / (math.sqrt(a) + s.hyper.get("eps", 1e-5)),
+                    s.state["exp_avg_sq"])
     for name, key in (("rmsprop", "square_avg"), ("adagrad", "sum")):
         if s.optimizer == name and isinstance(s.state.get(key), tuple):
             return _map(lambda a: s.lr / (math.sqrt(a) + eps), s.state[key])
@@ -92,13 +98,19 @@ def terms(s: Internals) -> list[Term]:
     return out
 
 
-def to_html(s: Internals, digits: int = 5) -> str:
-    """`terms` as an HTML table: symbol, rule, numbers."""
-    rows = "".join(
-        f"<tr><td align='right'><i>{t.symbol}</i></td><td>&nbsp;=&nbsp;</td>"
-        f"<td>{t.formula + ' =&nbsp;' if t.formula else ''}</td>"
-        f"<td><b>{escape(_number(t.value, digits))}</b></td></tr>" for t in terms(s))
-    return f"<table cellspacing='2'>{rows}</table>"
+def to_html(s: Internals, digits: int = 4) -> str:
+    """`terms` as an HTML table: each term's symbol and rule, its numbers on the line below
+    (a narrow panel shows it without scrolling sideways)."""
+    rows = []
+    for t in terms(s):
+        number = f"<b>{escape(_number(t.value, digits))}</b>"
+        if t.formula:
+            rows.append(f"<tr><td align='right'><i>{t.symbol}</i></td><td>=</td>"
+                        f"<td>{t.formula}</td></tr>"
+                        f"<tr><td></td><td>=</td><td>{number}</td></tr>")
+        else:
+            rows.append(f"<tr><td align='right'><i>{t.symbol}</i></td><td>=</td><td>{number}</td></tr>")
+    return f"<table cellspacing='3'>{''.join(rows)}</table>"
 
 
 # ---------------------------------------------------------------- the families
@@ -183,13 +195,47 @@ def _adagrad(s: Internals) -> list[Term]:
     return out + [Term("step", "η·g", _map(lambda u: -u, s.update))]
 
 
+def _ranger(s: Internals) -> list[Term]:
+    """Ranger (core/ranger.py): RAdam's rectified step, then Lookahead every k steps."""
+    beta1, beta2 = s.hyper.get("betas", (0.95, 0.999))
+    m, v = s.state["exp_avg"], s.state["exp_avg_sq"]
+    n_sma, size = _ranger_rectification(s)
+    threshold, eps = s.hyper.get("n_sma_threshold", 5), s.hyper.get("eps", 1e-5)
+    out = [Term("m", f"β<sub>1</sub>m + (1−β<sub>1</sub>)g &nbsp;(β<sub>1</sub>={beta1:g})", m),
+           Term("v", f"β<sub>2</sub>v + (1−β<sub>2</sub>)g<sup>2</sup> &nbsp;(β<sub>2</sub>={beta2:g})", v),
+           Term("N<sub>t</sub>", "N<sub>∞</sub> − 2tβ<sub>2</sub><sup>t</sup>/(1−β<sub>2</sub><sup>t</sup>)", n_sma)]
+    if n_sma > threshold:
+        out += [Term("phase", f"N<sub>t</sub> > {threshold:g}", "rectified (adaptive)"),
+                Term("s", "r·√(1−β<sub>2</sub><sup>t</sup>)/(1−β<sub>1</sub><sup>t</sup>)", size),
+                Term("η", "lr·s / (√v + ε)", effective_step(s)),
+                Term("step", "lr·s·m / (√v + ε)",
+                     (s.lr * size * m[0] / (math.sqrt(v[0]) + eps),
+                      s.lr * size * m[1] / (math.sqrt(v[1]) + eps)))]
+    else:
+        out += [Term("phase", f"N<sub>t</sub> ≤ {threshold:g}", "momentum step (rectifier off)"),
+                Term("step", "lr·m / (1−β<sub>1</sub><sup>t</sup>)", _map(lambda a: s.lr * size * a, m))]
+    k = s.hyper.get("k")
+    if k and int(s.state.get("step", s.step)) % int(k) == 0:
+        out.append(Term("sync", f"φ ← φ + α(θ − φ), θ ← φ (every {k})", s.state["slow_buffer"]))
+    return out
+
+
+def _ranger_rectification(s: Internals) -> tuple[float, float]:
+    from .ranger import rectification
+
+    beta1, beta2 = s.hyper.get("betas", (0.95, 0.999))
+    return rectification(int(s.state.get("step", s.step)), beta1, beta2,
+                         s.hyper.get("n_sma_threshold", 5))
+
+
 def _generic(s: Internals) -> list[Term]:
     """Any other optimizer: its state as torch keeps it."""
     return [Term(escape(key), "", value) for key, value in s.state.items() if key != "step"] \
         + [Term("step", "θ<sub>t−1</sub> − θ<sub>t</sub>", _map(lambda u: -u, s.update))]
 
 
-_FAMILY = {"sgd": _sgd, "adam": _adam, "rmsprop": _rmsprop, "adagrad": _adagrad}
+_FAMILY = {"sgd": _sgd, "adam": _adam, "rmsprop": _rmsprop, "adagrad": _adagrad,
+           "ranger": _ranger}
 
 
 def _family(name: str) -> str:
