@@ -98,7 +98,7 @@ def test_trace_of_lookahead_has_its_slow_weights():
     assert all(s.after == s.state["slow"] for s in synced)
 
 
-@pytest.mark.parametrize("name,look", [("adam", None), ("momentum", {"k": 4, "alpha": 0.5})])
+@pytest.mark.parametrize("name,look", [("adam", None), ("ranger", None), ("momentum", {"k": 4, "alpha": 0.5})])
 def test_a_batched_row_has_the_same_internals_as_the_run_alone(name, look):
     runs = [xp.Run(name=f"r{i}", optimizer=name, hyper={"lr": 0.0005 * (i + 1)}, lookahead=look)
             for i in range(3)]
@@ -188,3 +188,16 @@ def test_trace_refuses_bad_input(tmp_path, args, words):
     with pytest.raises(ConfigError, match=words):
         _dispatch(argv)
     assert not (tmp_path / "t.csv").exists()
+
+
+def test_lookahead_around_plain_sgd_still_has_its_slow_weights():
+    runs = [xp.Run(name=f"r{i}", optimizer="sgd", hyper={"lr": 1e-4 * (i + 1)},
+                   lookahead={"k": 2, "alpha": 0.5}) for i in range(3)]
+    exp = xp.validate(xp.Experiment(problem=xp.Problem(surface="rosenbrock", start=START),
+                                    runs=runs, steps=4))
+    for batched in (True, False):
+        engine = Engine(exp, keep_history=False, checked=True, batched=batched)
+        engine.watch(2)
+        got = engine.advance(4).internals
+        assert [s.state["steps_since_sync"] for s in got] == [1, 0, 1, 0]
+        assert got[1].state["slow"] == got[1].after

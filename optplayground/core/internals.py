@@ -67,7 +67,7 @@ def optimizer_state(optimizer, point: torch.Tensor) -> dict:
 
     inner = optimizer.inner if isinstance(optimizer, Lookahead) else optimizer
     state = dict(inner.state.get(point, {}))
-    if isinstance(optimizer, Lookahead) and state:
+    if isinstance(optimizer, Lookahead):  # even around an optimizer that keeps no state
         state["slow"] = optimizer._slow[point]
         state["steps_since_sync"] = optimizer.steps_since_sync
     return state
@@ -116,6 +116,10 @@ def snapshot_of_row(race, row: int, index: int, grad, clipped, lr) -> Internals 
     j = race.position(row)
     if j is None or not bool(race.running[j]):
         return None
-    return Internals(index, race.step + 1, race.rule.name, pair(race.prev[j]), pair(race.x[j]),
+    rule = race.rule
+    state = rule.state_of(j)
+    if getattr(rule, "slow", None) is not None:  # Lookahead rows (rules_ranger)
+        state.update(slow=rule.slow[j], steps_since_sync=rule.steps_since_sync[j, 0])
+    return Internals(index, race.step + 1, rule.name, pair(race.prev[j]), pair(race.x[j]),
                      float(lr[j if lr.shape[0] > 1 else 0, 0]), pair(grad[j]), pair(clipped[j]),
-                     plain_state(race.rule.state_of(j)), race.rule.hyper_of(j))
+                     plain_state(state), rule.hyper_of(j))
