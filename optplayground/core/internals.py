@@ -110,9 +110,11 @@ class Watch:
         return out
 
 
-def snapshot_of_row(race, row: int, index: int, grad, clipped, lr) -> Internals | None:
+def snapshot_of_row(race, row: int, index: int, grad, clipped, lr,
+                    hyper: dict | None = None) -> Internals | None:
     """The internals of row `row` of a BatchedRace just after an update (None once it has
-    stopped): its rule keeps the state under torch's names (rules_base.state_of)."""
+    stopped): its rule keeps the state under torch's names (rules_base.state_of). `hyper`:
+    the row's hyperparameters if known (reading them from the rule costs ~0.1 ms)."""
     j = race.position(row)
     if j is None or not bool(race.running[j]):
         return None
@@ -122,4 +124,4 @@ def snapshot_of_row(race, row: int, index: int, grad, clipped, lr) -> Internals 
         state.update(slow=rule.slow[j], steps_since_sync=rule.steps_since_sync[j, 0])
     return Internals(index, race.step + 1, rule.name, pair(race.prev[j]), pair(race.x[j]),
                      float(lr[j if lr.shape[0] > 1 else 0, 0]), pair(grad[j]), pair(clipped[j]),
-                     plain_state(state), rule.hyper_of(j))
+                     plain_state(state), rule.hyper_of(j) if hyper is None else hyper)
