@@ -85,7 +85,9 @@ class _RunState:
     def use(self, name: str, hyper: dict) -> None:
         """A fresh optimizer `name` on this run's point (Lookahead-wrapped if configured)."""
         self.spec = get_optimizer(name)
-        optimizer = build_optimizer(self.spec, self.params, hyper)
+        factors = self.config.lr_factors
+        groups = self.objective.param_groups(factors) if factors else self.params
+        optimizer = build_optimizer(self.spec, groups, hyper)
         if self.config.lookahead is not None:
             optimizer = Lookahead(optimizer, **self.config.lookahead)
         self.optimizer = optimizer
@@ -203,7 +205,7 @@ class Engine:
         state.objective.next_batch()
         lr = state.driver.lr
         for group in state.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_factor", 1.0)  # Run.lr_factors
         extras = state.objective.extras()  # before the training forward moves BatchNorm stats
         loss, raw, clipped = self._gradient(state)
         if not self._record(state, self._row(state, loss, lr, raw, clipped, extras)):
