@@ -148,9 +148,11 @@ def test_lr_factors_are_checked(factors, optimizer, words):
         dataset_race(lr_factors=factors, optimizer=optimizer)
 
 
-def test_lr_factors_need_a_dataset_race():
-    exp = surface_race([])
-    exp.runs[0].lr_factors = {"bias": 0.5}
-    with pytest.raises(ConfigError, match="dataset race") as error:
-        xp.validate(exp)
-    assert error.value.field == "runs[0].lr_factors"
+def test_lr_factors_do_not_apply_to_a_surfaces_point():
+    plain = xp.validate(surface_race([]))
+    factors = surface_race([])
+    factors.runs[0].lr_factors = {"bias": 0.5}
+    factors = xp.validate(factors)
+    assert factors.runs[0].lr_factors == {"bias": 0.5}
+    assert Engine(factors).run_to_end().runs[0].array().tolist() == \
+        Engine(plain).run_to_end().runs[0].array().tolist()

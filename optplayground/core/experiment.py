@@ -84,7 +84,8 @@ class Run:
     switch: Switch | None = None
     batch_size: int = 0  # dataset races: 0 = full batch, k = mini-batches of k
     # dataset races: the lr of a parameter group is the run's lr times its factor, e.g.
-    # {"bias": 0.1} (torch param groups: weights and biases; see LR_FACTOR_GROUPS)
+    # {"bias": 0.1} (torch param groups: weights and biases; see LR_FACTOR_GROUPS). A
+    # surface's point is one parameter: there they do not apply (as batch_size)
     lr_factors: dict[str, float] = field(default_factory=dict)
 
 
@@ -156,11 +157,6 @@ def validate(exp: Experiment) -> Experiment:
     if len(out.runs) > MAX_RUNS:
         raise ConfigError("runs", f"at most {MAX_RUNS} runs, got {len(out.runs)}")
     out.runs = [validate_run(run, f"runs[{i}]") for i, run in enumerate(out.runs)]
-    for i, run in enumerate(out.runs):
-        if run.lr_factors and not out.problem.is_dataset:
-            raise ConfigError(f"runs[{i}].lr_factors", "per-group learning rates are for a "
-                                                       "dataset race's model (a surface's point "
-                                                       "is one parameter)")
     for i, run in enumerate(out.runs):  # OneCycle's phases depend on the number of steps
         check_stage_lengths(run.schedule, out.steps, f"runs[{i}].schedule")
     seen: set[str] = set()

@@ -37,6 +37,10 @@ class SurfaceObjective:
         self.escape_box = (x0 - mx, x1 + mx, y0 - my, y1 + my)
         self.can_converge = not surface.stochastic
 
+    def param_groups(self, factors: dict[str, float]) -> list:
+        """A point is one parameter: Run.lr_factors (for a model's groups) do not apply."""
+        return self.params
+
     def next_batch(self) -> None:
         """Nothing to draw: the noise of a stochastic surface is drawn by `loss`."""
 

@@ -64,3 +64,16 @@ def test_the_selected_runs_update_step_by_step(window, qtbot):
     w.inside.action.trigger()  # hidden again: nothing recorded, nothing drawn
     qtbot.waitUntil(lambda: w.worker.worker.watched is None, timeout=ENGINE_MS)
     assert w.inside.shown() is None and len(w.inside.overlay._curves["update"].xData) == 0
+
+
+def test_the_run_editor_sets_a_lower_lr_for_the_biases(qtbot):
+    from optplayground.gui.controls.run_editor import RunEditor
+
+    editor = RunEditor(Run("r", "sgd", {"lr": 0.1}))
+    qtbot.addWidget(editor)
+    editor.set_dataset_mode(True)
+    with qtbot.waitSignal(editor.runEdited, timeout=ENGINE_MS) as edited:
+        editor.factor_spins["bias"].setValue(0.1)
+    assert edited.args[0].lr_factors == {"bias": 0.1}
+    editor.set_run(Run("r", "sgd", {"lr": 0.1}, lr_factors={"weight": 2.0}))
+    assert editor.factor_spins["weight"].value() == 2.0 and editor.factor_spins["bias"].value() == 1.0
