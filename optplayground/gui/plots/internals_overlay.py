@@ -5,7 +5,8 @@ their own with the syncs marked.
 
 Legible at any zoom: lengths are in screen pixels, recomputed whenever the view moves. The
 gradient-like arrows share one scale (the longest is ARROW_PX); the update is drawn at its
-true length, kept between MIN_PX and UPDATE_MAX_PX; each arrow's label gives its size.
+true length, kept between MIN_PX and UPDATE_MAX_PX. A key in the map's top-left corner
+gives their sizes (labels at the tips covered the arrows they named).
 """
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class InternalsOverlay:
         self.vb = plot.plotItem.vb
         self.enabled = {kind: True for kind in KINDS}
         self._snapshot: Internals | None = None
-        self._curves, self._labels, self._shadows = {}, {}, {}
+        self._curves, self._shadows = {}, {}
+        self._key_lines: dict[str, str] = {}
         for z, (kind, (_, color)) in enumerate(KINDS.items()):
             dash = Qt.PenStyle.DashLine if kind == "slow" else Qt.PenStyle.SolidLine
             curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=2.2, style=dash),
@@ -46,12 +48,14 @@ class InternalsOverlay:
             shadow = pg.PlotCurveItem(pen=SHADOW, connect="all" if kind == "slow" else "pairs",
                                       skipFiniteCheck=True)
             shadow.setZValue(44 + 2 * z)
-            label = pg.TextItem(color=color, anchor=(0, 1), fill=(10, 14, 28, 190))
-            label.setZValue(60)
-            for item in (shadow, curve, label):
+            for item in (shadow, curve):
                 plot.plotItem.addItem(item, ignoreBounds=True)
-            self._curves[kind], self._labels[kind] = curve, label
-            self._shadows[kind] = shadow
+            self._curves[kind], self._shadows[kind] = curve, shadow
+        # the key: in the view's own pixels (a child of the ViewBox, not of its data group)
+        self.key = pg.TextItem(anchor=(0, 0), fill=(10, 14, 28, 200))
+        self.key.setParentItem(self.vb)
+        self.key.setPos(6, 6)
+        self.key.setZValue(60)
         self.syncs = pg.ScatterPlotItem(symbol="d", size=9, brush=(255, 255, 255, 200),
                                         pen=pg.mkPen("k", width=1))
         self.syncs.setZValue(58)
@@ -104,15 +108,22 @@ class InternalsOverlay:
             self._arrow("update", None, None, 0.0, pixel)
         self._ellipse(s, pixel)
         self._slow()
+        lines = [self._key_lines[kind] for kind in KINDS if kind in self._key_lines]
+        if s is not None and lines:
+            lines.insert(0, f"<b>update {s.step}</b>")
+        self.key.setHtml("<br>".join(lines))
+        self.key.setVisible(bool(lines))
 
-    def _set(self, kind: str, xs, ys) -> None:
+    def _set(self, kind: str, xs, ys, key: str = "") -> None:
         self._curves[kind].setData(xs, ys)
         self._shadows[kind].setData(xs, ys)
-        if not len(xs):
-            self._labels[kind].hide()
+        if len(xs) and key:
+            color = KINDS[kind][1]
+            self._key_lines[kind] = f"<span style='color:{color}'>━ {key}</span>"
+        else:
+            self._key_lines.pop(kind, None)
 
     def _arrow(self, kind, origin, vector, length_px, pixel) -> None:
-        label = self._labels[kind]
         norm = _px_norm(vector, pixel) if vector else 0.0
         if not (self.enabled[kind] and origin and norm > 0 and math.isfinite(norm)):
             self._set(kind, [], [])
@@ -126,14 +137,9 @@ class InternalsOverlay:
             points += [tip, (tip[0] + HEAD_PX * (c * ux - s * uy), tip[1] + HEAD_PX * (s * ux + c * uy))]
         xs = [origin[0] + px * pixel[0] for px, _ in points]
         ys = [origin[1] + py * pixel[1] for _, py in points]
-        self._set(kind, xs, ys)
-        label.setText(f"{KINDS[kind][0]}  {math.hypot(*vector):.3g}")
-        label.setAnchor((0.0 if ux >= 0 else 1.0, 1.0 if uy >= 0 else 0.0))  # beyond the tip
-        label.setPos(xs[1], ys[1])
-        label.show()
+        self._set(kind, xs, ys, f"{KINDS[kind][0]}  {math.hypot(*vector):.3g}")
 
     def _ellipse(self, s: Internals | None, pixel) -> None:
-        label = self._labels["effective"]
         step = effective_step(s) if s is not None and self.enabled["effective"] else None
         if step is None or not all(math.isfinite(v) and v > 0 for v in step):
             self._set("effective", [], [])
@@ -143,22 +149,15 @@ class InternalsOverlay:
         angle = np.linspace(0, 2 * np.pi, 65)
         xs = s.after[0] + ax * np.cos(angle) * pixel[0]
         ys = s.after[1] + ay * np.sin(angle) * pixel[1]
-        self._set("effective", np.repeat(xs, 2)[1:-1], np.repeat(ys, 2)[1:-1])  # pairs: a ring
-        label.setText(f"η = lr/(√v̂+ε)\n= ({step[0]:.3g}, {step[1]:.3g})")
-        label.setAnchor((0.0, 0.0))  # below and right of the ring
-        label.setPos(s.after[0] + ax * pixel[0], s.after[1] - ay * pixel[1])
-        label.show()
+        self._set("effective", np.repeat(xs, 2)[1:-1], np.repeat(ys, 2)[1:-1],  # pairs: a ring
+                  f"η = lr/(√v̂+ε) = ({step[0]:.3g}, {step[1]:.3g})")
 
     def _slow(self) -> None:
         xs, ys = self._slow_path
         on = self.enabled["slow"] and len(xs) > 1
-        self._set("slow", xs if on else [], ys if on else [])
+        self._set("slow", xs if on else [], ys if on else [],
+                  f"slow weights: {len(xs) - 1} syncs ◆")
         self.syncs.setData(xs[1:] if on else [], ys[1:] if on else [])
-        label = self._labels["slow"]
-        if on:
-            label.setText(f"slow weights ({len(xs) - 1} syncs)")
-            label.setPos(xs[-1], ys[-1])
-        label.setVisible(on)
 
 
 def slow_path(history: Sequence[Internals], upto: Internals | None) -> tuple[np.ndarray, np.ndarray]:
