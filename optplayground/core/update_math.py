@@ -165,11 +165,12 @@ def _radam_tail(s: Internals, m_hat: Pair) -> list[Term]:
     r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
     v = s.state["exp_avg_sq"]
     bc2 = math.sqrt(1 - beta2 ** t)
-    denom = _map(lambda a: math.sqrt(a) / bc2 + s.hyper.get("eps", 1e-8), v)
+    denom = _map(lambda a: (math.sqrt(a) + s.hyper.get("eps", 1e-8)) / bc2, v)  # as torch
     out += [Term("phase", "ρ<sub>t</sub> > 5", "rectified (adaptive)"),
-            Term("r", "√((ρ<sub>t</sub>−4)(ρ<sub>t</sub>−2)ρ<sub>∞</sub> / ((ρ<sub>∞</sub>−4)(ρ<sub>∞</sub>−2)ρ<sub>t</sub>))", r),
-            Term("√v̂ + ε", "", denom),
-            Term("step", "lr·r·m̂ / (√v̂ + ε)",
+            Term("r", "√( (ρ<sub>t</sub>−4)(ρ<sub>t</sub>−2)ρ<sub>∞</sub> / "
+                      "(ρ<sub>∞</sub>−4)(ρ<sub>∞</sub>−2)ρ<sub>t</sub> )", r),
+            Term("d", "(√v + ε) / √(1−β<sub>2</sub><sup>t</sup>)", denom),
+            Term("step", "lr·r·m̂ / d",
                  (s.lr * r * m_hat[0] / denom[0], s.lr * r * m_hat[1] / denom[1]))]
     return out
 

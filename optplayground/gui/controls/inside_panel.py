@@ -70,6 +70,7 @@ class InsidePanel(QWidget):
         self.math.setObjectName("update-math")
         self.math.setTextFormat(Qt.RichText)
         self.math.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.math.setWordWrap(True)  # a long rule (RAdam's r) wraps in the narrow panel
         self.math.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         self.math.setStyleSheet("QLabel { font-size: 11pt; }")
         scroll = QScrollArea()

@@ -44,4 +44,4 @@ class RectifierShade:
             # row k is the point after k updates: updates 1..step−1 were momentum steps
             self.region.setRegion((0, self._step - 1))
             self.line.setValue(self._step - 1)
-            self.line.label.setFormat(f"{self._name}: rectifier on from update {self._step}")
+            self.line.label.setFormat(f"{self._name}: rectifier on\nfrom update {self._step}")
