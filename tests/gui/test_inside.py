@@ -77,3 +77,20 @@ def test_the_run_editor_sets_a_lower_lr_for_the_biases(qtbot):
     assert edited.args[0].lr_factors == {"bias": 0.1}
     editor.set_run(Run("r", "sgd", {"lr": 0.1}, lr_factors={"weight": 2.0}))
     assert editor.factor_spins["weight"].value() == 2.0 and editor.factor_spins["bias"].value() == 1.0
+
+
+def test_the_schedule_editor_takes_a_lambda_formula_and_shows_a_bad_one(qtbot):
+    from optplayground.core.schedules import Stage
+    from optplayground.gui.controls.schedule_editor import ScheduleEditor
+
+    editor = ScheduleEditor([Stage("lambda", {"factor": "0.9 ** epoch"})])
+    qtbot.addWidget(editor)
+    box = editor.stage_box(0)
+    field = box.form.editor("factor")
+    with qtbot.waitSignal(editor.stagesChanged, timeout=ENGINE_MS) as changed:
+        field.setText("1 / (1 + 0.1 * step)")
+        field.editingFinished.emit()
+    assert changed.args[0][0].params == {"factor": "1 / (1 + 0.1 * step)"}
+    field.setText("open('x')")
+    field.editingFinished.emit()
+    assert "unknown function 'open'" in box.form.error_text("factor") + box.error.text()
