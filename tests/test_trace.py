@@ -24,8 +24,11 @@ PLAIN = {"sgd": ("SGD", {}), "momentum": ("SGD", {}), "nesterov": ("SGD", {"nest
          "rprop": ("Rprop", {}), "asgd": ("ASGD", {}), "lbfgs": ("LBFGS", {}), "ranger": (Ranger, {})}
 
 
+GENTLER = {"asgd": {"lr": 1e-4}}  # at its default lr ASGD leaves the map at update 3 here
+
+
 def experiment(name, lookahead=None, clip=None, steps=STEPS):
-    run = xp.Run(name=name, optimizer=name, lookahead=lookahead)
+    run = xp.Run(name=name, optimizer=name, hyper=dict(GENTLER.get(name, {})), lookahead=lookahead)
     if clip is not None:
         run.clip = clip
     problem = xp.Problem(surface="rosenbrock", start=START)
@@ -37,6 +40,7 @@ def plain_loop(name, lookahead=None, steps=STEPS):
     cls, fixed = PLAIN[name]
     cls = getattr(torch.optim, cls) if isinstance(cls, str) else cls
     hyper = {k: (None if v == "none" else v) for k, v in OPTIMIZERS[name].defaults().items()}
+    hyper.update(GENTLER.get(name, {}))
     p = torch.tensor(START, dtype=torch.float64, requires_grad=True)
     opt = cls([p], **hyper, **fixed)
     surface = get_surface("rosenbrock")
@@ -71,8 +75,7 @@ def assert_close(got, want, what):
 
 
 def assert_matches_torch(snapshots, expected):
-    # a run that diverges (ASGD at its default lr here) stops: its updates until then
-    assert len(snapshots) >= 3 and [s.step for s in snapshots] == list(range(1, len(snapshots) + 1))
+    assert [s.step for s in snapshots] == list(range(1, len(expected) + 1))
     for s, (point, grad, state) in zip(snapshots, expected):
         assert_close(s.after, point, f"point after update {s.step}")
         assert_close(s.grad, grad, f"gradient of update {s.step}")
