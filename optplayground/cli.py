@@ -52,6 +52,7 @@ USAGE = """optplayground [EXPERIMENT.toml]
        optplayground shot [EXPERIMENT.toml | --preset NAME | quick form] --out window.png …
        optplayground basin [--surface NAME | --formula EXPR] --opt NAME[:k=v,...] --grid N --steps S --csv OUT.csv …
        optplayground sweep [--surface NAME | --formula EXPR] --opt NAME --vary PARAM=LOW..HIGH[:log]:COUNT --steps S --csv OUT.csv …
+       optplayground trace [--surface NAME | --formula EXPR] --opt NAME[:k=v,...] --steps N --csv OUT.csv …
        optplayground list surfaces|optimizers|schedules|datasets|losses|presets
        optplayground bench [--quick] [--json OUT.json]
        optplayground --version | --help | COMMAND --help"""
@@ -65,6 +66,7 @@ Watch optimizers race across loss surfaces and small datasets.
   optplayground shot …           race in the window offscreen and save a screenshot
   optplayground basin …          race a grid of start points: where does each one end?
   optplayground sweep …          race a grid of hyperparameter values: which ones work?
+  optplayground trace …          one run's every update and optimizer state as CSV
   optplayground list WHAT        what can be chosen, with parameters and defaults
   optplayground bench            measure speed and memory on this machine
 
@@ -177,8 +179,10 @@ def _parser() -> argparse.ArgumentParser:
     lister.set_defaults(func=lambda args: list_kind(args.what))
 
     from .swarm_cli import add_commands
+    from .trace_cli import add_command as add_trace
 
     add_commands(sub)
+    add_trace(sub)
     return parser
 
 

@@ -18,7 +18,7 @@ def add_quick_form(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--formula", help="a surface in x and y")
     parser.add_argument("--start", help="x,y")
     parser.add_argument("--dataset", help="NAME[:key=value,...] (train a small model instead)")
-    parser.add_argument("--model", help="linear | mlp[:H1,H2,...][,activation=relu,batchnorm=true,features=x2+y2]")
+    parser.add_argument("--model", help="linear | mlp[:H1,H2,...][,activation=relu,batchnorm=true,dropout=0.2,features=x2+y2]")
     parser.add_argument("--loss", help="NAME[:key=value,...] (default: the dataset's)")
     parser.add_argument("--opt", action=NewRun, help="NAME[:key=value,...] (one run)")
     for flag in ("--schedule", "--clip", "--lookahead", "--name", "--color", "--batch"):

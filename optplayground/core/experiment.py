@@ -25,6 +25,8 @@ FORMAT_VERSION = 1
 MAX_FILE_BYTES = 1 << 20  # 1 MiB; a file of 100 runs is ~10 KiB
 MAX_DEPTH = 16  # tables and arrays nested in each other (ours go 4 deep)
 MAX_RUNS = 65_536
+LR_FACTOR_GROUPS = ("weight", "bias")  # a model's parameters by the end of their name
+LR_FACTOR_MAX = 1e6
 DEVICES = ("auto", "cpu", "cuda", "mps")
 CLIP_MODES = ("none", "norm", "value")
 # Tableau-like colours, distinct on dark and light backgrounds; runs without a colour cycle them.
@@ -81,6 +83,10 @@ class Run:
     enabled: bool = True
     switch: Switch | None = None
     batch_size: int = 0  # dataset races: 0 = full batch, k = mini-batches of k
+    # dataset races: the lr of a parameter group is the run's lr times its factor, e.g.
+    # {"bias": 0.1} (torch param groups: weights and biases; see LR_FACTOR_GROUPS). A
+    # surface's point is one parameter: there they do not apply (as batch_size)
+    lr_factors: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -193,11 +199,35 @@ def validate_run(run: Run, where: str) -> Run:
         raise ConfigError(f"{where}.enabled", f"expected true or false, got {run.enabled!r}")
     if run.color and not _is_color(run.color):
         raise ConfigError(f"{where}.color", f"expected #rrggbb, got {run.color!r}")
+    run.lr_factors = _lr_factors(run.lr_factors, spec, f"{where}.lr_factors")
     if run.switch is not None:
         _check_int(run.switch.at, f"{where}.switch.at", 1, 100_000_000)
         spec = get_optimizer(run.switch.optimizer, f"{where}.switch.optimizer")
         run.switch.hyper = spec.validate(run.switch.hyper, f"{where}.switch.hyper")
     return run
+
+
+def _lr_factors(value: Any, spec, where: str) -> dict[str, float]:
+    """{group: factor}: a group of LR_FACTOR_GROUPS, a factor a number in [0, LR_FACTOR_MAX]."""
+    if not isinstance(value, dict):
+        raise ConfigError(where, f"expected a table like {{ bias = 0.1 }}, got {value!r}")
+    out = {}
+    for group, factor in value.items():
+        if group not in LR_FACTOR_GROUPS:
+            raise ConfigError(f"{where}.{group}" if isinstance(group, str) else where,
+                              f"unknown parameter group {group!r}: choose "
+                              f"{' or '.join(LR_FACTOR_GROUPS)}")
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) \
+                or not 0 <= factor <= LR_FACTOR_MAX:
+            raise ConfigError(f"{where}.{group}", f"expected a number in [0, {LR_FACTOR_MAX:g}] "
+                                                  f"(the group's lr = the run's lr × it), got {factor!r}")
+        out[group] = float(factor)
+    if out and ":" in spec.name:
+        raise ConfigError(where, "per-group learning rates are for the built-in optimizers")
+    if out and spec.needs_closure:
+        raise ConfigError(where, f"{spec.title} takes one parameter group (torch's LBFGS has "
+                                 "no per-group options)")
+    return out
 
 
 def surface_of(problem: Problem):
@@ -437,6 +467,8 @@ def _run_to_dict(run: Run) -> dict:
         out["enabled"] = False
     if run.batch_size:
         out["batch_size"] = run.batch_size
+    if run.lr_factors:
+        out["lr_factors"] = dict(run.lr_factors)
     out["hyper"] = dict(run.hyper)
     if run.clip != Clip():
         out["clip"] = asdict(run.clip)

@@ -161,6 +161,41 @@ def _inverse_sqrt(opt, p, n):
     return sched.LambdaLR(opt, lambda t: inverse_sqrt_factor(t, warmup))
 
 
+def _lambda(opt, p, n):
+    return sched.LambdaLR(opt, lambda_factor(p["factor"]))
+
+
+def lambda_factor(text: str) -> Callable[[int], float]:
+    """The LambdaLR multiplier of a formula in `step`/`epoch` (core/expression.py: parsed,
+    never eval'd). A value that is not a finite number ≥ 0 stops the run with a message."""
+    from .expression import compile_factor
+
+    f = compile_factor(text)
+
+    def factor(t: int) -> float:
+        value = f(t)
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"the lambda schedule's factor {text!r} is {value!r} at step {t} "
+                             "(it must be a finite number ≥ 0)")
+        return value
+    return factor
+
+
+def _prepare_lambda(values: dict) -> dict:
+    """Parse the formula now (its errors name the column) and try it at steps 0 and 1."""
+    if "factor" in values:
+        from .expression import FormulaError
+
+        try:
+            factor = lambda_factor(values["factor"])
+            factor(0), factor(1)
+        except FormulaError as e:
+            raise ConfigError("factor", e.message) from None
+        except ValueError as e:
+            raise ConfigError("factor", str(e)) from None
+    return values
+
+
 def _polynomial(opt, p, n):
     return sched.PolynomialLR(opt, p["total_iters"] or n, p["power"])
 
@@ -289,6 +324,16 @@ _SPECS = (
         help="The Transformer schedule of \"Attention is all you need\", scaled so its peak "
              "is the run's lr: a linear warm-up, then a 1/√t decay (torch LambdaLR).",
         formula="lr_t = lr₀·min(s/warmup, √(warmup/s)), s = t + 1"),
+    ScheduleSpec(
+        "lambda", "Lambda (formula)", factory=_lambda, prepare=_prepare_lambda,
+        params=(Param("factor", "0.95 ** step", kind="str",
+                      help="the lr multiplier as a formula in step (or epoch, the same count "
+                           "here: one scheduler step per update), e.g. 0.95 ** epoch or "
+                           "1 / (1 + 0.01 * step); numbers, + − * / **, sin cos exp log sqrt "
+                           "abs tanh sigmoid, pi, e"),),
+        help="Your own schedule: the run's lr times a formula in the update count (torch "
+             "LambdaLR, the formula parsed safely, never run as code).",
+        formula="lr_t = lr₀·f(t)"),
     ScheduleSpec(
         "polynomial", "Polynomial decay", factory=_polynomial,
         params=(_stage_length("total_iters", "updates until the lr reaches 0"),

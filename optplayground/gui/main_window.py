@@ -29,6 +29,7 @@ from .files import FileActions, dropped_experiment
 from .frame_hold import FrameHold
 from .frames import Frames
 from .input_keys import InputKeys
+from .inside import Inside
 from .live import LiveRuns
 from .map_area import MapArea
 from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
@@ -182,6 +183,8 @@ class MainWindow(QMainWindow):
         self.log_loss_action.setCheckable(True)
         self.log_loss_action.setChecked(self.loss_plot.log_y)
         view.addAction(self.dataset_area.epoch_action)
+        self.inside = Inside(self)  # the selected run's update: map overlay, panel, RAdam phase
+        self.inside.add_to(view, self.view_bar)
         self.view_bar.addAction(self.grid_action)
         self.view_bar.addAction(self.log_loss_action)
         self.view_bar.addAction(self.dataset_area.epoch_action)
@@ -253,6 +256,7 @@ class MainWindow(QMainWindow):
             plot.set_runs(self.live.styles)
         self.frames.invalidate()
         self.status.reset()
+        self.inside.race(exp, generation)
         self.playing = not self.paused_by_user
         self.worker.startRace.emit(exp, generation)
         self.worker.playingChanged.emit(self.playing)

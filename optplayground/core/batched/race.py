@@ -112,6 +112,7 @@ class BatchedRace:
         self.watched = sorted(set(paths))
         self._pending: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = []
         self._watch_positions()
+        self.on_update = None  # called after each update with (grad, clipped, lr): internals
 
     # ------------------------------------------------------------ stepping
 
@@ -151,6 +152,8 @@ class BatchedRace:
         clipped, raw, clipped_norm = self.clip.apply(grad)
         self._check(measured, lr, raw, clipped_norm)
         self.rule.step(self.x, clipped, lr)  # rows that stopped move too, unseen until compacted
+        if self.on_update is not None:
+            self.on_update(grad, clipped, lr)
         self.lrs.step(loss.tolist() if self.lrs.watches_loss else None)
         self.step += 1
 

@@ -21,7 +21,7 @@ from .common import (WrappingLabel, add_spec_items, error_label, formula_label, 
 from .spec_form import SpecForm
 
 DEFAULT_DATASET = "circle"
-MLP_ONLY = ("hidden", "activation", "batchnorm")
+MLP_ONLY = ("hidden", "activation", "batchnorm", "dropout")
 
 
 def _section(title: str) -> QLabel:

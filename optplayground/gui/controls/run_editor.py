@@ -1,16 +1,17 @@
 """Everything about one run: optimizer and hyperparameters, LR schedule, clipping, Lookahead,
-and in a dataset race the batch size."""
+and in a dataset race the batch size and each parameter group's lr factor."""
 from __future__ import annotations
 
 import copy
 from dataclasses import asdict
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel,
+                               QLineEdit, QSpinBox, QVBoxLayout, QWidget)
 
 from ...core.edits import Edit, run_edit
-from ...core.experiment import CLIP_PARAMS, LOOKAHEAD_PARAMS, Clip, Run, validate_run
+from ...core.experiment import (CLIP_PARAMS, LOOKAHEAD_PARAMS, LR_FACTOR_GROUPS, LR_FACTOR_MAX,
+                                Clip, Run, validate_run)
 from ...core.optimizers import LOOKAHEAD, OPTIMIZERS, OptimizerSpec, get_optimizer, import_optimizer
 from ...core.params import ConfigError
 from .schedule_editor import ScheduleEditor
@@ -143,6 +144,21 @@ class RunEditor(QWidget):
         label = QLabel("batch size")
         label.setMinimumWidth(label_width(self))
         form.addRow(label, self.batch_spin)
+        self.factor_spins = {}
+        for group in LR_FACTOR_GROUPS:  # torch param groups: e.g. a lower lr for the biases
+            spin = QDoubleSpinBox()
+            spin.setRange(0.0, LR_FACTOR_MAX)
+            spin.setDecimals(4)
+            spin.setSingleStep(0.1)
+            spin.setValue(1.0)
+            spin.setKeyboardTracking(False)
+            spin.setMaximumWidth(NUMBER_WIDTH + 30)
+            plural = {"weight": "weights", "bias": "biases"}[group]
+            spin.setToolTip(f"The {plural}' lr is the run's lr times this (a torch parameter "
+                            "group of its own). A new value restarts the race.")
+            spin.valueChanged.connect(self._factor_edited)
+            form.addRow(QLabel(f"lr × {plural}"), spin)
+            self.factor_spins[group] = spin
         box_column.addLayout(form)
         box.hide()
         return box
@@ -176,6 +192,8 @@ class RunEditor(QWidget):
             mark_invalid(self.path_edit, False)
             self.schedule_editor.set_stages(self._run.schedule)
             self.batch_spin.setValue(min(self._run.batch_size, BATCH_LIMIT))
+            for group, spin in self.factor_spins.items():
+                spin.setValue(self._run.lr_factors.get(group, 1.0))
             self.clip_form.set_values(asdict(self._run.clip))
             self.lookahead_box.setChecked(self._run.lookahead is not None)
             defaults = {p.name: p.default for p in LOOKAHEAD_PARAMS}
@@ -273,6 +291,15 @@ class RunEditor(QWidget):
         if self._updating or value == self._run.batch_size:
             return
         self._run.batch_size = value
+        self._emit()
+
+    @Slot(float)
+    def _factor_edited(self, _value: float) -> None:
+        factors = {group: spin.value() for group, spin in self.factor_spins.items()
+                   if spin.value() != 1.0}
+        if self._updating or factors == self._run.lr_factors:
+            return
+        self._run.lr_factors = factors
         self._emit()
 
     @Slot(object)
