@@ -14,8 +14,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from .cli_boundary import check_outputs, guarded, parse_size
+from .cli_boundary import check_outputs, guarded, parse_size, take_lang_option
 from .core.atomic import all_or_nothing, check_writable
+from .core.i18n import tr
 from .core.params import ConfigError
 from .listing import KINDS, list_kind
 from .quick_form import add_quick_form, quick_experiment
@@ -79,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str]) -> int:
+    argv = take_lang_option(argv)  # --lang anywhere: this process and the engine's speak it
     if not argv or argv[0].endswith(".toml"):
         return _open_app(argv)
     args = _parser().parse_args(_glue_negative_values(argv))
@@ -116,7 +118,7 @@ class _Parser(argparse.ArgumentParser):
     (argparse would print the whole usage block first.) Subcommands inherit the class."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, tr("{prog}: error: {message} (see {prog} --help)", prog=self.prog, message=message) + "\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,6 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="optplayground", usage=USAGE, description=DESCRIPTION,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version="\n".join(version_lines()))
+    parser.add_argument("--lang", metavar="CODE",  # taken off the command line by _dispatch
+                        help="the interface's language, en or zh_CN, before or after the "
+                             "subcommand (default: the window's choice or the system's)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", prog="optplayground")
 
     run = sub.add_parser("run", help="race headless, print a summary, write CSV",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import torch
 
 from .lazy import Deferred
+from .i18n import tr
 from .params import ConfigError, Param, Spec
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def _prepare_milestones(values: dict) -> dict:
 
 def _three_phase_rule(values: Mapping[str, Any]) -> str | None:
     if values["three_phase"] and values["pct_start"] >= 0.5:
-        return "three_phase needs pct_start < 0.5 (warm-up and cool-down each take pct_start)"
+        return tr("three_phase needs pct_start < 0.5 (warm-up and cool-down each take pct_start)")
     return None
 
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QLineE
 
 from ...core.edits import Edit, run_edit
 from ...core.experiment import CLIP_PARAMS, LOOKAHEAD_PARAMS, Clip, Run, validate_run
+from ...core.i18n import tr
 from ...core.optimizers import LOOKAHEAD, OPTIMIZERS, OptimizerSpec, get_optimizer, import_optimizer
 from ...core.params import ConfigError
 from .schedule_editor import ScheduleEditor
@@ -25,7 +26,7 @@ BATCH_LIMIT = 100_000_000
 
 
 def section(title: str) -> QLabel:
-    label = QLabel(f"<b>{title}</b>")
+    label = QLabel(f"<b>{tr(title)}</b>")
     label.setContentsMargins(0, 8, 0, 0)
     return label
 
@@ -63,17 +64,17 @@ class RunEditor(QWidget):
 
         column.addWidget(section("Optimizer"))
         self.optimizer_combo = add_spec_items(QComboBox(), OPTIMIZERS)
-        self.optimizer_combo.addItem("Import path…", IMPORT)
+        self.optimizer_combo.addItem(tr("Import path…"), IMPORT)
         self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
-                                         "Any torch.optim.Optimizer subclass by import path, "
-                                         "e.g. torch.optim:SGD", Qt.ToolTipRole)
+                                         tr("Any torch.optim.Optimizer subclass by import path, "
+                                            "e.g. torch.optim:SGD"), Qt.ToolTipRole)
         self.optimizer_combo.currentIndexChanged.connect(self._optimizer_picked)
         column.addWidget(self.optimizer_combo)
 
         self.path_edit = QLineEdit()
-        self.path_edit.setPlaceholderText("package.module:ClassName, then Return")
-        self.path_edit.setToolTip("An optimizer class by import path, e.g. torch.optim:SGD; "
-                                  "its hyperparameters are read from its constructor")
+        self.path_edit.setPlaceholderText(tr("package.module:ClassName, then Return"))
+        self.path_edit.setToolTip(tr("An optimizer class by import path, e.g. torch.optim:SGD; "
+                                     "its hyperparameters are read from its constructor"))
         self.path_edit.returnPressed.connect(self._path_entered)
         self.path_error = error_label()
         column.addWidget(self.path_edit)
@@ -103,8 +104,8 @@ class RunEditor(QWidget):
         column.addWidget(self.clip_form)
 
         column.addWidget(section("Lookahead"))
-        self.lookahead_box = QCheckBox("Wrap the optimizer in Lookahead")
-        self.lookahead_box.setToolTip(rich_tooltip(LOOKAHEAD.title, LOOKAHEAD.help, "",
+        self.lookahead_box = QCheckBox(tr("Wrap the optimizer in Lookahead"))
+        self.lookahead_box.setToolTip(rich_tooltip(tr(LOOKAHEAD.title), LOOKAHEAD.help, "",
                                                    LOOKAHEAD.formula))
         self.lookahead_box.toggled.connect(self._lookahead_toggled)
         column.addWidget(self.lookahead_box)
@@ -129,18 +130,18 @@ class RunEditor(QWidget):
         box_column.addWidget(section("Mini-batches"))
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(0, BATCH_LIMIT)
-        self.batch_spin.setSpecialValueText("full batch")
+        self.batch_spin.setSpecialValueText(tr("full batch"))
         self.batch_spin.setKeyboardTracking(False)
         self.batch_spin.setAccelerated(True)
         self.batch_spin.setMaximumWidth(NUMBER_WIDTH + 30)
-        self.batch_spin.setToolTip("Train points per update: 0 = full batch (every update "
-                                   "sees all of them, one update per epoch). A new value "
-                                   "restarts the race.")
+        self.batch_spin.setToolTip(tr("Train points per update: 0 = full batch (every update "
+                                      "sees all of them, one update per epoch). A new value "
+                                      "restarts the race."))
         self.batch_spin.valueChanged.connect(self._batch_edited)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setHorizontalSpacing(8)
-        label = QLabel("batch size")
+        label = QLabel(tr("batch size"))
         label.setMinimumWidth(label_width(self))
         form.addRow(label, self.batch_spin)
         box_column.addLayout(form)
@@ -196,9 +197,9 @@ class RunEditor(QWidget):
 
     def _show_optimizer(self) -> None:
         spec = self._spec
-        self.help_label.setText(spec.help)
+        self.help_label.setText(tr(spec.help))
         self.help_label.setVisible(bool(spec.help))
-        self.formula_label.setText(spec.formula)
+        self.formula_label.setText(tr(spec.formula))
         self.formula_label.setVisible(bool(spec.formula))
         if self._hyper_form is not None:
             self._hyper_form.hide()  # hidden, not unparented: an orphan would pop up as a window
