@@ -46,8 +46,8 @@ def _specs(what: str) -> list:
     if what == "optimizers":
         from .core.optimizers import LOOKAHEAD, OPTIMIZERS
 
-        wraps = tr("wraps any of the above (--lookahead k=…,alpha=…)")
-        return [*OPTIMIZERS.values(), replace(LOOKAHEAD, title=f"{tr(LOOKAHEAD.title)}: {wraps}")]
+        return [*OPTIMIZERS.values(),
+                replace(LOOKAHEAD, title="Lookahead: wraps any of the above (--lookahead k=…,alpha=…)")]
     if what == "schedules":
         from .core.schedules import SCHEDULES
 

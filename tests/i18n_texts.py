@@ -11,20 +11,24 @@ from __future__ import annotations
 import ast
 import json
 import sys
+from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "optplayground"
 
 
-def source_files() -> list[Path]:
-    return sorted(PACKAGE.rglob("*.py"))
+@cache
+def parsed_sources() -> tuple:
+    """(path, ast) of every module of the package, parsed once."""
+    return tuple((path, ast.parse(path.read_text(encoding="utf-8")))
+                 for path in sorted(PACKAGE.rglob("*.py")))
 
 
 def tr_literals() -> dict[str, str]:
     """Text -> where: every `tr("literal", ...)` call in the package."""
     found = {}
-    for path in source_files():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for path, tree in parsed_sources():
+        for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                     and node.func.id == "tr" and node.args
                     and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
@@ -35,8 +39,8 @@ def tr_literals() -> dict[str, str]:
 def string_constants() -> set[str]:
     """Every string constant of the package's source (a text handed to tr() indirectly)."""
     out = set()
-    for path in source_files():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for _path, tree in parsed_sources():
+        for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 out.add(node.value)
     return out

@@ -66,9 +66,9 @@ def ask_user(parent: QWidget | None, modules: list[str], source: str) -> str:
     box.setObjectName("trust-dialog")
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(tr("Run code from this experiment?"))
-    box.setText(tr("{source} uses optimizers from the Python module {names}." if len(modules) == 1
-                   else "{source} uses optimizers from the Python modules {names}.",
-                   source=html.escape(source), names=names))
+    text = (tr("{source} uses optimizers from the Python module {names}.") if len(modules) == 1
+            else tr("{source} uses optimizers from the Python modules {names}."))
+    box.setText(text.format(source=html.escape(source), names=names))
     box.setInformativeText(tr("Importing a module runs its code with your permissions. Allow "
                               "it only if you trust where the file and the module come from."))
     buttons = {

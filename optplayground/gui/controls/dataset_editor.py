@@ -26,7 +26,7 @@ MLP_ONLY = ("hidden", "activation", "batchnorm")
 
 
 def _section(title: str) -> QLabel:
-    label = QLabel(f"<b>{tr(title)}</b>")
+    label = QLabel(f"<b>{title}</b>")
     label.setContentsMargins(0, 6, 0, 0)
     return label
 
@@ -60,7 +60,7 @@ class DatasetEditor(QWidget):
         column.addWidget(self.help_label)
         column.addWidget(self.definition_label)
         self.holders = {}
-        for key, title in (("data", ""), ("model", "Model"), ("loss", "Loss")):
+        for key, title in (("data", ""), ("model", tr("Model")), ("loss", tr("Loss"))):
             if title:
                 column.addWidget(_section(title))
             if key == "loss":

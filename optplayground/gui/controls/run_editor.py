@@ -26,7 +26,7 @@ BATCH_LIMIT = 100_000_000
 
 
 def section(title: str) -> QLabel:
-    label = QLabel(f"<b>{tr(title)}</b>")
+    label = QLabel(f"<b>{title}</b>")
     label.setContentsMargins(0, 8, 0, 0)
     return label
 
@@ -62,7 +62,7 @@ class RunEditor(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
 
-        column.addWidget(section("Optimizer"))
+        column.addWidget(section(tr("Optimizer")))
         self.optimizer_combo = add_spec_items(QComboBox(), OPTIMIZERS)
         self.optimizer_combo.addItem(tr("Import path…"), IMPORT)
         self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
@@ -93,17 +93,17 @@ class RunEditor(QWidget):
         self.batch_box = self._batch_box()
         column.addWidget(self.batch_box)
 
-        column.addWidget(section("LR schedule"))
+        column.addWidget(section(tr("LR schedule")))
         self.schedule_editor = ScheduleEditor()
         self.schedule_editor.stagesChanged.connect(self._stages_edited)
         column.addWidget(self.schedule_editor)
 
-        column.addWidget(section("Gradient clipping"))
+        column.addWidget(section(tr("Gradient clipping")))
         self.clip_form = SpecForm(CLIP_PARAMS)
         self.clip_form.changed.connect(self._clip_edited)
         column.addWidget(self.clip_form)
 
-        column.addWidget(section("Lookahead"))
+        column.addWidget(section(tr("Lookahead")))
         self.lookahead_box = QCheckBox(tr("Wrap the optimizer in Lookahead"))
         self.lookahead_box.setToolTip(rich_tooltip(tr(LOOKAHEAD.title), LOOKAHEAD.help, "",
                                                    LOOKAHEAD.formula))
@@ -113,7 +113,7 @@ class RunEditor(QWidget):
         self.lookahead_form.changed.connect(self._lookahead_edited)
         column.addWidget(self.lookahead_form)
 
-        column.addWidget(section("Optimizer switch"))
+        column.addWidget(section(tr("Optimizer switch")))
         self.switch_editor = SwitchEditor()
         self.switch_editor.switchChanged.connect(self._switch_edited)
         column.addWidget(self.switch_editor)
@@ -127,7 +127,7 @@ class RunEditor(QWidget):
         box = QWidget()
         box_column = QVBoxLayout(box)
         box_column.setContentsMargins(0, 0, 0, 0)
-        box_column.addWidget(section("Mini-batches"))
+        box_column.addWidget(section(tr("Mini-batches")))
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(0, BATCH_LIMIT)
         self.batch_spin.setSpecialValueText(tr("full batch"))

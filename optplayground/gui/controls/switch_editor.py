@@ -50,8 +50,8 @@ class SwitchEditor(QWidget):
         self.at_spin.valueChanged.connect(self._at_edited)
         self.optimizer_combo = add_spec_items(QComboBox(), OPTIMIZERS)
         self.optimizer_combo.currentIndexChanged.connect(self._optimizer_picked)
-        for text, widget in (("at step", self.at_spin), ("then", self.optimizer_combo)):
-            label = QLabel(tr(text))
+        for text, widget in ((tr("at step"), self.at_spin), (tr("then"), self.optimizer_combo)):
+            label = QLabel(text)
             label.setMinimumWidth(label_width(self))
             rows.addRow(label, widget)
         self.details_column.addLayout(rows)
