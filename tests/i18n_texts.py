@@ -80,9 +80,11 @@ def spec_texts() -> dict[str, str]:
 
 
 def preset_texts() -> dict[str, str]:
+    from optplayground.core.experiment import default_experiment
     from optplayground.core.presets import list_presets
 
-    found = {}
+    first = default_experiment()  # what the window greets a person with
+    found = {first.name: "default experiment", first.description: "default experiment"}
     for preset in list_presets():
         found.setdefault(preset.title, f"preset {preset.name}")
         found.setdefault(preset.description, f"preset {preset.name}")

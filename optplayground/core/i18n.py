@@ -39,6 +39,14 @@ def tr(text: str, /, **fields) -> str:
     return out.format(**fields) if fields else out
 
 
+def translated(text: str) -> str:
+    """`text`'s translation where the catalog has one, else `text` unchanged and not counted
+    as missing: for texts that are a user's data or ours (an experiment's name, say)."""
+    if _state["language"] is None:
+        set_language(None)
+    return _state["catalog"].get(text, text)
+
+
 def language() -> str:
     if _state["language"] is None:
         set_language(None)
@@ -79,11 +87,13 @@ def set_language(code: str | None) -> str:
     return code
 
 
-def load_catalog(code: str) -> dict[str, str]:
+def load_catalog(code: str, library: str = "") -> dict[str, str]:
+    """Our texts in `code`; or a library's (`library.code.json`: pyqtgraph's plot menus)."""
     if code == "en":
         return {}
-    path = files("optplayground") / "resources" / "i18n" / f"{code}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    name = f"{library}.{code}.json" if library else f"{code}.json"
+    path = files("optplayground") / "resources" / "i18n" / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def translate(code: str, text: str) -> str:

@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from ..core import experiment as xp
-from ..core.i18n import tr
+from ..core.i18n import tr, translated
 from ..core.params import ConfigError
 from . import export
 from .csv_export import CsvExport
@@ -272,7 +272,7 @@ class FileActions(QObject):
         if not self.window.load_experiment(experiment):
             return False
         self.window.path = None  # Save asks for a file: the preset itself stays as shipped
-        self.window.statusBar().showMessage(tr("Preset: {name}", name=tr(experiment.name)), 5000)
+        self.window.statusBar().showMessage(tr("Preset: {name}", name=translated(experiment.name)), 5000)
         return True
 
     def set_scale(self, scale: int) -> None:

@@ -14,22 +14,48 @@ KEY = "language"  # QSettings: "" (the system's), "en", "zh_CN"
 
 
 def use_language(app: QApplication, settings: QSettings | None) -> str:
-    """At start-up: --lang, else the saved choice, else the system's; Qt's translations too."""
+    """At start-up: --lang, else the saved choice, else the system's; Qt's translations and
+    pyqtgraph's too (before any plot is built: pyqtgraph translates its menus then)."""
     saved = settings.value(KEY, "") if settings is not None else ""
     code = i18n.choose(saved if isinstance(saved, str) else "")
     install_qt_translations(app, code)
+    install_library_translations(app, code)
     return code
 
 
-def install_qt_translations(app: QApplication, code: str) -> bool:
+def install_qt_translations(app: QApplication, code: str) -> QTranslator | None:
     """Qt's own texts in `code` from PySide6's translations folder (the installers keep
-    qtbase_zh_CN.qm); False where there are none (English needs none)."""
+    qtbase_zh_CN.qm); None where there are none (English needs none)."""
     if code == "en":
-        return False
+        return None
     translator = QTranslator(app)
-    if not translator.load(f"qtbase_{code}", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
-        return False
-    return app.installTranslator(translator)
+    folder = QLibraryInfo.path(QLibraryInfo.TranslationsPath)
+    if not translator.load(f"qtbase_{code}", folder) or not app.installTranslator(translator):
+        return None
+    return translator
+
+
+class CatalogTranslator(QTranslator):
+    """Texts of a library that ships no translations (pyqtgraph's plot context menus, which
+    it passes through Qt's translate) from our catalog resources/i18n/<library>.<code>.json."""
+
+    def __init__(self, catalog: dict, parent=None):
+        super().__init__(parent)
+        self.catalog = catalog
+
+    def translate(self, context, source, disambiguation=None, n=-1):
+        return self.catalog.get(source)  # None: not ours, Qt asks the next translator
+
+    def isEmpty(self) -> bool:
+        return not self.catalog
+
+
+def install_library_translations(app: QApplication, code: str) -> CatalogTranslator | None:
+    catalog = i18n.load_catalog(code, "pyqtgraph")
+    if not catalog:
+        return None
+    translator = CatalogTranslator(catalog, app)
+    return translator if app.installTranslator(translator) else None
 
 
 def add_language_menu(window, menu: QMenu) -> QMenu:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QLabel, QMainWindow
 
 from ..core import experiment as xp
 from ..core.experiment import Experiment
-from ..core.i18n import tr
+from ..core.i18n import tr, translated
 from ..core.params import ConfigError
 from ..core.race_model import RaceModel
 from ..core.trust import ImportNotAllowed
@@ -239,12 +239,13 @@ class MainWindow(QMainWindow):
         return True
 
     def _show_about(self, exp: Experiment) -> None:
-        self.setWindowTitle(f"{exp.name} — optplayground" if exp.name else "optplayground")
-        text = f"<b>{html.escape(exp.name)}</b>"
-        if exp.description:
-            text += f"<br>{html.escape(exp.description)}"
+        name, description = translated(exp.name), translated(exp.description)  # ours: presets
+        self.setWindowTitle(f"{name} — optplayground" if name else "optplayground")
+        text = f"<b>{html.escape(name)}</b>"
+        if description:
+            text += f"<br>{html.escape(description)}"
         self.about_label.setText(text)
-        self.about_label.setToolTip(exp.description)
+        self.about_label.setToolTip(description)
 
     def _race(self, exp: Experiment, generation: int) -> None:
         """The model's new race: set up the views, start the worker on it."""
