@@ -1,7 +1,9 @@
 """The interface in Chinese: every text has a translation, none is stale, and the core,
 the CLI's `list` and its error lines speak the language chosen by --lang or the locale."""
+import importlib.util
 import re
 import string
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +105,13 @@ def test_cli_list_in_chinese_translates_every_line(capsys, chinese):
     assert not i18n.misses
     assert "学习率：每一步迈多大" in out and "余弦退火" in out and "学习率过大" in out
     assert "sgd                SGD\n" in out  # torch's names stay
+
+
+def test_the_pyqtgraph_catalog_holds_texts_pyqtgraph_translates():
+    root = Path(importlib.util.find_spec("pyqtgraph").origin).parent
+    source = "".join(path.read_text(encoding="utf-8", errors="replace") for path in root.rglob("*.py"))
+    catalog = i18n.load_catalog("zh_CN", "pyqtgraph")
+    stale = [text for text in catalog if not any(
+        variant in source for variant in (text, text.replace('"', '\\"'), text.replace("'", "\\'")))]
+    assert catalog and not stale, stale
+    assert all(fields(text) == fields(translated) for text, translated in catalog.items())
