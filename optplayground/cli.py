@@ -225,7 +225,7 @@ def _cmd_run(args) -> int:
 def _pictures(args):
     """The headless window module when --png or --svg asks for pictures (the window draws them)."""
     if args.scale and not args.png:
-        raise ConfigError("--scale", "goes with --png (it sets the PNGs' pixels)")
+        raise ConfigError("--scale", tr("goes with --png (it sets the PNGs' pixels)"))
     if not (args.png or args.svg):
         return None
     try:
@@ -250,14 +250,14 @@ def _experiment_from_args(args):
     for key in ("experiment", "preset", "surface", "formula", "start", "dataset", "model", "loss"):
         if getattr(args, key, None) == "":
             raise ConfigError("command line" if key == "experiment" else f"--{key}",
-                              "is empty" if key != "experiment" else "the experiment file name is empty")
+                              tr("is empty") if key != "experiment" else tr("the experiment file name is empty"))
     quick = any(getattr(args, k, None) for k in ("surface", "formula", "quick_runs", "start",
                                                   "dataset", "model", "loss"))
     sources = [name for name, given in (("an experiment file", args.experiment),
                                         ("--preset", args.preset), ("the quick form", quick)) if given]
     if len(sources) > 1:
-        raise ConfigError("command line", "give one of an experiment file, --preset or the quick "
-                                          f"form, not {' and '.join(sources)}")
+        raise ConfigError("command line", tr("give one of an experiment file, --preset or the quick "
+                                             "form, not {sources}", sources=" and ".join(sources)))
     if args.experiment:
         exp = xp.load(args.experiment)
     elif args.preset:

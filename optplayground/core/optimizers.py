@@ -379,11 +379,11 @@ def _lookup(name: str) -> OptimizerSpec:
         check_allowed(name, "optimizer")  # before anything is imported: see core/trust.py
         return import_optimizer(name)
     if name == LOOKAHEAD.name:
-        raise ConfigError("optimizer", "lookahead is not an optimizer on its own: it wraps one "
-                                       "(turn it on for a run and set k and alpha)")
-    raise ConfigError("optimizer", f"unknown optimizer {name!r}; choose one of "
-                                   f"{', '.join(OPTIMIZERS)} or an import path "
-                                   "'package.module:ClassName'")
+        raise ConfigError("optimizer", tr("lookahead is not an optimizer on its own: it wraps one "
+                                          "(turn it on for a run and set k and alpha)"))
+    raise ConfigError("optimizer", tr("unknown optimizer {name}; choose one of {known} or an import "
+                                      "path 'package.module:ClassName'",
+                                      name=repr(name), known=", ".join(OPTIMIZERS)))
 
 
 _IMPORTED: dict[str, OptimizerSpec] = {}

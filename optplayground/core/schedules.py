@@ -304,7 +304,8 @@ SCHEDULES: dict[str, ScheduleSpec] = {spec.name: spec for spec in _SPECS}
 def get_schedule(name: str) -> ScheduleSpec:
     spec = SCHEDULES.get(name) if isinstance(name, str) else None
     if spec is None:
-        raise ConfigError("schedule", f"unknown schedule {name!r} (known: {', '.join(SCHEDULES)})")
+        raise ConfigError("schedule", tr("unknown schedule {name} (known: {known})",
+                                             name=repr(name), known=", ".join(SCHEDULES)))
     return spec
 
 
