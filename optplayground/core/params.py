@@ -60,7 +60,7 @@ class Param:
         lo = "-inf" if self.low is None else f"{self.low:g}"
         hi = "inf" if self.high is None else f"{self.high:g}"
         text = f"{'(' if self.low_open else '['}{lo}, {hi}{')' if self.high_open else ']'}"
-        return f"{text} or inf" if self.inf_ok and self.high is not None else text
+        return tr("{range} or inf", range=text) if self.inf_ok and self.high is not None else text
 
     def coerce(self, value: Any) -> Any:
         """Return `value` converted to this kind, or raise ConfigError(name, reason)."""
