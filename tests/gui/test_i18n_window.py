@@ -133,7 +133,7 @@ def test_every_text_the_window_shows_is_chinese_and_view_language_saves_a_choice
     w.problem_panel.mode_combo.setCurrentIndex(w.problem_panel.mode_combo.findData("dataset"))
     w.files._fill_export_menu()
     texts += shown_texts(w)
-    assert "拟合" in texts and "数据集视图为 PNG…" in texts and "显示全部" in texts  # pyqtgraph's menu
+    assert "拟合" in texts and "数据集视图（PNG）…" in texts and "显示全部" in texts  # pyqtgraph's menu
     texts += [i18n.tr(status) for status in (*RACE_STATUS, "error")]  # the status line's, once a run ends
     assert not i18n.misses, f"texts without a translation: {sorted(i18n.misses)}"
     left = sorted(set(untranslated(texts, allowed_words())))
