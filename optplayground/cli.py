@@ -14,8 +14,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from .cli_boundary import check_outputs, guarded, parse_size
+from .cli_boundary import check_outputs, guarded, parse_size, take_lang_option
 from .core.atomic import all_or_nothing, check_writable
+from .core.i18n import tr
 from .core.params import ConfigError
 from .listing import KINDS, list_kind
 from .quick_form import add_quick_form, quick_experiment
@@ -81,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str]) -> int:
+    argv = take_lang_option(argv)  # --lang anywhere: this process and the engine's speak it
     if not argv or argv[0].endswith(".toml"):
         return _open_app(argv)
     args = _parser().parse_args(_glue_negative_values(argv))
@@ -118,7 +120,7 @@ class _Parser(argparse.ArgumentParser):
     (argparse would print the whole usage block first.) Subcommands inherit the class."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, tr("{prog}: error: {message} (see {prog} --help)", prog=self.prog, message=message) + "\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -127,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="optplayground", usage=USAGE, description=DESCRIPTION,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version="\n".join(version_lines()))
+    parser.add_argument("--lang", metavar="CODE",  # taken off the command line by _dispatch
+                        help="the interface's language, en or zh_CN, before or after the "
+                             "subcommand (default: the window's choice or the system's)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", prog="optplayground")
 
     run = sub.add_parser("run", help="race headless, print a summary, write CSV",
@@ -224,7 +229,7 @@ def _cmd_run(args) -> int:
 def _pictures(args):
     """The headless window module when --png or --svg asks for pictures (the window draws them)."""
     if args.scale and not args.png:
-        raise ConfigError("--scale", "goes with --png (it sets the PNGs' pixels)")
+        raise ConfigError("--scale", tr("goes with --png (it sets the PNGs' pixels)"))
     if not (args.png or args.svg):
         return None
     try:
@@ -249,14 +254,14 @@ def _experiment_from_args(args):
     for key in ("experiment", "preset", "surface", "formula", "start", "dataset", "model", "loss"):
         if getattr(args, key, None) == "":
             raise ConfigError("command line" if key == "experiment" else f"--{key}",
-                              "is empty" if key != "experiment" else "the experiment file name is empty")
+                              tr("is empty") if key != "experiment" else tr("the experiment file name is empty"))
     quick = any(getattr(args, k, None) for k in ("surface", "formula", "quick_runs", "start",
                                                   "dataset", "model", "loss"))
     sources = [name for name, given in (("an experiment file", args.experiment),
                                         ("--preset", args.preset), ("the quick form", quick)) if given]
     if len(sources) > 1:
-        raise ConfigError("command line", "give one of an experiment file, --preset or the quick "
-                                          f"form, not {' and '.join(sources)}")
+        raise ConfigError("command line", tr("give one of an experiment file, --preset or the quick "
+                                             "form, not {sources}", sources=" and ".join(sources)))
     if args.experiment:
         exp = xp.load(args.experiment)
     elif args.preset:

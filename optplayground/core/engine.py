@@ -23,6 +23,7 @@ from .edits import needs_fresh_optimizer, structure
 from .experiment import Experiment, Run, surface_of, validate, validate_run
 from .history import History
 from .internals import Watch
+from .i18n import tr
 from .objectives import CONVERGED_GRAD, CONVERGED_MOVE, DatasetObjective, SurfaceObjective
 from .training import TrainingTask
 from .optimizers import build_optimizer, get_optimizer, set_hyper
@@ -193,7 +194,7 @@ class Engine:
                 if not self._update(state):
                     return
         except OverflowError as error:  # a number outgrew float64 inside the optimizer's step
-            self._stop(state, "diverged", f"diverged at step {state.step}: {error}")
+            self._stop(state, "diverged", tr("diverged at step {step}: {why}", step=state.step, why=error))
         except BaseException as error:  # a user's optimizer (even sys.exit), a device fault
             if _must_propagate(error):
                 raise
@@ -266,12 +267,13 @@ class Engine:
         if keep:
             state.buffer.append(row)
         if why:
-            return self._stop(state, "diverged", f"diverged at step {state.step}: {why}")
+            return self._stop(state, "diverged", tr("diverged at step {step}: {why}", step=state.step,
+                                                     why=tr(why)))
         x, y, raw = row[1], row[2], row[5]
         last, state.last_xy = state.last_xy, (x, y)
         if (raw <= CONVERGED_GRAD and last is not None and state.objective.can_converge
                 and math.hypot(x - last[0], y - last[1]) <= CONVERGED_MOVE):
-            return self._stop(state, "converged", f"converged at step {state.step}")
+            return self._stop(state, "converged", tr("converged at step {step}", step=state.step))
         return True
 
     def _final_row(self, state: _RunState) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .params import ConfigError, Param, Spec
+from .i18n import tr
 
 __all__ = ["LossSpec", "LOSSES", "get_loss"]
 
@@ -64,4 +65,4 @@ def get_loss(name: str, where: str = "problem.loss") -> LossSpec:
     try:
         return LOSSES[name]
     except (KeyError, TypeError):
-        raise ConfigError(where, f"unknown loss {name!r} (known: {', '.join(LOSSES)})") from None
+        raise ConfigError(where, tr("unknown loss {name} (known: {known})", name=repr(name), known=", ".join(LOSSES))) from None

@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from .datasets import Dataset
 from .losses import LOSSES, LossSpec, get_loss
 from .params import ConfigError, Param, validate_values
+from .i18n import tr
 
 __all__ = ["MODEL_PARAMS", "FEATURES", "Features", "validate_model", "build_model",
            "two_parameters", "LossSpec", "LOSSES", "get_loss", "default_loss", "default_loss_for",
@@ -77,12 +78,15 @@ def parse_hidden(text: str, field: str = "hidden") -> tuple[int, ...]:
     """"16, 16" -> (16, 16); ConfigError(field) unless 0..MAX_LAYERS widths in 1..MAX_WIDTH."""
     tokens = text.replace(",", " ").split()
     if not all(t.isdecimal() for t in tokens):
-        raise ConfigError(field, f"expected widths separated by commas, e.g. 16,16; got {text!r}")
+        raise ConfigError(field, tr("expected widths separated by commas, e.g. 16,16; got {text}",
+                                    text=repr(text)))
     widths = tuple(int(t) for t in tokens)
     if len(widths) > MAX_LAYERS:
-        raise ConfigError(field, f"at most {MAX_LAYERS} hidden layers, got {len(widths)}")
+        raise ConfigError(field, tr("at most {most} hidden layers, got {count}", most=MAX_LAYERS,
+                                    count=len(widths)))
     if any(not 1 <= w <= MAX_WIDTH for w in widths):
-        raise ConfigError(field, f"each width must be in [1, {MAX_WIDTH}], got {text!r}")
+        raise ConfigError(field, tr("each width must be in [1, {most}], got {text}", most=MAX_WIDTH,
+                                    text=repr(text)))
     return widths
 
 
@@ -95,12 +99,13 @@ def parse_features(text: str, input_dim: int = 2, field: str = "features") -> tu
         if not name:
             continue
         if name not in FEATURES:
-            raise ConfigError(field, f"unknown feature {token.strip()!r} "
-                                     f"(known: {', '.join(FEATURES)})")
+            raise ConfigError(field, tr("unknown feature {name} (known: {known})",
+                                        name=repr(token.strip()), known=", ".join(FEATURES)))
         if name in names:
-            raise ConfigError(field, f"feature {name!r} is listed twice")
+            raise ConfigError(field, tr("feature {name} is listed twice", name=repr(name)))
         if "y" in name and input_dim < 2:
-            raise ConfigError(field, f"feature {name!r} needs a second input; this dataset has one")
+            raise ConfigError(field, tr("feature {name} needs a second input; this dataset has one",
+                                        name=repr(name)))
         names.append(name)
     return tuple(names)
 
@@ -112,11 +117,11 @@ def validate_model(values: Mapping[str, Any], input_dim: int = 2,
     out = validate_values(MODEL_PARAMS, values, where)
     hidden = parse_hidden(out["hidden"], prefix + "hidden")
     if out["kind"] == "mlp" and not hidden:
-        raise ConfigError(prefix + "hidden", "an mlp needs at least one hidden layer, e.g. 8,8 "
-                                             "(or choose kind linear)")
+        raise ConfigError(prefix + "hidden", tr("an mlp needs at least one hidden layer, e.g. 8,8 "
+                                                "(or choose kind linear)"))
     if out["kind"] != "mlp" and out["dropout"] > 0:
-        raise ConfigError(prefix + "dropout", "dropout acts on hidden layers: choose kind mlp "
-                                              "(or dropout 0)")
+        raise ConfigError(prefix + "dropout", tr("dropout acts on hidden layers: choose kind mlp "
+                                                 "(or dropout 0)"))
     out["hidden"] = ",".join(map(str, hidden))
     out["features"] = ",".join(parse_features(out["features"], input_dim, prefix + "features"))
     return out

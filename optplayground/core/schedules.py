@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import torch
 
 from .lazy import Deferred
+from .i18n import tr
 from .params import ConfigError, Param, Spec
 
 if TYPE_CHECKING:
@@ -73,13 +74,14 @@ def _milestone_list(value: Any) -> list[int]:
     elif isinstance(value, (list, tuple)):
         items = list(value)
     else:
-        raise ConfigError("milestones", f"expected update counts like 100,200, got {value!r}")
+        raise ConfigError("milestones", tr("expected update counts like 100,200, got {value}",
+                                             value=repr(value)))
     if not items:
-        raise ConfigError("milestones", "give at least one update count, e.g. 100,200")
+        raise ConfigError("milestones", tr("give at least one update count, e.g. 100,200"))
     numbers = [_MILESTONE.coerce(item) for item in items]
     for a, b in zip(numbers, numbers[1:]):
         if b <= a:
-            raise ConfigError("milestones", f"must increase, got {b} after {a}")
+            raise ConfigError("milestones", tr("must increase, got {b} after {a}", a=a, b=b))
     return numbers
 
 
@@ -91,7 +93,7 @@ def _prepare_milestones(values: dict) -> dict:
 
 def _three_phase_rule(values: Mapping[str, Any]) -> str | None:
     if values["three_phase"] and values["pct_start"] >= 0.5:
-        return "three_phase needs pct_start < 0.5 (warm-up and cool-down each take pct_start)"
+        return tr("three_phase needs pct_start < 0.5 (warm-up and cool-down each take pct_start)")
     return None
 
 
@@ -100,8 +102,8 @@ def _check_onecycle_phases(pct_start: float, total: int, three_phase: bool) -> N
     warm_end = pct_start * total - 1
     ends = [warm_end] + ([2 * pct_start * total - 2] if three_phase else []) + [total - 1]
     if any(end == start for start, end in zip([0.0] + ends, ends)):
-        raise ConfigError("pct_start", f"gives a phase of zero updates over {total} steps; "
-                                       "pick another pct_start")
+        raise ConfigError("pct_start", tr("gives a phase of zero updates over {total} steps; pick "
+                                          "another pct_start", total=total))
 
 
 def inverse_sqrt_factor(t: int, warmup_steps: int) -> float:
@@ -348,7 +350,8 @@ SCHEDULES: dict[str, ScheduleSpec] = {spec.name: spec for spec in _SPECS}
 def get_schedule(name: str) -> ScheduleSpec:
     spec = SCHEDULES.get(name) if isinstance(name, str) else None
     if spec is None:
-        raise ConfigError("schedule", f"unknown schedule {name!r} (known: {', '.join(SCHEDULES)})")
+        raise ConfigError("schedule", tr("unknown schedule {name} (known: {known})",
+                                             name=repr(name), known=", ".join(SCHEDULES)))
     return spec
 
 
@@ -377,17 +380,18 @@ def validate_stages(stages: list[Stage], where: str = "schedule") -> list[Stage]
         except ConfigError as e:
             raise ConfigError(f"{at}.name", e.message) from None
         if spec.name == "plateau" and len(stages) > 1:
-            raise ConfigError(f"{at}.name", "plateau can't be chained: it needs the loss, which "
-                                            "torch's SequentialLR can't pass on; use it alone")
+            raise ConfigError(f"{at}.name", tr("plateau can't be chained: it needs the loss, which "
+                                               "torch's SequentialLR can't pass on; use it alone"))
         try:
             steps = _STEPS.coerce(stage.steps)
         except ConfigError as e:
             raise ConfigError(f"{at}.steps", e.message) from None
         if steps is None and i < len(stages) - 1:
-            raise ConfigError(f"{at}.steps", "every stage but the last needs steps ≥ 1 "
-                                             "(the updates it lasts)")
+            raise ConfigError(f"{at}.steps", tr("every stage but the last needs steps ≥ 1 "
+                                                "(the updates it lasts)"))
         if not isinstance(stage.params, Mapping):
-            raise ConfigError(f"{at}.params", f"expected name = value pairs, got {stage.params!r}")
+            raise ConfigError(f"{at}.params", tr("expected name = value pairs, got {value}",
+                                                     value=repr(stage.params)))
         out.append(Stage(spec.name, spec.validate(stage.params, at), steps))
     return out
 

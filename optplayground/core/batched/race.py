@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from ..experiment import Run
+from ..i18n import tr
 from ..objectives import CONVERGED_GRAD, CONVERGED_MOVE, ESCAPE_MARGIN
 from .clipping import RowClip
 from .lrs import RowLRs
@@ -64,9 +65,9 @@ class Summary:
         """The message the engine gives the run."""
         code = int(self.status[row])
         if code in WHY:
-            return f"diverged at step {self.stopped_at(row)}: {WHY[code]}"
+            return tr("diverged at step {step}: {why}", step=self.stopped_at(row), why=tr(WHY[code]))
         if code == CONVERGED:
-            return f"converged at step {self.stopped_at(row)}"
+            return tr("converged at step {step}", step=self.stopped_at(row))
         return ""
 
 
