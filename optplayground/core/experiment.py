@@ -212,23 +212,24 @@ def validate_run(run: Run, where: str) -> Run:
 def _lr_factors(value: Any, spec, where: str) -> dict[str, float]:
     """{group: factor}: a group of LR_FACTOR_GROUPS, a factor a number in [0, LR_FACTOR_MAX]."""
     if not isinstance(value, dict):
-        raise ConfigError(where, f"expected a table like {{ bias = 0.1 }}, got {value!r}")
+        raise ConfigError(where, tr("expected a table like {{ bias = 0.1 }}, got {value}", value=repr(value)))
     out = {}
     for group, factor in value.items():
         if group not in LR_FACTOR_GROUPS:
             raise ConfigError(f"{where}.{group}" if isinstance(group, str) else where,
-                              f"unknown parameter group {group!r}: choose "
-                              f"{' or '.join(LR_FACTOR_GROUPS)}")
+                              tr("unknown parameter group {group}: choose one of {choices}",
+                                 group=repr(group), choices=", ".join(LR_FACTOR_GROUPS)))
         if isinstance(factor, bool) or not isinstance(factor, (int, float)) \
                 or not 0 <= factor <= LR_FACTOR_MAX:
-            raise ConfigError(f"{where}.{group}", f"expected a number in [0, {LR_FACTOR_MAX:g}] "
-                                                  f"(the group's lr = the run's lr × it), got {factor!r}")
+            raise ConfigError(f"{where}.{group}", tr("expected a number in [0, {most}] (the group's lr "
+                                                     "= the run's lr × it), got {value}",
+                                                     most=f"{LR_FACTOR_MAX:g}", value=repr(factor)))
         out[group] = float(factor)
     if out and ":" in spec.name:
-        raise ConfigError(where, "per-group learning rates are for the built-in optimizers")
+        raise ConfigError(where, tr("per-group learning rates are for the built-in optimizers"))
     if out and spec.needs_closure:
-        raise ConfigError(where, f"{spec.title} takes one parameter group (torch's LBFGS has "
-                                 "no per-group options)")
+        raise ConfigError(where, tr("{optimizer} takes one parameter group (torch's LBFGS has "
+                                    "no per-group options)", optimizer=tr(spec.title)))
     return out
 
 
