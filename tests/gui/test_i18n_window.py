@@ -1,4 +1,4 @@
-"""The window in Chinese: every text it shows (menus, panels, tooltips, plots, the status
+"""The window in Chinese: every text it shows (menus, panels, the inside panel, tooltips, plots, the status
 line) is translated, in surface and dataset mode; View ▸ Language saves the choice; Qt's own
 dialogs are translated too."""
 import html
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QLabel,
 
 from optplayground.core import i18n
 from optplayground.core.batched.race import STATUS as RACE_STATUS
+from optplayground.core import experiment as xp
 from optplayground.core.datasets import DATASETS
 from optplayground.core.expression import FUNCTIONS
 from optplayground.core.experiment import CLIP_PARAMS, DEVICES, Experiment, Problem, Run
@@ -21,6 +22,7 @@ from optplayground.core.models import MODEL_PARAMS
 from optplayground.core.optimizers import LOOKAHEAD, OPTIMIZERS
 from optplayground.core.schedules import SCHEDULES
 from optplayground.core.surfaces import SURFACES
+from optplayground.core.trace import trace
 from optplayground.gui.language import (KEY, choose_language, install_library_translations,
                                        install_qt_translations)
 
@@ -37,7 +39,7 @@ def allowed_words() -> set:
              *DATASETS.values(), *LOSSES.values()]
     params = [p for spec in specs for p in spec.params] + list(MODEL_PARAMS) + list(CLIP_PARAMS)
     for text in [*(p.name for p in params), *(str(c) for p in params for c in p.choices),
-                 *(run.name for run in RUNS), *DEVICES, *FUNCTIONS, "optplayground", "SVG",
+                 *(run.name for run in RUNS), *OPTIMIZERS, *DEVICES, *FUNCTIONS, "optplayground", "SVG",
                  "English"]:  # a language's own name
         words |= set(re.findall(r"[A-Za-z]{3,}", text))
     return words
@@ -100,6 +102,23 @@ def menu_texts(menu) -> list:
     return texts
 
 
+def inside_texts(window) -> list:
+    """The inside panel open on a Ranger update that synced (its rule's words: step, phase,
+    sync), with the map's key and RAdam's phase line (core trace: no engine to wait for)."""
+    exp = Experiment(problem=Problem(surface="rosenbrock"), steps=6,
+                     runs=[Run("Adam", "ranger", {"lr": 0.01, "k": 3})])
+    snapshots = trace(xp.validate(exp))[0]
+    window.inside.action.trigger()
+    inside = window.inside
+    texts = [inside.panel.heading.text()]  # why it shows nothing yet
+    inside.panel.show_update(snapshots[-1], "Adam", "")
+    inside.overlay.show(snapshots[-1], snapshots)
+    inside.shade.show(6, "Adam")
+    assert "同步" in inside.panel.math.text() and "慢权重" in inside.overlay.key.toPlainText()
+    return texts + [inside.panel.heading.text(), inside.panel.math.text(),
+                    inside.overlay.key.toPlainText(), inside.shade.line.label.toPlainText()]
+
+
 def untranslated(texts, allowed) -> list:
     out = []
     for text in texts:
@@ -127,7 +146,7 @@ def test_every_text_the_window_shows_is_chinese_and_view_language_saves_a_choice
                           steps=20), autoplay=False, settings=settings)
     w.runs_panel.editor.schedule_editor.add_stage()  # a stage's own widgets
     w.runs_panel.editor.schedule_editor.add_stage()
-    texts = shown_texts(w)
+    texts = shown_texts(w) + inside_texts(w)
     assert "文件(&F)" in texts and "学习率" in texts and "Rosenbrock 比赛" in w.windowTitle()
 
     w.problem_panel.mode_combo.setCurrentIndex(w.problem_panel.mode_combo.findData("dataset"))
