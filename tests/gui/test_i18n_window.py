@@ -1,5 +1,5 @@
-"""The window in Chinese: every text it shows (menus, panels, the inside panel, tooltips, plots, the status
-line) is translated, in surface and dataset mode; View ▸ Language saves the choice; Qt's own
+"""The window in Chinese: every text it shows (menus, panels, the inside panel, tooltips,
+plots, the status line) is translated, in surface and dataset mode; View ▸ Language saves the choice; Qt's own
 dialogs are translated too."""
 import html
 import re
