@@ -212,7 +212,8 @@ def validate_run(run: Run, where: str) -> Run:
 def _lr_factors(value: Any, spec, where: str) -> dict[str, float]:
     """{group: factor}: a group of LR_FACTOR_GROUPS, a factor a number in [0, LR_FACTOR_MAX]."""
     if not isinstance(value, dict):
-        raise ConfigError(where, tr("expected a table like {{ bias = 0.1 }}, got {value}", value=repr(value)))
+        raise ConfigError(where, tr("expected a table like {{ bias = 0.1 }}, got {value}",
+                                    value=repr(value)))
     out = {}
     for group, factor in value.items():
         if group not in LR_FACTOR_GROUPS:
@@ -431,7 +432,8 @@ def _build(cls, data: Any, where: str):
 def _box(value: Any, name: str) -> tuple[tuple[float, float], tuple[float, float]]:
     """A view box ((xmin, xmax), (ymin, ymax)) with min < max on both axes."""
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ConfigError(name, tr("expected [[xmin, xmax], [ymin, ymax]], got {value}", value=repr(value)))
+        raise ConfigError(name, tr("expected [[xmin, xmax], [ymin, ymax]], got {value}",
+                                   value=repr(value)))
     box = (_pair(value[0], f"{name}[0]"), _pair(value[1], f"{name}[1]"))
     for i, (low, high) in enumerate(box):
         if not low < high:
@@ -537,7 +539,8 @@ _ESCAPES.update({chr(c): f"\\u{c:04X}" for c in (*range(0x20), *range(0x7F, 0xA0
 
 def _basic_string(text: str) -> str:
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):  # e.g. undecodable bytes in argv
-        raise ConfigError("", tr("TOML cannot store {text}: it is not valid Unicode text", text=repr(text)))
+        raise ConfigError("", tr("TOML cannot store {text}: it is not valid Unicode text",
+                                 text=repr(text)))
     return '"' + "".join(_ESCAPES.get(ch, ch) for ch in text) + '"'
 
 

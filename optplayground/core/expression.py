@@ -107,7 +107,8 @@ class _Compiler:
         if not isinstance(text, str):
             raise FormulaError(tr("expected text, got {value}", value=repr(text)))
         if len(text) > MAX_LENGTH:
-            raise FormulaError(tr("formula is too long ({n} characters, at most {most})", n=len(text), most=MAX_LENGTH))
+            raise FormulaError(tr("formula is too long ({n} characters, at most {most})",
+                                  n=len(text), most=MAX_LENGTH))
         line = self.line
         if not line.strip():
             raise FormulaError(tr("formula is empty"))
@@ -115,7 +116,8 @@ class _Compiler:
             tree = ast.parse(line, mode="eval")
         except SyntaxError as e:
             column = e.offset if e.offset and 0 < e.offset <= len(line) else len(line) + 1
-            raise FormulaError(tr("syntax error at column {column}: {error}", column=column, error=e.msg)) from None
+            raise FormulaError(tr("syntax error at column {column}: {error}",
+                                  column=column, error=e.msg)) from None
         except (ValueError, MemoryError, RecursionError) as e:  # e.g. null bytes, absurd nesting
             raise FormulaError(tr("cannot parse formula: {error}", error=e)) from None
         return self.build(tree.body, 0)
@@ -133,7 +135,8 @@ class _Compiler:
 
     def build(self, node: ast.AST, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            self.fail(tr("formula is nested too deeply (more than {depth} levels)", depth=MAX_DEPTH), node)
+            self.fail(tr("formula is nested too deeply (more than {depth} levels)", depth=MAX_DEPTH),
+                      node)
         if isinstance(node, ast.Constant):
             return self.number(node)
         if isinstance(node, ast.Name):
@@ -216,12 +219,14 @@ class _Compiler:
             self.fail(tr("unknown function {name}", name=repr(name)), node,
                       hint=tr("known: {names}", names=", ".join(FUNCTIONS)))
         if node.keywords:
-            self.fail(tr("keyword arguments are not allowed in {name}()", name=name), node.keywords[0].value)
+            self.fail(tr("keyword arguments are not allowed in {name}()", name=name),
+                      node.keywords[0].value)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 self.fail(tr("starred arguments are not allowed"), arg)
         if len(node.args) != 1:
-            self.fail(tr("{name}() takes exactly one argument, got {n}", name=name, n=len(node.args)), node)
+            self.fail(tr("{name}() takes exactly one argument, got {n}", name=name, n=len(node.args)),
+                      node)
         arg = self.build(node.args[0], depth + 1)
         if not callable(arg):
             return _fold(fn, arg)

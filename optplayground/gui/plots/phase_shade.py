@@ -46,4 +46,5 @@ class RectifierShade:
             # row k is the point after k updates: updates 1..step−1 were momentum steps
             self.region.setRegion((0, self._step - 1))
             self.line.setValue(self._step - 1)
-            self.line.label.setFormat(tr("{run}: rectifier on\nfrom update {n}", run=self._name, n=self._step))
+            self.line.label.setFormat(tr("{run}: rectifier on\nfrom update {n}", run=self._name,
+                                         n=self._step))
