@@ -13,16 +13,15 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QLabel,
 
 from optplayground.core import i18n
 from optplayground.core.batched.race import STATUS as RACE_STATUS
-from optplayground.core import experiment as xp
 from optplayground.core.datasets import DATASETS
 from optplayground.core.expression import FUNCTIONS
+from optplayground.core.internals import Internals
 from optplayground.core.experiment import CLIP_PARAMS, DEVICES, Experiment, Problem, Run
 from optplayground.core.losses import LOSSES
 from optplayground.core.models import MODEL_PARAMS
 from optplayground.core.optimizers import LOOKAHEAD, OPTIMIZERS
 from optplayground.core.schedules import SCHEDULES
 from optplayground.core.surfaces import SURFACES
-from optplayground.core.trace import trace
 from optplayground.gui.language import (KEY, choose_language, install_library_translations,
                                        install_qt_translations)
 
@@ -104,19 +103,22 @@ def menu_texts(menu) -> list:
 
 def inside_texts(window) -> list:
     """The inside panel open on a Ranger update that synced (its rule's words: step, phase,
-    sync), with the map's key and RAdam's phase line (core trace: no engine to wait for)."""
-    exp = Experiment(problem=Problem(surface="rosenbrock"), steps=6,
-                     runs=[Run("Adam", "ranger", {"lr": 0.01, "k": 3})])
-    snapshots = trace(xp.validate(exp))[0]
+    sync), with the map's key (clipped gradient, slow weights) and RAdam's phase line."""
+    update = Internals(run=0, step=6, optimizer="ranger", before=(-1.0, 1.0), after=(-0.99, 1.01),
+                       lr=0.01, grad=(1.0, 2.0), clipped=(0.5, 1.0),
+                       state={"step": 6.0, "exp_avg": (0.1, 0.2), "exp_avg_sq": (0.01, 0.04),
+                              "slow_buffer": (-0.995, 1.005)},
+                       hyper={"betas": (0.95, 0.999), "k": 3, "alpha": 0.5, "eps": 1e-5})
     window.inside.action.trigger()
     inside = window.inside
     texts = [inside.panel.heading.text()]  # why it shows nothing yet
-    inside.panel.show_update(snapshots[-1], "Adam", "")
-    inside.overlay.show(snapshots[-1], snapshots)
+    inside.panel.show_update(update, "Adam", "")
+    inside.overlay.show(update, [update])
     inside.shade.show(6, "Adam")
-    assert "同步" in inside.panel.math.text() and "慢权重" in inside.overlay.key.toPlainText()
-    return texts + [inside.panel.heading.text(), inside.panel.math.text(),
-                    inside.overlay.key.toPlainText(), inside.shade.line.label.toPlainText()]
+    key = inside.overlay.key.toPlainText()
+    assert "同步" in inside.panel.math.text() and "慢权重" in key and "裁剪后" in key
+    return texts + [inside.panel.heading.text(), inside.panel.math.text(), key,
+                    inside.shade.line.label.toPlainText()]
 
 
 def untranslated(texts, allowed) -> list:
