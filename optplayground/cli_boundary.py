@@ -105,9 +105,10 @@ def parse_size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise ConfigError("--size", f"expected WIDTHxHEIGHT, got {text!r}") from None
+        raise ConfigError("--size", tr("expected WIDTHxHEIGHT, got {value}", value=repr(text))) from None
     if not (low <= width <= high and low <= height <= high):
-        raise ConfigError("--size", f"each side must be {low} to {high} pixels, got {text!r}")
+        raise ConfigError("--size", tr("each side must be {low} to {high} pixels, got {value}",
+                                       low=low, high=high, value=repr(text)))
     return width, height
 
 
@@ -123,5 +124,5 @@ def check_outputs(outputs: dict[str, str | None], inputs: tuple[str, ...]) -> No
         check_writable(path, flag, inputs)
         key = os.path.normcase(os.path.abspath(path))
         if key in seen:
-            raise ConfigError(flag, f"names the same file as {seen[key]}: {path}")
+            raise ConfigError(flag, tr("names the same file as {other}: {path}", other=seen[key], path=path))
         seen[key] = flag

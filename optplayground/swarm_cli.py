@@ -18,6 +18,7 @@ import time
 from dataclasses import replace
 
 from .core.atomic import check_writable, write_atomic
+from .core.i18n import tr
 from .core.params import ConfigError
 from .quick_form import NewRun, RunOption, quick_experiment
 
@@ -104,12 +105,12 @@ def _cmd_sweep(args) -> int:
     exp = _experiment(args)
     axes = [parse_vary(text, exp.runs[0].optimizer) for text in args.vary]
     if len(axes) > 2:
-        raise ConfigError("--vary", "give one or two (a 1-D or 2-D grid)")
+        raise ConfigError("--vary", tr("give one or two (a 1-D or 2-D grid)"))
     if len(axes) == 2 and axes[0][0] == axes[1][0]:
-        raise ConfigError("--vary", f"{axes[0][0]} is varied twice")
+        raise ConfigError("--vary", tr("{name} is varied twice", name=axes[0][0]))
     cells = sweep_cells(axes)
     if len(cells) > MAX_ROWS:
-        raise ConfigError("--vary", f"{len(cells):,} cells: at most {MAX_ROWS:,}")
+        raise ConfigError("--vary", tr("{n} cells: at most {most}", n=f"{len(cells):,}", most=f"{MAX_ROWS:,}"))
     check_writable(args.csv, "--csv")
     runs = sweep_runs(exp.runs[0], [name for name, _ in axes], cells)
     start = exp.problem.start or _surface(exp)[0].start
@@ -131,7 +132,7 @@ def _experiment(args):
 
     runs = getattr(args, "quick_runs", None) or []
     if len(runs) != 1:
-        raise ConfigError("--opt", "give exactly one --opt NAME[:key=value,...]")
+        raise ConfigError("--opt", tr("give exactly one --opt NAME[:key=value,...]"))
     quick = argparse.Namespace(**vars(args))
     for name in ("dataset", "model", "loss", "start"):
         setattr(quick, name, getattr(args, name, None))
@@ -144,8 +145,9 @@ def _experiment(args):
     from .core.batched.groups import batchable
 
     if not batchable(run):
-        raise ConfigError("--opt", f"{run.optimizer} can't race as rows of a batched race "
-                                   "(see `optplayground list optimizers`); race it with `run`")
+        raise ConfigError("--opt", tr("{optimizer} can't race as rows of a batched race (see "
+                                      "`optplayground list optimizers`); race it with `run`",
+                                      optimizer=run.optimizer))
     return exp
 
 
@@ -157,7 +159,7 @@ def _surface(exp):
 
 def _count(value: int, where: str, low: int, high: int) -> int:
     if not low <= value <= high:
-        raise ConfigError(where, f"expected a whole number in [{low}, {high}], got {value}")
+        raise ConfigError(where, tr("expected a whole number in [{low}, {high}], got {value}", low=low, high=high, value=value))
     return value
 
 
@@ -165,11 +167,11 @@ def _box(text: str) -> tuple[tuple[float, float], tuple[float, float]]:
     try:
         x0, x1, y0, y1 = (float(v) for v in text.split(","))
     except ValueError:
-        raise ConfigError("--box", f"expected X0,X1,Y0,Y1 (four numbers), got {text!r}") from None
+        raise ConfigError("--box", tr("expected X0,X1,Y0,Y1 (four numbers), got {value}", value=repr(text))) from None
     if not all(math.isfinite(v) and abs(v) < 1e300 for v in (x0, x1, y0, y1)):
-        raise ConfigError("--box", f"expected finite numbers, got {text!r}")
+        raise ConfigError("--box", tr("expected finite numbers, got {value}", value=repr(text)))
     if not (x0 < x1 and y0 < y1):
-        raise ConfigError("--box", f"expected X0 < X1 and Y0 < Y1, got {text!r}")
+        raise ConfigError("--box", tr("expected X0 < X1 and Y0 < Y1, got {value}", value=repr(text)))
     return (x0, x1), (y0, y1)
 
 
@@ -189,20 +191,21 @@ def parse_vary(text: str, optimizer: str) -> tuple[str, list[float]]:
     name = name.strip()
     floats = [p.name for p in get_optimizer(optimizer).params if p.kind == "float"]
     if not eq or name not in floats:
-        raise ConfigError("--vary", f"expected PARAM=LOW..HIGH[:log]:COUNT with PARAM one of "
-                                    f"{optimizer}'s {', '.join(floats)}; got {text!r}")
+        raise ConfigError("--vary", tr("expected PARAM=LOW..HIGH[:log]:COUNT with PARAM one of "
+                                       "{optimizer}'s {params}; got {value}", optimizer=optimizer,
+                                       params=", ".join(floats), value=repr(text)))
     pieces = rest.split(":")
     low_high, scale, count = pieces[0], pieces[1:-1], pieces[-1] if len(pieces) > 1 else ""
     try:
         low, high = (float(v) for v in low_high.split(".."))
         count = int(count)
     except ValueError:
-        raise ConfigError(f"--vary {name}", f"expected LOW..HIGH[:log]:COUNT, got {rest!r}") from None
+        raise ConfigError(f"--vary {name}", tr("expected LOW..HIGH[:log]:COUNT, got {value}", value=repr(rest))) from None
     if scale not in ([], ["log"]):
-        raise ConfigError(f"--vary {name}", f"expected :log or nothing before :COUNT, got {rest!r}")
+        raise ConfigError(f"--vary {name}", tr("expected :log or nothing before :COUNT, got {value}", value=repr(rest)))
     _count(count, f"--vary {name}", 1, MAX_ROWS)
     if not (math.isfinite(low) and math.isfinite(high)) or (scale and not (low > 0 and high > 0)):
-        raise ConfigError(f"--vary {name}", "expected finite bounds (positive for :log)")
+        raise ConfigError(f"--vary {name}", tr("expected finite bounds (positive for :log)"))
     return name, spaced(low, high, count, bool(scale))
 
 
@@ -235,7 +238,8 @@ def sweep_runs(run, names: list[str], cells) -> list:
             hyper = spec.validate(hyper)
         except ConfigError as error:
             cell = ", ".join(f"{n}={v!r}" for n, v in zip(names, values))
-            raise ConfigError("--vary", f"cell {c} ({cell}): {error.field}: {error.message}") from None
+            raise ConfigError("--vary", tr("cell {n} ({cell}): {field}: {message}", n=c, cell=cell,
+                                           field=error.field, message=error.message)) from None
         runs.append(replace(run, hyper=hyper))
     return runs
 

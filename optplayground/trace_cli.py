@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from .core.atomic import check_writable, write_atomic
+from .core.i18n import tr
 from .core.params import ConfigError
 from .quick_form import add_quick_form, quick_experiment
 
@@ -43,9 +44,9 @@ def _cmd_trace(args) -> int:
 
     runs = getattr(args, "quick_runs", None) or []
     if len(runs) != 1:
-        raise ConfigError("--opt", "give exactly one --opt NAME[:key=value,...]")
+        raise ConfigError("--opt", tr("give exactly one --opt NAME[:key=value,...]"))
     if args.csv == "":
-        raise ConfigError("--csv", "is empty")
+        raise ConfigError("--csv", tr("is empty"))
     exp = quick_experiment(args)
     exp.steps, exp.device = args.steps, "cpu"  # torch's exact CPU numbers
     exp.seed = 0 if args.seed is None else args.seed

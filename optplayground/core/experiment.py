@@ -212,23 +212,25 @@ def validate_run(run: Run, where: str) -> Run:
 def _lr_factors(value: Any, spec, where: str) -> dict[str, float]:
     """{group: factor}: a group of LR_FACTOR_GROUPS, a factor a number in [0, LR_FACTOR_MAX]."""
     if not isinstance(value, dict):
-        raise ConfigError(where, f"expected a table like {{ bias = 0.1 }}, got {value!r}")
+        raise ConfigError(where, tr("expected a table like {{ bias = 0.1 }}, got {value}",
+                                    value=repr(value)))
     out = {}
     for group, factor in value.items():
         if group not in LR_FACTOR_GROUPS:
             raise ConfigError(f"{where}.{group}" if isinstance(group, str) else where,
-                              f"unknown parameter group {group!r}: choose "
-                              f"{' or '.join(LR_FACTOR_GROUPS)}")
+                              tr("unknown parameter group {group}: choose one of {choices}",
+                                 group=repr(group), choices=", ".join(LR_FACTOR_GROUPS)))
         if isinstance(factor, bool) or not isinstance(factor, (int, float)) \
                 or not 0 <= factor <= LR_FACTOR_MAX:
-            raise ConfigError(f"{where}.{group}", f"expected a number in [0, {LR_FACTOR_MAX:g}] "
-                                                  f"(the group's lr = the run's lr × it), got {factor!r}")
+            raise ConfigError(f"{where}.{group}", tr("expected a number in [0, {most}] (the group's lr "
+                                                     "= the run's lr × it), got {value}",
+                                                     most=f"{LR_FACTOR_MAX:g}", value=repr(factor)))
         out[group] = float(factor)
     if out and ":" in spec.name:
-        raise ConfigError(where, "per-group learning rates are for the built-in optimizers")
+        raise ConfigError(where, tr("per-group learning rates are for the built-in optimizers"))
     if out and spec.needs_closure:
-        raise ConfigError(where, f"{spec.title} takes one parameter group (torch's LBFGS has "
-                                 "no per-group options)")
+        raise ConfigError(where, tr("{optimizer} takes one parameter group (torch's LBFGS has "
+                                    "no per-group options)", optimizer=tr(spec.title)))
     return out
 
 
@@ -273,14 +275,14 @@ def loads(text: str) -> Experiment:
 
     Whatever the text holds, the only error is a ConfigError (see the limits above)."""
     if not isinstance(text, str):
-        raise ConfigError("file", f"expected TOML text, got {type(text).__name__}")
+        raise ConfigError("file", tr("expected TOML text, got {kind}", kind=type(text).__name__))
     if len(text) > MAX_FILE_BYTES:
         raise ConfigError("file", tr("larger than {size} KiB", size=MAX_FILE_BYTES // 1024))
     try:
         data = tomllib.loads(text.removeprefix("\ufeff"))  # a BOM some editors write
     except tomllib.TOMLDecodeError as e:
         # An error at the end of the text comes without a line: name the last one.
-        last = f"(at the end, line {text.rstrip().count(chr(10)) + 1})"
+        last = tr("(at the end, line {n})", n=text.rstrip().count(chr(10)) + 1)
         raise ConfigError("file", tr("not valid TOML: {error}", error=str(e).replace("(at end of document)", last))) \
             from None
     except RecursionError:
@@ -289,7 +291,7 @@ def loads(text: str) -> Experiment:
         raise ConfigError("file", tr("too large to read")) from None
     except ValueError as e:  # an integer past Python's digit limit
         if "digits" in str(e):
-            e = f"a whole number has more than {sys.get_int_max_str_digits()} digits"
+            e = tr("a whole number has more than {n} digits", n=sys.get_int_max_str_digits())
         raise ConfigError("file", tr("not valid TOML: {error}", error=e)) from None
     _check_depth(data)
     return from_dict(data)
@@ -346,8 +348,8 @@ def _decode(raw: bytes, path: str) -> str:
 def from_dict(data: dict) -> Experiment:
     version = data.pop("format", FORMAT_VERSION)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ConfigError("format", f"expected a whole number (this app writes "
-                                    f"{FORMAT_VERSION}), got {version!r}")
+        raise ConfigError("format", tr("expected a whole number (this app writes {version}), "
+                                       "got {value}", version=FORMAT_VERSION, value=repr(version)))
     if version > FORMAT_VERSION:
         raise ConfigError("format", tr("file format {version} is newer than this app reads "
                                        "({supported}); update optplayground",
@@ -365,23 +367,23 @@ def from_dict(data: dict) -> Experiment:
 
 def _run_from_dict(data: Any, where: str) -> Run:
     if not isinstance(data, dict):
-        raise ConfigError(where, "expected a table")
+        raise ConfigError(where, tr("expected a table"))
     data = dict(data)
     clip = _build(Clip, data.pop("clip", {}), f"{where}.clip")
     switch = data.pop("switch", None)
     if switch is not None:
         if not isinstance(switch, dict) or "at" not in switch or "optimizer" not in switch:
-            raise ConfigError(f"{where}.switch", "expected a table with at and optimizer")
+            raise ConfigError(f"{where}.switch", tr("expected a table with at and optimizer"))
         switch = _build(Switch, switch, f"{where}.switch")
         switch.hyper = _tuples(switch.hyper)
     stages = data.pop("schedule", [])
     if isinstance(stages, dict):  # a single [runs.schedule] table
         stages = [stages]
     if not isinstance(stages, list):
-        raise ConfigError(f"{where}.schedule", "expected a table or a list of tables")
+        raise ConfigError(f"{where}.schedule", tr("expected a table or a list of tables"))
     schedule = [_stage_from_dict(s, f"{where}.schedule[{i}]") for i, s in enumerate(stages)]
     if "name" not in data:
-        raise ConfigError(f"{where}.name", "missing")
+        raise ConfigError(f"{where}.name", tr("missing"))
     run = _build(Run, data, where)
     run.clip, run.schedule, run.switch = clip, schedule, switch
     run.hyper = _tuples(run.hyper)
@@ -403,7 +405,7 @@ def _stage_from_dict(data: Any, where: str) -> Stage:
 def _build(cls, data: Any, where: str):
     """cls(**data) with unknown keys and wrong container types reported by name."""
     if not isinstance(data, dict):
-        raise ConfigError(where, "expected a table")
+        raise ConfigError(where, tr("expected a table"))
     known = {f.name: f for f in fields(cls)}
     prefix = f"{where}." if where else ""
     kwargs = {}
@@ -414,11 +416,11 @@ def _build(cls, data: Any, where: str):
             raise ConfigError(prefix + key, tr("unknown key (known: {names})", names=names))
         expected = str(known[key].type)
         if expected.startswith("dict") and not isinstance(value, dict):
-            raise ConfigError(prefix + key, "expected a table")
+            raise ConfigError(prefix + key, tr("expected a table"))
         if expected.startswith("dict[str, Any] | None") and not isinstance(value, dict):
-            raise ConfigError(prefix + key, "expected a table")
+            raise ConfigError(prefix + key, tr("expected a table"))
         if expected in ("str",) and not isinstance(value, str):
-            raise ConfigError(prefix + key, f"expected text, got {value!r}")
+            raise ConfigError(prefix + key, tr("expected text, got {value}", value=repr(value)))
         if key == "bounds" and value is not None:
             value = _box(value, prefix + key)
         if key == "start" and value is not None:
@@ -430,11 +432,12 @@ def _build(cls, data: Any, where: str):
 def _box(value: Any, name: str) -> tuple[tuple[float, float], tuple[float, float]]:
     """A view box ((xmin, xmax), (ymin, ymax)) with min < max on both axes."""
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ConfigError(name, f"expected [[xmin, xmax], [ymin, ymax]], got {value!r}")
+        raise ConfigError(name, tr("expected [[xmin, xmax], [ymin, ymax]], got {value}",
+                                   value=repr(value)))
     box = (_pair(value[0], f"{name}[0]"), _pair(value[1], f"{name}[1]"))
     for i, (low, high) in enumerate(box):
         if not low < high:
-            raise ConfigError(f"{name}[{i}]", f"expected min < max, got {list(box[i])}")
+            raise ConfigError(f"{name}[{i}]", tr("expected min < max, got {value}", value=list(box[i])))
     return box
 
 
@@ -536,7 +539,8 @@ _ESCAPES.update({chr(c): f"\\u{c:04X}" for c in (*range(0x20), *range(0x7F, 0xA0
 
 def _basic_string(text: str) -> str:
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):  # e.g. undecodable bytes in argv
-        raise ConfigError("", f"TOML cannot store {text!r}: it is not valid Unicode text")
+        raise ConfigError("", tr("TOML cannot store {text}: it is not valid Unicode text",
+                                 text=repr(text)))
     return '"' + "".join(_ESCAPES.get(ch, ch) for ch in text) + '"'
 
 
@@ -558,7 +562,7 @@ def _value(v: Any) -> str:
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     if v is None:
-        raise ConfigError("", "TOML cannot store an empty value")
+        raise ConfigError("", tr("TOML cannot store an empty value"))
     raise TypeError(f"cannot write {type(v).__name__} to TOML")
 
 

@@ -16,6 +16,7 @@ from typing import Callable, Union
 import torch
 from torch import Tensor
 
+from .i18n import tr
 from .params import ConfigError
 from .surfaces import Box, Point, Surface
 
@@ -35,17 +36,25 @@ _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv, ast.Pow: operator.pow}
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
-# What a rejected node is called in an error message.
-_FORBIDDEN = {
-    ast.Attribute: "attribute access is", ast.Subscript: "indexing is",
-    ast.Lambda: "lambda is", ast.ListComp: "comprehensions are",
-    ast.SetComp: "comprehensions are", ast.DictComp: "comprehensions are",
-    ast.GeneratorExp: "comprehensions are", ast.Compare: "comparisons are",
-    ast.BoolOp: "'and' / 'or' are", ast.IfExp: "'if ... else' is",
-    ast.NamedExpr: "':=' is", ast.Tuple: "tuples are", ast.List: "lists are",
-    ast.Dict: "dicts are", ast.Set: "sets are", ast.Starred: "starred arguments are",
-    ast.JoinedStr: "f-strings are", ast.Await: "'await' is", ast.Slice: "slices are",
-}
+def _forbidden(node: ast.AST) -> str:
+    """Why a piece of syntax is refused (built on demand: the texts are translated)."""
+    comprehensions = tr("comprehensions are not allowed")
+    return {
+        ast.Attribute: tr("attribute access is not allowed"),
+        ast.Subscript: tr("indexing is not allowed"),
+        ast.Lambda: tr("lambda is not allowed"), ast.ListComp: comprehensions,
+        ast.SetComp: comprehensions, ast.DictComp: comprehensions,
+        ast.GeneratorExp: comprehensions, ast.Compare: tr("comparisons are not allowed"),
+        ast.BoolOp: tr("'and' / 'or' are not allowed"),
+        ast.IfExp: tr("'if ... else' is not allowed"),
+        ast.NamedExpr: tr("':=' is not allowed"), ast.Tuple: tr("tuples are not allowed"),
+        ast.List: tr("lists are not allowed"), ast.Dict: tr("dicts are not allowed"),
+        ast.Set: tr("sets are not allowed"), ast.Starred: tr("starred arguments are not allowed"),
+        ast.JoinedStr: tr("f-strings are not allowed"), ast.Await: tr("'await' is not allowed"),
+        ast.Slice: tr("slices are not allowed"),
+    }.get(type(node)) or tr("{name} is not allowed", name=repr(type(node).__name__))
+
+
 _OPERATOR_TEXT = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
                   ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&",
                   ast.Not: "not", ast.Invert: "~"}
@@ -96,19 +105,21 @@ class _Compiler:
 
     def compile(self, text) -> Node:
         if not isinstance(text, str):
-            raise FormulaError(f"expected text, got {text!r}")
+            raise FormulaError(tr("expected text, got {value}", value=repr(text)))
         if len(text) > MAX_LENGTH:
-            raise FormulaError(f"formula is too long ({len(text)} characters, at most {MAX_LENGTH})")
+            raise FormulaError(tr("formula is too long ({n} characters, at most {most})",
+                                  n=len(text), most=MAX_LENGTH))
         line = self.line
         if not line.strip():
-            raise FormulaError("formula is empty")
+            raise FormulaError(tr("formula is empty"))
         try:
             tree = ast.parse(line, mode="eval")
         except SyntaxError as e:
             column = e.offset if e.offset and 0 < e.offset <= len(line) else len(line) + 1
-            raise FormulaError(f"syntax error at column {column}: {e.msg}") from None
+            raise FormulaError(tr("syntax error at column {column}: {error}",
+                                  column=column, error=e.msg)) from None
         except (ValueError, MemoryError, RecursionError) as e:  # e.g. null bytes, absurd nesting
-            raise FormulaError(f"cannot parse formula: {e}") from None
+            raise FormulaError(tr("cannot parse formula: {error}", error=e)) from None
         return self.build(tree.body, 0)
 
     def column(self, byte_offset: int) -> int:
@@ -117,11 +128,15 @@ class _Compiler:
 
     def fail(self, message: str, node: ast.AST, offset: int | None = None, hint: str = ""):
         col = self.column(node.col_offset if offset is None else offset)
-        raise FormulaError(f"{message} at column {col}" + (f" ({hint})" if hint else ""))
+        if hint:
+            raise FormulaError(tr("{message} at column {column} ({hint})", message=message,
+                                  column=col, hint=hint))
+        raise FormulaError(tr("{message} at column {column}", message=message, column=col))
 
     def build(self, node: ast.AST, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            self.fail(f"formula is nested too deeply (more than {MAX_DEPTH} levels)", node)
+            self.fail(tr("formula is nested too deeply (more than {depth} levels)", depth=MAX_DEPTH),
+                      node)
         if isinstance(node, ast.Constant):
             return self.number(node)
         if isinstance(node, ast.Name):
@@ -133,24 +148,23 @@ class _Compiler:
         if isinstance(node, ast.Call):
             return self.call(node, depth)
         if isinstance(node, ast.Attribute):  # point at the dot, not at the object
-            self.fail("attribute access is not allowed", node, node.value.end_col_offset)
-        what = _FORBIDDEN.get(type(node), f"'{type(node).__name__}' is")
-        self.fail(f"{what} not allowed", node)
+            self.fail(_forbidden(node), node, node.value.end_col_offset)
+        self.fail(_forbidden(node), node)
 
     def number(self, node: ast.Constant) -> float:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             if isinstance(value, (str, bytes)):
-                what = "text is"
+                why = tr("text is not allowed")
             elif isinstance(value, complex):
-                what = "complex numbers are"
+                why = tr("complex numbers are not allowed")
             else:
-                what = f"{value!r} is"
-            self.fail(f"{what} not allowed", node, hint="only numbers")
+                why = tr("{name} is not allowed", name=repr(value))
+            self.fail(why, node, hint=tr("only numbers"))
         try:
             return float(value)
         except OverflowError:
-            self.fail("number is too large", node)
+            self.fail(tr("number is too large"), node)
 
     def name(self, node: ast.Name) -> Node:
         name = node.id
@@ -162,20 +176,21 @@ class _Compiler:
         if name in CONSTANTS:
             return CONSTANTS[name]
         if name in FUNCTIONS:
-            self.fail(f"{name!r} is a function", node, hint=f"call it like {name}(...)")
-        self.fail(f"name {name!r} is not allowed", node,
-                  hint=f"use {', '.join(self.variables)}, pi, e")
+            self.fail(tr("{name} is a function", name=repr(name)), node,
+                      hint=tr("call it like {name}(...)", name=name))
+        self.fail(tr("name {name} is not allowed", name=repr(name)), node,
+                  hint=tr("use {names}, pi, e", names=", ".join(self.variables)))
 
     def binary(self, node: ast.BinOp, depth: int) -> Node:
         op = _BINARY.get(type(node.op))
         if op is None:
             text = _OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)
-            self.fail(f"operator {text!r} is not allowed", node, node.left.end_col_offset)
+            self.fail(tr("operator {op} is not allowed", op=repr(text)), node, node.left.end_col_offset)
         left = self.build(node.left, depth + 1)
         right = self.build(node.right, depth + 1)
         if op is operator.pow and not callable(right) and abs(right) > MAX_EXPONENT:
-            self.fail(f"exponent {right:g} is too large", node.right,
-                      hint=f"at most {MAX_EXPONENT:g} in size")
+            self.fail(tr("exponent {value} is too large", value=f"{right:g}"), node.right,
+                      hint=tr("at most {most} in size", most=f"{MAX_EXPONENT:g}"))
         if not callable(left) and not callable(right):
             return _fold(op, left, right)
         lf, rf = _as_function(left), _as_function(right)
@@ -185,7 +200,7 @@ class _Compiler:
         op = _UNARY.get(type(node.op))
         if op is None:
             text = _OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)
-            self.fail(f"operator {text!r} is not allowed", node)
+            self.fail(tr("operator {op} is not allowed", op=repr(text)), node)
         operand = self.build(node.operand, depth + 1)
         if not callable(operand):
             return _fold(op, operand)
@@ -194,21 +209,24 @@ class _Compiler:
     def call(self, node: ast.Call, depth: int) -> Node:
         if not isinstance(node.func, ast.Name):
             self.build(node.func, depth + 1)  # report a forbidden piece inside it first
-            self.fail("only named functions can be called", node,
-                      hint="known: " + ", ".join(FUNCTIONS))
+            self.fail(tr("only named functions can be called"), node,
+                      hint=tr("known: {names}", names=", ".join(FUNCTIONS)))
         name = node.func.id
         fn = FUNCTIONS.get(name)
         if name in self.variables or name in CONSTANTS:
-            self.fail(f"{name!r} is not a function", node)
+            self.fail(tr("{name} is not a function", name=repr(name)), node)
         if fn is None:
-            self.fail(f"unknown function {name!r}", node, hint="known: " + ", ".join(FUNCTIONS))
+            self.fail(tr("unknown function {name}", name=repr(name)), node,
+                      hint=tr("known: {names}", names=", ".join(FUNCTIONS)))
         if node.keywords:
-            self.fail(f"keyword arguments are not allowed in {name}()", node.keywords[0].value)
+            self.fail(tr("keyword arguments are not allowed in {name}()", name=name),
+                      node.keywords[0].value)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                self.fail("starred arguments are not allowed", arg)
+                self.fail(tr("starred arguments are not allowed"), arg)
         if len(node.args) != 1:
-            self.fail(f"{name}() takes exactly one argument, got {len(node.args)}", node)
+            self.fail(tr("{name}() takes exactly one argument, got {n}", name=name, n=len(node.args)),
+                      node)
         arg = self.build(node.args[0], depth + 1)
         if not callable(arg):
             return _fold(fn, arg)

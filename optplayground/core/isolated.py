@@ -24,6 +24,8 @@ import weakref
 
 import torch
 
+from .i18n import tr
+
 LIMIT_ENV = "OPTPLAYGROUND_USER_CODE_LIMIT_S"
 DEFAULT_LIMIT_S = 10.0
 BUILD_FACTOR = 6  # the import and the constructor: 60 s by default
@@ -64,13 +66,13 @@ class IsolatedOptimizer(torch.optim.Optimizer):
 
     def step(self, closure=None):
         if not self._built:
-            self._child.receive("import and constructor", BUILD_FACTOR * self.limit_s)
+            self._child.receive(tr("its import and constructor"), BUILD_FACTOR * self.limit_s)
             self._built = True
         self._child.send(("step", self._values(), self._grads(), self._hypers(),
                           closure is not None))
         loss = None
         while True:
-            kind, payload = self._child.receive("step", self.limit_s)
+            kind, payload = self._child.receive(tr("its step"), self.limit_s)
             if kind == "done":
                 self._load(payload)
                 return loss
@@ -122,7 +124,7 @@ class _Child:
 
     def receive(self, what: str, limit_s: float):
         if not self.started:  # "ready": the interpreter and torch are up
-            self._answer(START_LIMIT_S, "start")
+            self._answer(START_LIMIT_S, tr("its start"))
             self.started = True
         return self._answer(limit_s, what)
 
@@ -133,8 +135,9 @@ class _Child:
             raise self._died() from error
         if not ready:
             self.kill()
-            raise OptimizerTimeout(f"{self.path}: its {what} took longer than {limit_s:g} s, the "
-                                   "limit for an imported optimizer; its process was stopped")
+            raise OptimizerTimeout(tr("{path}: {what} took longer than {limit} s, the limit for "
+                                      "an imported optimizer; its process was stopped",
+                                      path=self.path, what=what, limit=f"{limit_s:g}"))
         try:
             kind, payload = self.conn.recv()
         except (EOFError, OSError) as error:
@@ -145,8 +148,8 @@ class _Child:
 
     def _died(self) -> OptimizerProcessDied:
         self.process.join(0.5)
-        return OptimizerProcessDied(f"{self.path}: its process ended "
-                                    f"(exit code {self.process.exitcode})")
+        return OptimizerProcessDied(tr("{path}: its process ended (exit code {code})",
+                                       path=self.path, code=self.process.exitcode))
 
     def kill(self) -> None:
         if self.process.is_alive():

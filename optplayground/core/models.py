@@ -180,9 +180,11 @@ def loss_task_error(name: str, task: str, n_classes: int) -> str | None:
     spec = get_loss(name)
     if spec.task != task:
         fits = ", ".join(n for n, s in LOSSES.items() if s.task == task)
-        return f"{name} is a {spec.task} loss but the dataset is {task}: choose {fits}"
+        return tr("{name} is a {kind} loss but the dataset is {task}: choose {fits}", name=name,
+                  kind=tr(spec.task), task=tr(task), fits=fits)
     if name in ("bce_with_logits", "bce") and n_classes != 2:
-        return f"{name} needs two classes, the dataset has {n_classes}: use cross_entropy or nll"
+        return tr("{name} needs two classes, the dataset has {n}: use cross_entropy or nll",
+                  name=name, n=n_classes)
     return None
 
 

@@ -372,7 +372,7 @@ def get_optimizer(name: str, where: str = "optimizer") -> OptimizerSpec:
 
 def _lookup(name: str) -> OptimizerSpec:
     if not isinstance(name, str):
-        raise ConfigError("optimizer", f"expected an optimizer name, got {name!r}")
+        raise ConfigError("optimizer", tr("expected an optimizer name, got {value}", value=repr(name)))
     if name in OPTIMIZERS:
         return OPTIMIZERS[name]
     if is_import_path(name):
@@ -445,8 +445,8 @@ def _signature_params(cls: type, path: str) -> tuple[Param, ...]:
         if arg.name == "params" or arg.kind in (arg.VAR_POSITIONAL, arg.VAR_KEYWORD):
             continue
         if arg.default is arg.empty:
-            raise ConfigError("optimizer", f"{path} has a required argument {arg.name!r} "
-                                           "that cannot be given here")
+            raise ConfigError("optimizer", tr("{path} has a required argument {name} that "
+                                              "cannot be given here", path=path, name=repr(arg.name)))
         param = _param_from_default(arg, path)
         if param is not None and arg.name not in _IMPLEMENTATION_FLAGS:
             params.append(param)

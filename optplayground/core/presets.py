@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
+from .i18n import tr
 from .params import ConfigError
 
 if TYPE_CHECKING:
@@ -67,7 +68,8 @@ def load_preset(name: str) -> Experiment:
     """The preset's experiment as its file says it (call `experiment.validate` to check it)."""
     names = preset_names()
     if name not in names:
-        raise ConfigError("preset", f"unknown preset {name!r} (known: {', '.join(names)})")
+        raise ConfigError("preset", tr("unknown preset {name} (known: {known})", name=repr(name),
+                                       known=", ".join(names)))
     from . import experiment as xp
 
     text = (PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8")

@@ -177,8 +177,9 @@ def lambda_factor(text: str) -> Callable[[int], float]:
     def factor(t: int) -> float:
         value = f(t)
         if not (math.isfinite(value) and value >= 0):
-            raise ValueError(f"the lambda schedule's factor {text!r} is {value!r} at step {t} "
-                             "(it must be a finite number ≥ 0)")
+            raise ValueError(tr("the lambda schedule's factor {formula} is {value} at step {t} "
+                                "(it must be a finite number ≥ 0)",
+                                formula=repr(text), value=repr(value), t=t))
         return value
     return factor
 

@@ -76,7 +76,7 @@ class Surface(Spec):
              params: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """xs, ys and Z with Z[j, i] = f(xs[i], ys[j]) in float64, for the heat map."""
         if int(resolution) < 2:
-            raise ConfigError("resolution", f"must be at least 2, got {resolution!r}")
+            raise ConfigError("resolution", tr("must be at least 2, got {value}", value=repr(resolution)))
         (x0, x1), (y0, y1) = box or self.bounds
         xs = torch.linspace(x0, x1, int(resolution), dtype=torch.float64)
         ys = torch.linspace(y0, y1, int(resolution), dtype=torch.float64)

@@ -10,6 +10,7 @@ from typing import Iterable
 
 from .engine import Engine
 from .experiment import Experiment
+from .i18n import tr
 from .internals import Internals
 from .params import ConfigError
 
@@ -19,10 +20,10 @@ MAX_STEPS = 100_000  # every row sits in memory until the columns are known
 def trace(experiment: Experiment) -> tuple[list[Internals], Engine]:
     """Every update of the experiment's first run (checked), until it ends or stops."""
     if experiment.problem.is_dataset:
-        raise ConfigError("--dataset", "trace follows a point on a surface; a dataset race "
-                                       "has no 2-D point (use --surface or --formula)")
+        raise ConfigError("--dataset", tr("trace follows a point on a surface; a dataset race "
+                                          "has no 2-D point (use --surface or --formula)"))
     if experiment.steps > MAX_STEPS:
-        raise ConfigError("--steps", f"at most {MAX_STEPS:,} for a trace")
+        raise ConfigError("--steps", tr("at most {most} for a trace", most=f"{MAX_STEPS:,}"))
     engine = Engine(experiment, keep_history=False, checked=True, batched=False)
     engine.watch(0)
     snapshots: list[Internals] = []

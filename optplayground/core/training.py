@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .datasets import Dataset, get_dataset, make_dataset, n_classes_of
+from .i18n import tr
 from .models import (build_model, default_loss_for, get_loss, loss_task_error,
                      make_criterion, two_parameters, validate_loss_params, validate_model)
 from .params import ConfigError
@@ -47,7 +48,7 @@ def validate_dataset_problem(p: DatasetProblem, where: str = "problem") -> Datas
     model = validate_model({**(spec.model or {}), **_table(p.model, f"{where}.model")},
                            spec.input_dim, f"{where}.model")
     if not isinstance(p.loss, str):
-        raise ConfigError(f"{where}.loss", f"expected a loss name, got {p.loss!r}")
+        raise ConfigError(f"{where}.loss", tr("expected a loss name, got {value}", value=repr(p.loss)))
     loss = p.loss or default_loss_for(spec.task, n_classes)
     get_loss(loss, f"{where}.loss")
     error = loss_task_error(loss, spec.task, n_classes)
@@ -60,7 +61,7 @@ def validate_dataset_problem(p: DatasetProblem, where: str = "problem") -> Datas
 
 def _table(value: Any, where: str) -> dict:
     if not isinstance(value, dict):
-        raise ConfigError(where, f"expected a table of parameters, got {value!r}")
+        raise ConfigError(where, tr("expected a table of parameters, got {value}", value=repr(value)))
     return value
 
 
@@ -127,15 +128,15 @@ class TrainingTask:
         """0 = full batch, k >= 1 = mini-batches of k. With BatchNorm every batch (the last,
         partial one too) needs at least two points."""
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 0:
-            raise ConfigError(where, f"expected 0 (full batch) or a positive whole number, "
-                                     f"got {batch_size!r}")
+            raise ConfigError(where, tr("expected 0 (full batch) or a positive whole number, "
+                                        "got {value}", value=repr(batch_size)))
         n = self.dataset.n_train
         size = batch_size if 0 < batch_size < n else n
         smallest = min(size, n % size or size)
         if self.has_batchnorm and smallest < 2:
-            raise ConfigError(where, f"BatchNorm needs at least 2 points per batch; batch size "
-                                     f"{batch_size} on {n} training points makes a batch of "
-                                     f"{smallest}")
+            raise ConfigError(where, tr("BatchNorm needs at least 2 points per batch; batch size "
+                                        "{size} on {n} training points makes a batch of {smallest}",
+                                        size=batch_size, n=n, smallest=smallest))
         return batch_size
 
     def new_sampler(self, batch_size: int, seed: int) -> Sampler:

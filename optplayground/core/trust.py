@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
+from .i18n import tr
 from .params import ConfigError
 
 SHIPPED_PACKAGES = ("torch", "optplayground")  # installed with the app: importing runs our own code
@@ -26,9 +27,9 @@ class ImportNotAllowed(ConfigError):
 
     def __init__(self, field: str, module: str):
         self.module = module
-        super().__init__(field, f"imports module {module!r}, which runs its code: "
-                                "allow it only if you trust it (--allow-import, or the "
-                                "window's dialog)")
+        super().__init__(field, tr("imports module {module}, which runs its code: allow it "
+                                   "only if you trust it (--allow-import, or the window's "
+                                   "dialog)", module=repr(module)))
 
     def __reduce__(self):
         return type(self), (self.field, self.module)
@@ -72,9 +73,9 @@ def split_import_path(path: str, where: str = "optimizer") -> tuple[str, str]:
         hint = ""
         if not colon and "." in path:
             head, _, tail = path.rpartition(".")
-            hint = f" (did you mean {head}:{tail}?)"
-        raise ConfigError(where, f"{path!r} is not an import path of the form "
-                                 f"'package.module:ClassName'{hint}")
+            hint = tr(" (did you mean {path}?)", path=f"{head}:{tail}")
+        raise ConfigError(where, tr("{path} is not an import path of the form "
+                                    "'package.module:ClassName'", path=repr(path)) + hint)
     return module, cls
 
 
@@ -123,17 +124,20 @@ def import_class(path: str) -> type:
     try:
         module = importlib.import_module(module_name)
     except SystemExit as e:  # the module ran sys.exit(): a message, not the CLI's exit code
-        raise ConfigError("optimizer", f"cannot import module {module_name!r}: "
-                                       f"it called sys.exit({e.code!r})") from None
+        raise ConfigError("optimizer", tr("cannot import module {module}: it called sys.exit({code})",
+                                          module=repr(module_name), code=repr(e.code))) from None
     except ModuleNotFoundError as e:
-        raise ConfigError("optimizer", f"cannot import module {module_name!r}: {e} (modules "
-                                       "are looked for on PYTHONPATH and among installed "
-                                       "packages, never in the current folder)") from None
+        raise ConfigError("optimizer", tr("cannot import module {module}: {error} (modules are "
+                                          "looked for on PYTHONPATH and among installed "
+                                          "packages, never in the current folder)",
+                                          module=repr(module_name), error=e)) from None
     except Exception as e:  # ImportError, or any error raised while the module runs
-        raise ConfigError("optimizer", f"cannot import module {module_name!r}: {e}") from None
+        raise ConfigError("optimizer", tr("cannot import module {module}: {error}",
+                                          module=repr(module_name), error=e)) from None
     cls = getattr(module, class_name, None)
     if cls is None:
-        raise ConfigError("optimizer", f"module {module_name!r} has no attribute {class_name!r}")
+        raise ConfigError("optimizer", tr("module {module} has no attribute {name}",
+                                          module=repr(module_name), name=repr(class_name)))
     if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
-        raise ConfigError("optimizer", f"{path} is not a subclass of torch.optim.Optimizer")
+        raise ConfigError("optimizer", tr("{path} is not a subclass of torch.optim.Optimizer", path=path))
     return cls

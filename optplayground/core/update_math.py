@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from html import escape
 
+from .i18n import tr
 from .internals import Internals
 
 Pair = tuple[float, float]
@@ -119,14 +120,14 @@ def _sgd(s: Internals) -> list[Term]:
     mu, lr = s.hyper.get("momentum", 0.0), s.lr
     b = s.state.get("momentum_buffer")
     if not isinstance(b, tuple):
-        return [Term("step", "lr·g", _map(lambda g: lr * g, s.clipped))]
+        return [Term(tr("step"), "lr·g", _map(lambda g: lr * g, s.clipped))]
     tau = s.hyper.get("dampening", 0.0)
     out = [Term("b", f"μb + (1−τ)g &nbsp;(μ={mu:g}, τ={tau:g})", b)]
     if s.hyper.get("nesterov") or s.optimizer == "nesterov":
         out.append(Term("g", "g + μb", (s.clipped[0] + mu * b[0], s.clipped[1] + mu * b[1])))
-        return out + [Term("step", "lr·g", (lr * (s.clipped[0] + mu * b[0]),
+        return out + [Term(tr("step"), "lr·g", (lr * (s.clipped[0] + mu * b[0]),
                                            lr * (s.clipped[1] + mu * b[1])))]
-    return out + [Term("step", f"lr·b &nbsp;(lr={lr:g})", _map(lambda a: lr * a, b))]
+    return out + [Term(tr("step"), f"lr·b &nbsp;(lr={lr:g})", _map(lambda a: lr * a, b))]
 
 
 def _adam(s: Internals) -> list[Term]:
@@ -146,9 +147,9 @@ def _adam(s: Internals) -> list[Term]:
     out.append(Term("√v̂ + ε", f"(ε={s.hyper.get('eps', 1e-8):g})", denom))
     out.append(Term("η", "lr / (√v̂ + ε)", effective_step(s)))
     if s.optimizer == "nadam":
-        return out + [Term("step", "lr·(μ-weighted m̂ and g) / (√v̂ + ε)",
+        return out + [Term(tr("step"), tr("lr·(μ-weighted m̂ and g) / (√v̂ + ε)"),
                            _map(lambda u: -u, s.update))]
-    return out + [Term("step", f"lr·m̂ / (√v̂ + ε) &nbsp;(lr={s.lr:g})",
+    return out + [Term(tr("step"), f"lr·m̂ / (√v̂ + ε) &nbsp;(lr={s.lr:g})",
                        (s.lr * m_hat[0] / denom[0], s.lr * m_hat[1] / denom[1]))]
 
 
@@ -160,17 +161,17 @@ def _radam_tail(s: Internals, m_hat: Pair) -> list[Term]:
     out = [Term("ρ<sub>t</sub>", "ρ<sub>∞</sub> − 2tβ<sub>2</sub><sup>t</sup>/(1−β<sub>2</sub><sup>t</sup>)",
                 rho)]
     if rho <= 5:
-        out.append(Term("phase", "ρ<sub>t</sub> ≤ 5", "momentum step (rectifier off)"))
-        return out + [Term("step", "lr·m̂", _map(lambda a: s.lr * a, m_hat))]
+        out.append(Term(tr("phase"), "ρ<sub>t</sub> ≤ 5", tr("momentum step (rectifier off)")))
+        return out + [Term(tr("step"), "lr·m̂", _map(lambda a: s.lr * a, m_hat))]
     r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
     v = s.state["exp_avg_sq"]
     bc2 = math.sqrt(1 - beta2 ** t)
     denom = _map(lambda a: (math.sqrt(a) + s.hyper.get("eps", 1e-8)) / bc2, v)  # as torch
-    out += [Term("phase", "ρ<sub>t</sub> > 5", "rectified (adaptive)"),
+    out += [Term(tr("phase"), "ρ<sub>t</sub> > 5", tr("rectified (adaptive)")),
             Term("r", "√( (ρ<sub>t</sub>−4)(ρ<sub>t</sub>−2)ρ<sub>∞</sub> / "
                       "(ρ<sub>∞</sub>−4)(ρ<sub>∞</sub>−2)ρ<sub>t</sub> )", r),
             Term("d", "(√v + ε) / √(1−β<sub>2</sub><sup>t</sup>)", denom),
-            Term("step", "lr·r·m̂ / d",
+            Term(tr("step"), "lr·r·m̂ / d",
                  (s.lr * r * m_hat[0] / denom[0], s.lr * r * m_hat[1] / denom[1]))]
     return out
 
@@ -185,7 +186,7 @@ def _rmsprop(s: Internals) -> list[Term]:
     eff = effective_step(s)
     if eff is not None and "grad_avg" not in s.state:
         out.append(Term("η", "lr / (√v + ε)", eff))
-    return out + [Term("step", "θ<sub>t−1</sub> − θ<sub>t</sub>", _map(lambda u: -u, s.update))]
+    return out + [Term(tr("step"), "θ<sub>t−1</sub> − θ<sub>t</sub>", _map(lambda u: -u, s.update))]
 
 
 def _adagrad(s: Internals) -> list[Term]:
@@ -193,7 +194,7 @@ def _adagrad(s: Internals) -> list[Term]:
     eff = effective_step(s)
     if eff is not None:
         out.append(Term("η", "lr / (√s + ε)", eff))
-    return out + [Term("step", "η·g", _map(lambda u: -u, s.update))]
+    return out + [Term(tr("step"), "η·g", _map(lambda u: -u, s.update))]
 
 
 def _ranger(s: Internals) -> list[Term]:
@@ -206,18 +207,19 @@ def _ranger(s: Internals) -> list[Term]:
            Term("v", f"β<sub>2</sub>v + (1−β<sub>2</sub>)g<sup>2</sup> &nbsp;(β<sub>2</sub>={beta2:g})", v),
            Term("N<sub>t</sub>", "N<sub>∞</sub> − 2tβ<sub>2</sub><sup>t</sup>/(1−β<sub>2</sub><sup>t</sup>)", n_sma)]
     if n_sma > threshold:
-        out += [Term("phase", f"N<sub>t</sub> > {threshold:g}", "rectified (adaptive)"),
+        out += [Term(tr("phase"), f"N<sub>t</sub> > {threshold:g}", tr("rectified (adaptive)")),
                 Term("s", "r·√(1−β<sub>2</sub><sup>t</sup>)/(1−β<sub>1</sub><sup>t</sup>)", size),
                 Term("η", "lr·s / (√v + ε)", effective_step(s)),
-                Term("step", "lr·s·m / (√v + ε)",
+                Term(tr("step"), "lr·s·m / (√v + ε)",
                      (s.lr * size * m[0] / (math.sqrt(v[0]) + eps),
                       s.lr * size * m[1] / (math.sqrt(v[1]) + eps)))]
     else:
-        out += [Term("phase", f"N<sub>t</sub> ≤ {threshold:g}", "momentum step (rectifier off)"),
-                Term("step", "lr·m / (1−β<sub>1</sub><sup>t</sup>)", _map(lambda a: s.lr * size * a, m))]
+        out += [Term(tr("phase"), f"N<sub>t</sub> ≤ {threshold:g}", tr("momentum step (rectifier off)")),
+                Term(tr("step"), "lr·m / (1−β<sub>1</sub><sup>t</sup>)", _map(lambda a: s.lr * size * a, m))]
     k = s.hyper.get("k")
     if k and int(s.state.get("step", s.step)) % int(k) == 0:
-        out.append(Term("sync", f"φ ← φ + α(θ − φ), θ ← φ (every {k})", s.state["slow_buffer"]))
+        out.append(Term(tr("sync"), "φ ← φ + α(θ − φ), θ ← φ " + tr("(every {k})", k=k),
+                        s.state["slow_buffer"]))
     return out
 
 
@@ -232,7 +234,7 @@ def _ranger_rectification(s: Internals) -> tuple[float, float]:
 def _generic(s: Internals) -> list[Term]:
     """Any other optimizer: its state as torch keeps it."""
     return [Term(escape(key), "", value) for key, value in s.state.items() if key != "step"] \
-        + [Term("step", "θ<sub>t−1</sub> − θ<sub>t</sub>", _map(lambda u: -u, s.update))]
+        + [Term(tr("step"), "θ<sub>t−1</sub> − θ<sub>t</sub>", _map(lambda u: -u, s.update))]
 
 
 _FAMILY = {"sgd": _sgd, "adam": _adam, "rmsprop": _rmsprop, "adagrad": _adagrad,

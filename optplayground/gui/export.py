@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from ..core.atomic import write_atomic, write_text_atomic
 from ..core.history import History, write_csv_file
+from ..core.i18n import tr
 from ..core.params import ConfigError
 from . import pgcompat
 
@@ -93,7 +94,7 @@ def copy_image(image: QImage) -> None:
 
 def save_png(image: QImage, path: str) -> None:
     if image.isNull():
-        raise ConfigError("output", f"cannot write {path}: nothing to draw")
+        raise ConfigError("output", tr("cannot write {path}: nothing to draw", path=path))
 
     def write(tmp: str) -> None:
         if not image.save(tmp, "PNG"):
@@ -154,7 +155,7 @@ def _root_item(view: pg.GraphicsView):
 
 def _scaled(size, scale: float) -> tuple[int, int]:
     if scale <= 0:
-        raise ConfigError("scale", f"must be positive, got {scale}")
+        raise ConfigError("scale", tr("must be positive, got {value}", value=scale))
     return max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
 
 

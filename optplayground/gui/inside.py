@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
 from ..core.experiment import Experiment
+from ..core.i18n import tr
 from ..core.internals import Internals
 from ..core.optimizers import get_optimizer
 from ..core.update_math import rectifier_step
@@ -37,15 +38,15 @@ class Inside(QObject):
         self.overlay = InternalsOverlay(window.map)
         self.shade = RectifierShade(window.loss_plot)
         self.panel = InsidePanel()
-        self.dock = QDockWidget("Inside the update", window)
+        self.dock = QDockWidget(tr("Inside the update"), window)
         self.dock.setObjectName("inside-dock")
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         self.action = self.dock.toggleViewAction()
-        self.action.setText("&Inside the update")
+        self.action.setText(tr("&Inside the update"))
         self.action.setShortcut(QKeySequence("I"))
-        self.action.setToolTip("Show the selected run's gradient, momentum, effective step and "
-                               "update on the map, and its update rule with numbers (I)")
+        self.action.setToolTip(tr("Show the selected run's gradient, momentum, effective step and "
+                                  "update on the map, and its update rule with numbers (I)"))
         self.dock.visibilityChanged.connect(self._visibility_changed)
         self.dock.hide()
         self._timer = QTimer(self)
@@ -112,12 +113,13 @@ class Inside(QObject):
     def _why_nothing(self) -> str:
         exp = self.experiment
         if exp is not None and exp.problem.is_dataset:
-            return "A dataset race has no 2-D point to look inside: pick a surface."
+            return tr("A dataset race has no 2-D point to look inside: pick a surface.")
         if self._selected_run() is None:
-            return "Select a run that races to look inside its updates."
+            return tr("Select a run that races to look inside its updates.")
         if self.at > 0 and self.log:
-            return f"Update {self.at} is not recorded (updates {self.log[0].step}–{self.log[-1].step} are)."
-        return "Press → to make one update and see its terms."
+            return tr("Update {n} is not recorded (updates {first}–{last} are).", n=self.at,
+                      first=self.log[0].step, last=self.log[-1].step)
+        return tr("Press → to make one update and see its terms.")
 
     # ------------------------------------------------------------ the user
 

@@ -1,5 +1,5 @@
-"""The window in Chinese: every text it shows (menus, panels, tooltips, plots, the status
-line) is translated, in surface and dataset mode; View ▸ Language saves the choice; Qt's own
+"""The window in Chinese: every text it shows (menus, panels, the inside panel, tooltips,
+plots, the status line) is translated, in surface and dataset mode; View ▸ Language saves the choice; Qt's own
 dialogs are translated too."""
 import html
 import re
@@ -15,6 +15,7 @@ from optplayground.core import i18n
 from optplayground.core.batched.race import STATUS as RACE_STATUS
 from optplayground.core.datasets import DATASETS
 from optplayground.core.expression import FUNCTIONS
+from optplayground.core.internals import Internals
 from optplayground.core.experiment import CLIP_PARAMS, DEVICES, Experiment, Problem, Run
 from optplayground.core.losses import LOSSES
 from optplayground.core.models import MODEL_PARAMS
@@ -37,7 +38,7 @@ def allowed_words() -> set:
              *DATASETS.values(), *LOSSES.values()]
     params = [p for spec in specs for p in spec.params] + list(MODEL_PARAMS) + list(CLIP_PARAMS)
     for text in [*(p.name for p in params), *(str(c) for p in params for c in p.choices),
-                 *(run.name for run in RUNS), *DEVICES, *FUNCTIONS, "optplayground", "SVG",
+                 *(run.name for run in RUNS), *OPTIMIZERS, *DEVICES, *FUNCTIONS, "optplayground", "SVG",
                  "English"]:  # a language's own name
         words |= set(re.findall(r"[A-Za-z]{3,}", text))
     return words
@@ -100,6 +101,26 @@ def menu_texts(menu) -> list:
     return texts
 
 
+def inside_texts(window) -> list:
+    """The inside panel open on a Ranger update that synced (its rule's words: step, phase,
+    sync), with the map's key (clipped gradient, slow weights) and RAdam's phase line."""
+    update = Internals(run=0, step=6, optimizer="ranger", before=(-1.0, 1.0), after=(-0.99, 1.01),
+                       lr=0.01, grad=(1.0, 2.0), clipped=(0.5, 1.0),
+                       state={"step": 6.0, "exp_avg": (0.1, 0.2), "exp_avg_sq": (0.01, 0.04),
+                              "slow_buffer": (-0.995, 1.005)},
+                       hyper={"betas": (0.95, 0.999), "k": 3, "alpha": 0.5, "eps": 1e-5})
+    window.inside.action.trigger()
+    inside = window.inside
+    texts = [inside.panel.heading.text()]  # why it shows nothing yet
+    inside.panel.show_update(update, "Adam", "")
+    inside.overlay.show(update, [update])
+    inside.shade.show(6, "Adam")
+    key = inside.overlay.key.toPlainText()
+    assert "同步" in inside.panel.math.text() and "慢权重" in key and "裁剪后" in key
+    return texts + [inside.panel.heading.text(), inside.panel.math.text(), key,
+                    inside.shade.line.label.toPlainText()]
+
+
 def untranslated(texts, allowed) -> list:
     out = []
     for text in texts:
@@ -127,7 +148,7 @@ def test_every_text_the_window_shows_is_chinese_and_view_language_saves_a_choice
                           steps=20), autoplay=False, settings=settings)
     w.runs_panel.editor.schedule_editor.add_stage()  # a stage's own widgets
     w.runs_panel.editor.schedule_editor.add_stage()
-    texts = shown_texts(w)
+    texts = shown_texts(w) + inside_texts(w)
     assert "文件(&F)" in texts and "学习率" in texts and "Rosenbrock 比赛" in w.windowTitle()
 
     w.problem_panel.mode_combo.setCurrentIndex(w.problem_panel.mode_combo.findData("dataset"))

@@ -9,20 +9,24 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
+from ...core.i18n import tr, translated
 from ...core.internals import Internals
 from ...core.update_math import to_html
 from ..plots.internals_overlay import KINDS
 
 TOGGLES = {**{kind: label for kind, (label, _) in KINDS.items()}, "phase": "RAdam phase"}
-TIPS = {"grad": "the raw gradient at the point before the update, negated (downhill)",
-        "clipped": "the gradient after clipping (shown when clipping changed it)",
-        "moment": "the momentum buffer or Adam's first moment m, negated",
-        "update": "the step the optimizer actually took (drawn at its true length when it "
-                  "is long enough to see)",
-        "effective": "adaptive methods: each coordinate's step size lr/(√v̂+ε), x and y",
-        "slow": "Lookahead: the slow weights, one point per sync",
-        "phase": "RAdam: the momentum-SGD steps before the rectifier turns on, shaded on "
-                 "the loss plot"}
+
+
+def tips() -> dict[str, str]:
+    return {"grad": tr("the raw gradient at the point before the update, negated (downhill)"),
+            "clipped": tr("the gradient after clipping (shown when clipping changed it)"),
+            "moment": tr("the momentum buffer or Adam's first moment m, negated"),
+            "update": tr("the step the optimizer actually took (drawn at its true length when "
+                         "it is long enough to see)"),
+            "effective": tr("adaptive methods: each coordinate's step size lr/(√v̂+ε), x and y"),
+            "slow": tr("Lookahead: the slow weights, one point per sync"),
+            "phase": tr("RAdam: the momentum-SGD steps before the rectifier turns on, shaded "
+                        "on the loss plot")}
 
 
 class InsidePanel(QWidget):
@@ -36,10 +40,11 @@ class InsidePanel(QWidget):
         layout = QVBoxLayout(self)
         toggles = QGridLayout()
         self.toggles: dict[str, QCheckBox] = {}
+        tip = tips()
         for i, (kind, label) in enumerate(TOGGLES.items()):
-            box = QCheckBox(label)
+            box = QCheckBox(translated(label))  # the symbols stay, the words are translated
             box.setChecked(True)
-            box.setToolTip(TIPS[kind])
+            box.setToolTip(tip[kind])
             box.setIcon(_swatch(KINDS.get(kind, (None, "#ffc85a"))[1]))
             box.toggled.connect(lambda on, kind=kind: self.kindToggled.emit(kind, on))
             toggles.addWidget(box, i // 2, i % 2)
@@ -47,17 +52,17 @@ class InsidePanel(QWidget):
         layout.addLayout(toggles)
 
         row = QHBoxLayout()
-        self.step_button = QPushButton("→  one update")
-        self.step_button.setToolTip("Make one update and show its terms (key: →)")
+        self.step_button = QPushButton(tr("→  one update"))
+        self.step_button.setToolTip(tr("Make one update and show its terms (key: →)"))
         self.step_button.clicked.connect(self.stepRequested)
         row.addWidget(self.step_button)
         row.addStretch(1)
-        row.addWidget(QLabel("show update"))
+        row.addWidget(QLabel(tr("show update")))
         self.at = QSpinBox()
         self.at.setRange(0, 100_000_000)
-        self.at.setSpecialValueText("latest")
-        self.at.setToolTip("Which recorded update the map and the rule show (latest: the "
-                           "run's head)")
+        self.at.setSpecialValueText(tr("latest"))
+        self.at.setToolTip(tr("Which recorded update the map and the rule show (latest: the "
+                              "run's head)"))
         self.at.valueChanged.connect(self.stepChosen)
         row.addWidget(self.at)
         layout.addLayout(row)
@@ -85,8 +90,9 @@ class InsidePanel(QWidget):
             self.heading.setText(f"<i>{escape(why_none)}</i>")
             self.math.setText("")
             return
-        self.heading.setText(f"<b>{escape(run_name)}</b> · {escape(snapshot.optimizer)} · "
-                             f"update <b>{snapshot.step}</b> · lr {snapshot.lr:.4g}")
+        self.heading.setText(tr("<b>{run}</b> · {optimizer} · update <b>{n}</b> · lr {lr}",
+                                run=escape(run_name), optimizer=escape(snapshot.optimizer),
+                                n=snapshot.step, lr=f"{snapshot.lr:.4g}"))
         self.math.setText(to_html(snapshot))
 
 

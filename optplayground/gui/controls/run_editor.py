@@ -154,11 +154,16 @@ class RunEditor(QWidget):
             spin.setValue(1.0)
             spin.setKeyboardTracking(False)
             spin.setMaximumWidth(NUMBER_WIDTH + 30)
-            plural = {"weight": "weights", "bias": "biases"}[group]
-            spin.setToolTip(f"The {plural}' lr is the run's lr times this (a torch parameter "
-                            "group of its own). A new value restarts the race.")
+            label, tip = {
+                "weight": (tr("lr × weights"), tr("The weights' lr is the run's lr times this (a "
+                                                  "torch parameter group of its own). A new value "
+                                                  "restarts the race.")),
+                "bias": (tr("lr × biases"), tr("The biases' lr is the run's lr times this (a torch "
+                                               "parameter group of its own). A new value restarts "
+                                               "the race."))}[group]
+            spin.setToolTip(tip)
             spin.valueChanged.connect(self._factor_edited)
-            form.addRow(QLabel(f"lr × {plural}"), spin)
+            form.addRow(QLabel(label), spin)
             self.factor_spins[group] = spin
         box_column.addLayout(form)
         box.hide()

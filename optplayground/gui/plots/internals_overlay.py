@@ -17,6 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from ...core.i18n import tr, translated
 from ...core.internals import Internals
 from ...core.update_math import effective_step, first_moment
 
@@ -110,7 +111,7 @@ class InternalsOverlay:
         self._slow()
         lines = [self._key_lines[kind] for kind in KINDS if kind in self._key_lines]
         if s is not None and lines:
-            lines.insert(0, f"<b>update {s.step}</b>")
+            lines.insert(0, "<b>" + tr("update {n}", n=s.step) + "</b>")
         self.key.setHtml("<br>".join(lines))
         self.key.setVisible(bool(lines))
 
@@ -137,7 +138,7 @@ class InternalsOverlay:
             points += [tip, (tip[0] + HEAD_PX * (c * ux - s * uy), tip[1] + HEAD_PX * (s * ux + c * uy))]
         xs = [origin[0] + px * pixel[0] for px, _ in points]
         ys = [origin[1] + py * pixel[1] for _, py in points]
-        self._set(kind, xs, ys, f"{KINDS[kind][0]}  {math.hypot(*vector):.3g}")
+        self._set(kind, xs, ys, f"{translated(KINDS[kind][0])}  {math.hypot(*vector):.3g}")
 
     def _ellipse(self, s: Internals | None, pixel) -> None:
         step = effective_step(s) if s is not None and self.enabled["effective"] else None
@@ -156,7 +157,7 @@ class InternalsOverlay:
         xs, ys = self._slow_path
         on = self.enabled["slow"] and len(xs) > 1
         self._set("slow", xs if on else [], ys if on else [],
-                  f"slow weights: {len(xs) - 1} syncs ◆")
+                  tr("slow weights: {n} syncs ◆", n=len(xs) - 1))
         self.syncs.setData(xs[1:] if on else [], ys[1:] if on else [])
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
+from ...core.i18n import tr
+
 SHADE_BRUSH = (255, 200, 90, 40)
 LINE_COLOR = "#ffc85a"
 
@@ -44,4 +46,5 @@ class RectifierShade:
             # row k is the point after k updates: updates 1..step−1 were momentum steps
             self.region.setRegion((0, self._step - 1))
             self.line.setValue(self._step - 1)
-            self.line.label.setFormat(f"{self._name}: rectifier on\nfrom update {self._step}")
+            self.line.label.setFormat(tr("{run}: rectifier on\nfrom update {n}", run=self._name,
+                                         n=self._step))
