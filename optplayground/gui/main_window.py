@@ -33,6 +33,7 @@ from .live import LiveRuns
 from .map_area import MapArea
 from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
 from .status import RaceStatus
+from .swarm import SwarmViews
 from . import trust as trust_ui
 from .worker import BUILD_WAIT_S, WorkerThread
 
@@ -71,7 +72,10 @@ class MainWindow(QMainWindow):
 
         self._build_panels()
         self._build_plots()
+        self.swarm = SwarmViews(self)  # basin map, sweep heat map, what-if fan
         self._build_menus()
+        self.files.export_menu.aboutToShow.connect(
+            lambda: self.swarm.add_export_actions(self.files.export_menu))
         self._key_filter = InputKeys(self)  # one-key shortcuts give way to a focused input
         QApplication.instance().installEventFilter(self._key_filter)
         self.status = RaceStatus(self.statusBar())
@@ -176,6 +180,7 @@ class MainWindow(QMainWindow):
         self._action(run, "&Reset", "R", self.model.restart)
 
         view = menu.addMenu("&View")
+        view.addAction(self.swarm.action)
         self.grid_action = self._action(view, "Side by side (&grid)", "G", self.set_grid_view)
         self.grid_action.setCheckable(True)
         self.log_loss_action = self._action(view, "&Log loss axis", "L", self.loss_plot.set_log_y)
@@ -356,6 +361,7 @@ class MainWindow(QMainWindow):
             plots["metrics"] = metrics
             if accuracy.isVisibleTo(self):
                 plots["accuracy"] = accuracy
+        plots.update(self.swarm.plot_widgets())
         return plots
 
     def dashboard(self) -> tuple[QWidget, QRect]:
@@ -417,6 +423,7 @@ class MainWindow(QMainWindow):
         self.frames.stop()
         QApplication.instance().removeEventFilter(self._key_filter)
         self.map_area.shutdown()
+        self.swarm.shutdown()
         for view in self.step_plots:
             if hasattr(view, "shutdown"):
                 view.shutdown()
