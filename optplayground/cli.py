@@ -5,6 +5,7 @@
     optplayground run …                race headless, print a summary, write CSV
     optplayground shot …               open the window offscreen, race, save a screenshot
     optplayground basin …, sweep …     many runs as rows of one batched race (swarm_cli.py)
+    optplayground lrfind …             the LR range test of a dataset race (lrfind_cli.py)
     optplayground list surfaces|optimizers|schedules|datasets|losses|presets
     optplayground bench [--quick] [--json OUT.json]   measure speed and memory here
 """
@@ -179,6 +180,9 @@ def _parser() -> argparse.ArgumentParser:
     from .swarm_cli import add_commands
 
     add_commands(sub)
+    from .lrfind_cli import add_command as add_lrfind
+
+    add_lrfind(sub)
     return parser
 
 
