@@ -48,6 +48,23 @@ class Fan:
 
 
 @dataclass(frozen=True)
+class LRFind:
+    """The LR range test (core/lrfind.py) of `experiment.runs[0]`."""
+    ticket: int
+    experiment: Any
+    start_lr: float
+    end_lr: float
+    steps: int
+
+
+@dataclass
+class LRFound:
+    ticket: int
+    result: Any = None  # lrfind.LRFindResult
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
 class ExportCsv:
     """Write the CSV of the swarm in `slot` (as `optplayground basin/sweep` would) to path."""
     slot: str
@@ -126,7 +143,19 @@ class _Child:
             self._fan(request)
         elif isinstance(request, ExportCsv):
             self._export(request)
+        elif isinstance(request, LRFind):
+            self._lrfind(request)
         return True
+
+    def _lrfind(self, request: LRFind) -> None:
+        from .lrfind import lr_range_test
+
+        try:
+            result = lr_range_test(request.experiment, 0, request.start_lr, request.end_lr,
+                                   request.steps)
+            self.frames.send(LRFound(request.ticket, result))
+        except BaseException as error:  # noqa: BLE001
+            self.frames.send(LRFound(request.ticket, error=_portable(error)))
 
     def _start(self, request: Job) -> None:
         from .swarm import Swarm
@@ -223,7 +252,7 @@ def _serve(requests, frames, parent_pid: int) -> None:
 
 class SwarmProcess:
     """The window's side: `send` requests; `receive` (blocking, from a reader thread)
-    answers — Frame, FanPaths or Exported — or None once the child has ended."""
+    answers — Frame, FanPaths, LRFound or Exported — or None once the child has ended."""
 
     def __init__(self):
         ctx = multiprocessing.get_context(START_METHOD)  # Pipe(duplex=False): (reader, writer)

@@ -11,7 +11,8 @@ import itertools
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from ...core.swarm_process import Cancel, ExportCsv, Fan, FanPaths, Frame, Job, SwarmProcess
+from ...core.swarm_process import (Cancel, ExportCsv, Fan, FanPaths, Frame, Job, LRFind, LRFound,
+                                   SwarmProcess)
 
 
 class _Reader(QThread):
@@ -35,6 +36,7 @@ class SwarmClient(QObject):
     failed = Signal(str, int, str)  # slot, ticket, message
     fanReady = Signal(int, object, float)  # ticket, paths, the child's seconds
     exported = Signal(str, str)  # path, error message ("" when written)
+    lrFound = Signal(int, object, str)  # ticket, lrfind.LRFindResult (or None), error message
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -63,6 +65,11 @@ class SwarmClient(QObject):
         self._send(Fan(ticket, experiment, tuple(runs), steps))
         return ticket
 
+    def lr_find(self, experiment, start_lr: float, end_lr: float, steps: int) -> int:
+        ticket = next(self._tickets)
+        self._send(LRFind(ticket, experiment, start_lr, end_lr, steps))
+        return ticket
+
     def export_csv(self, slot: str, path: str) -> None:
         self._send(ExportCsv(slot, path))
 
@@ -82,7 +89,10 @@ class SwarmClient(QObject):
 
     @Slot(object)
     def _on_received(self, answer) -> None:
-        if isinstance(answer, FanPaths):
+        if isinstance(answer, LRFound):
+            self.lrFound.emit(answer.ticket, answer.result,
+                              "" if answer.error is None else str(answer.error))
+        elif isinstance(answer, FanPaths):
             if answer.error is None:
                 self.fanReady.emit(answer.ticket, answer.paths, answer.seconds)
         elif isinstance(answer, Frame):

@@ -6,10 +6,12 @@ import math
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QLineEdit, QPushButton, QSpinBox, QStackedWidget, QVBoxLayout,
+                               QWidget)
 
 from ...core.swarm import SweepAxis, default_axis
 from .basin_layer import MODES
+from .lr_finder_plot import LRFinderPlot
 from .sweep_plot import METRICS, SweepHeatMap
 
 GRIDS = (32, 64, 128, 256)
@@ -88,6 +90,8 @@ class SwarmPanel(QWidget):
     modeChanged = Signal(str)
     sweepRequested = Signal()
     metricChanged = Signal(str)
+    lrFindRequested = Signal()
+    lrApplyRequested = Signal()
 
     def __init__(self):
         super().__init__()
@@ -147,6 +151,7 @@ class SwarmPanel(QWidget):
         self.sweep_status.setWordWrap(True)
         column.addWidget(self.sweep_status)
         left.addWidget(sweep)
+        left.addWidget(self._lr_group())
         self.whatif = QCheckBox("What-if fan while dragging a slider")
         self.whatif.setChecked(True)
         self.whatif.setToolTip("While a hyperparameter slider is dragged, the run's whole path "
@@ -156,7 +161,51 @@ class SwarmPanel(QWidget):
 
         self.sweep_map = SweepHeatMap()
         self.sweep_map.setMinimumSize(320, 220)
-        outer.addWidget(self.sweep_map, 1)
+        self.lr_plot = LRFinderPlot()
+        self.right = QStackedWidget()
+        self.right.addWidget(self.sweep_map)
+        self.right.addWidget(self.lr_plot)
+        outer.addWidget(self.right, 1)
+        self.surface_groups = (basin, sweep, self.whatif)
+
+    def _lr_group(self) -> QGroupBox:
+        group = self.lr_group = QGroupBox("LR range test (exponential LR ramp)")
+        grid = QGridLayout(group)
+        self.start_lr, self.end_lr = QLineEdit("1e-6"), QLineEdit("10")
+        self.lr_steps = QSpinBox()
+        self.lr_steps.setRange(20, 100_000)
+        self.lr_steps.setValue(200)
+        self.lr_button = QPushButton("Find LR")
+        self.lr_button.clicked.connect(self.lrFindRequested)
+        self.lr_apply = QPushButton("Apply suggested LR")
+        self.lr_apply.setEnabled(False)
+        self.lr_apply.clicked.connect(self.lrApplyRequested)
+        grid.addWidget(QLabel("from"), 0, 0)
+        grid.addWidget(self.start_lr, 0, 1)
+        grid.addWidget(QLabel("to"), 0, 2)
+        grid.addWidget(self.end_lr, 0, 3)
+        grid.addWidget(QLabel("steps"), 0, 4)
+        grid.addWidget(self.lr_steps, 0, 5)
+        grid.addWidget(self.lr_button, 1, 0, 1, 3)
+        grid.addWidget(self.lr_apply, 1, 3, 1, 3)
+        self.lr_status = QLabel()
+        self.lr_status.setWordWrap(True)
+        grid.addWidget(self.lr_status, 2, 0, 1, 6)
+        return group
+
+    def set_dataset_mode(self, dataset: bool) -> None:
+        """A dataset race has the LR range test; a surface race the basin map and sweep."""
+        for widget in self.surface_groups:
+            widget.setVisible(not dataset)
+        self.lr_group.setVisible(dataset)
+        self.right.setCurrentWidget(self.lr_plot if dataset else self.sweep_map)
+
+    def lr_range(self) -> tuple[float, float, int]:
+        """(start, end, steps) as edited; ValueError saying what is wrong."""
+        start, end = _number(self.start_lr.text()), _number(self.end_lr.text())
+        if start is None or end is None or not 0 < start < end:
+            raise ValueError("expected 0 < from < to, two numbers")
+        return start, end, self.lr_steps.value()
 
     # ------------------------------------------------------------ reading
 
