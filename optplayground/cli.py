@@ -195,6 +195,10 @@ def _cmd_run(args) -> int:
     from .progress import Progress
 
     exp = _experiment_from_args(args)
+    from .swarm_cli import preset_view, run_swarm_preset
+
+    if (view := preset_view(args)) is not None:  # basins_himmelblau, lr_momentum_sweep
+        return run_swarm_preset(args, exp, view)
     # Every output path is checked before the race; none may be the file being read.
     check_outputs({f: getattr(args, f[2:]) for f in ("--csv", "--save", "--png", "--svg")},
                   (args.experiment or "",))
@@ -313,7 +317,14 @@ def _cmd_shot(args) -> int:
     exp = _experiment_from_args(args)
     width, height = parse_size(args.size)
     check_outputs({"--out": args.out}, (args.experiment or "",))
-    first_frame = take_screenshot(exp, args.out, (width, height))
+    from .swarm_cli import preset_view
+
+    if (view := preset_view(args)) is not None:  # the window with the preset's swarm view
+        from .gui.swarm.shot import swarm_screenshot
+
+        first_frame = swarm_screenshot(exp, view, args.out, (width, height))
+    else:
+        first_frame = take_screenshot(exp, args.out, (width, height))
     print(f"wrote {args.out} ({width}x{height}, {exp.steps} steps; first frame after {first_frame:.2f} s)")
     return 0
 

@@ -18,11 +18,11 @@ import time
 
 from .core.atomic import check_writable, write_atomic
 from .core.params import ConfigError
-from .core.swarm import (BASIN_HEADER, MINIMUM_TOLERANCE, basin_rows, grid_starts,  # noqa: F401
-                         nearest_minima, spaced, sweep_cells, sweep_header, sweep_rows, sweep_runs)
+from .core.swarm import (BASIN_HEADER, MAX_ROWS, MINIMUM_TOLERANCE, basin_rows,  # noqa: F401
+                         grid_starts, nearest_minima, parse_axis, spaced, sweep_cells, sweep_header,
+                         sweep_rows, sweep_runs)
 from .quick_form import NewRun, RunOption, quick_experiment
 
-MAX_ROWS = 1 << 20  # a million runs: about 100 MB of row state, seconds per update on a CPU
 
 EPILOG_BASIN = """\
   optplayground basin --surface himmelblau --opt adam:lr=0.05 --grid 64 --steps 500 \\
@@ -170,27 +170,8 @@ def _box(text: str) -> tuple[tuple[float, float], tuple[float, float]]:
 
 def parse_vary(text: str, optimizer: str) -> tuple[str, list[float]]:
     """'lr=1e-4..1e-2:log:50' -> ('lr', the 50 values)."""
-    from .core.optimizers import get_optimizer
-
-    name, eq, rest = text.partition("=")
-    name = name.strip()
-    floats = [p.name for p in get_optimizer(optimizer).params if p.kind == "float"]
-    if not eq or name not in floats:
-        raise ConfigError("--vary", f"expected PARAM=LOW..HIGH[:log]:COUNT with PARAM one of "
-                                    f"{optimizer}'s {', '.join(floats)}; got {text!r}")
-    pieces = rest.split(":")
-    low_high, scale, count = pieces[0], pieces[1:-1], pieces[-1] if len(pieces) > 1 else ""
-    try:
-        low, high = (float(v) for v in low_high.split(".."))
-        count = int(count)
-    except ValueError:
-        raise ConfigError(f"--vary {name}", f"expected LOW..HIGH[:log]:COUNT, got {rest!r}") from None
-    if scale not in ([], ["log"]):
-        raise ConfigError(f"--vary {name}", f"expected :log or nothing before :COUNT, got {rest!r}")
-    _count(count, f"--vary {name}", 1, MAX_ROWS)
-    if not (math.isfinite(low) and math.isfinite(high)) or (scale and not (low > 0 and high > 0)):
-        raise ConfigError(f"--vary {name}", "expected finite bounds (positive for :log)")
-    return name, spaced(low, high, count, bool(scale))
+    axis = parse_axis(text, optimizer)
+    return axis.name, axis.values()
 
 
 # ---------------------------------------------------------------- racing and output
@@ -267,3 +248,70 @@ def sweep_summary(exp, names, cells, summary) -> str:
         lines.append(f"  best cell {best}: {values}: loss {summary.loss[best]:.6g} at step "
                      f"{int(summary.step[best])} ({summary.status_of(best)})")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- presets with a swarm view
+
+def preset_view(args):
+    """The swarm view of `--preset NAME` (core/swarm_preset.py), or None."""
+    if not getattr(args, "preset", None):
+        return None
+    from .core.presets import preset_swarm_view
+
+    return preset_swarm_view(args.preset)
+
+
+def run_swarm_preset(args, exp, view) -> int:
+    """`run --preset NAME` of a preset with a swarm view: its CSV is the view's (a basin:
+    every batchable run's rows, `run` first; a sweep: the sweep's), --png the window."""
+    from .core.swarm import BASIN_HEADER, Swarm, swarm_csv
+    from .core.swarm_preset import jobs_for
+    from .core.threads import use_torch_threads
+
+    if args.svg or args.scale:
+        raise ConfigError("--svg/--scale", "a preset with a swarm view writes its CSV and a PNG "
+                                           "of the window (--csv, --png)")
+    for flag in ("csv", "png", "save"):
+        if getattr(args, flag):
+            check_writable(getattr(args, flag), f"--{flag}")
+    jobs = jobs_for(view, exp)
+    if not jobs:
+        raise ConfigError("--preset", "no run of this preset can race as rows of a batched race")
+    use_torch_threads()
+    blocks, lines = [], []
+    for name, job in jobs:
+        swarm = Swarm(job)
+        while not swarm.done:
+            swarm.advance(max(1, min(100, exp.steps // 20)))
+        header, rows = swarm_csv(swarm)
+        blocks.append((name, list(rows)))
+        lines.append(_preset_line(name, swarm))
+    if args.csv:
+        if view.view == "basin":
+            _write(args.csv, ["run", *BASIN_HEADER], ([name, *row] for name, rows in blocks
+                                                      for row in rows))
+        else:
+            _write(args.csv, header, blocks[0][1])
+    if args.save:
+        from .core import experiment as xp
+
+        xp.save(exp, args.save)
+    if args.png:
+        from .gui.swarm.shot import swarm_screenshot
+
+        swarm_screenshot(exp, view, args.png, (1600, 1000))
+    if not args.quiet:
+        print("\n".join(lines))
+    return 0
+
+
+def _preset_line(name: str, swarm) -> str:
+    from collections import Counter
+
+    frame = swarm.frame()
+    if swarm.kind == "basin":
+        counts = Counter(frame.minimum.tolist())
+        found = ", ".join(f"minimum {i}: {counts.get(i, 0):,}" for i in range(len(swarm.meta["minima"])))
+        return f"{name}: {len(frame.x):,} starts: {found}, none: {counts.get(-1, 0):,}"
+    return sweep_summary(swarm.job.experiment, [a.name for a in swarm.meta["axes"]],
+                         swarm.meta["cells"], swarm.race.summary())

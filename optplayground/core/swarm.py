@@ -17,6 +17,7 @@ import numpy as np
 
 from .params import ConfigError
 
+MAX_ROWS = 1 << 20  # a million runs: about 100 MB of row state, seconds per update on a CPU
 MINIMUM_TOLERANCE = 0.01  # `minimum`: within 1 % of the box's diagonal of a known minimum
 Box = tuple[tuple[float, float], tuple[float, float]]
 
@@ -55,6 +56,32 @@ class SweepAxis:
 
     def values(self) -> list[float]:
         return spaced(self.low, self.high, self.count, self.log)
+
+
+def parse_axis(text: str, optimizer: str, where: str = "--vary") -> SweepAxis:
+    """'lr=1e-4..1e-2:log:50' -> SweepAxis('lr', 1e-4, 1e-2, 50, log=True)."""
+    from .optimizers import get_optimizer
+
+    name, eq, rest = text.partition("=")
+    name = name.strip()
+    floats = [p.name for p in get_optimizer(optimizer).params if p.kind == "float"]
+    if not eq or name not in floats:
+        raise ConfigError(where, f"expected PARAM=LOW..HIGH[:log]:COUNT with PARAM one of "
+                                 f"{optimizer}'s {', '.join(floats)}; got {text!r}")
+    pieces = rest.split(":")
+    low_high, scale, count = pieces[0], pieces[1:-1], pieces[-1] if len(pieces) > 1 else ""
+    try:
+        low, high = (float(v) for v in low_high.split(".."))
+        count = int(count)
+    except ValueError:
+        raise ConfigError(f"{where} {name}", f"expected LOW..HIGH[:log]:COUNT, got {rest!r}") from None
+    if scale not in ([], ["log"]):
+        raise ConfigError(f"{where} {name}", f"expected :log or nothing before :COUNT, got {rest!r}")
+    if not 1 <= count <= MAX_ROWS:
+        raise ConfigError(f"{where} {name}", f"expected a whole number in [1, {MAX_ROWS}], got {count}")
+    if not (math.isfinite(low) and math.isfinite(high)) or (scale and not (low > 0 and high > 0)):
+        raise ConfigError(f"{where} {name}", "expected finite bounds (positive for :log)")
+    return SweepAxis(name, low, high, count, bool(scale))
 
 
 def default_axis(param, value: float | None, count: int = 32) -> SweepAxis:

@@ -71,6 +71,17 @@ class AxisEditor(QWidget):
         self.high.setText(f"{axis.high:.4g}")
         self.log.setChecked(axis.log)
 
+    def show_axis(self, axis: SweepAxis | None) -> None:
+        """Show a given axis (None: no second axis)."""
+        if axis is None:
+            self.name.setCurrentText(NONE if self.optional else self.name.currentText())
+            return
+        self.name.setCurrentText(axis.name)
+        self.low.setText(repr(axis.low))
+        self.high.setText(repr(axis.high))
+        self.log.setChecked(axis.log)
+        self.count.setValue(axis.count)
+
     def axis(self) -> SweepAxis | None:
         """The axis as edited (None: none chosen); ValueError saying what is wrong."""
         name = self.name.currentText()

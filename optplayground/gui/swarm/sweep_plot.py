@@ -51,6 +51,10 @@ class SweepHeatMap(pg.PlotWidget):
         self.hover.setZValue(20)
         self.hover.setVisible(False)
         item.addItem(self.hover, ignoreBounds=True)
+        self.setToolTip("Hover a cell for its values, click it to race that setting")
+        self.hint = pg.TextItem("Pick one or two hyperparameters and press Sweep", color=TEXT_COLOR,
+                                anchor=(0.5, 0.5))
+        item.addItem(self.hint, ignoreBounds=True)
         self.metric = "loss"
         self.threshold: float | None = None
         self.axes: tuple = ()
@@ -64,6 +68,7 @@ class SweepHeatMap(pg.PlotWidget):
 
     def start_job(self, axes, cells, current) -> None:
         self.axes, self.cells, self.frame = tuple(axes), list(cells), None
+        self.hint.setVisible(False)
         self.image.clear()
         item = self.plotItem
         extent = self._extent()

@@ -267,7 +267,7 @@ class SwarmViews(QObject):
             if frame.meta:
                 self.sweep_map.start_job(frame.meta["axes"], frame.meta["cells"], frame.meta["current"])
             self.sweep_map.show_frame(frame)
-            self.panel.sweep_status.setText(status + " · hover a cell for its values, click to race it")
+            self.panel.sweep_status.setText(status)
 
     @Slot(str, int, str)
     def _on_failed(self, slot: str, ticket: int, message: str) -> None:
@@ -359,6 +359,40 @@ class SwarmViews(QObject):
         if time.monotonic() - self._fan_last_drag > FAN_HIDE_MS / 1000:
             self.fan.hide()
             self._fan_hide.stop()
+
+    # ------------------------------------------------------------ a preset's view
+
+    def show_view(self, view) -> None:
+        """Show a preset's swarm view (core/swarm_preset.SwarmView) and race it."""
+        from ...core.swarm import parse_axis
+        from .panel import GRIDS
+
+        self.dock.show()
+        panel = self.panel
+        if view.run < len(self.window.experiment.runs):
+            self.window.runs_panel.select(view.run)
+        self.refresh()
+        if view.view == "basin":
+            grid = min(GRIDS, key=lambda n: abs(n - view.grid))
+            panel.grid_size.setCurrentIndex(GRIDS.index(grid))
+            panel.mode.setCurrentIndex(panel.mode.findData(view.colour))
+            panel.show_basin.setChecked(True)
+            self.start_basin()
+            return
+        exp = self.selected_run()
+        if exp is None:
+            return
+        optimizer = exp.runs[0].optimizer
+        axes = [parse_axis(text, optimizer, "swarm.vary") for text in view.vary]
+        for editor, axis in zip((panel.axis1, panel.axis2), axes + [None]):
+            editor.show_axis(axis)
+        panel.metric.setCurrentIndex(panel.metric.findData(view.colour))
+        self.start_sweep()
+
+    def view_done(self, view) -> bool:
+        """The preset's view has raced to its end and is drawn."""
+        frame = self.basin.frame if view.view == "basin" else self.sweep_map.frame
+        return frame is not None and frame.done
 
     # ------------------------------------------------------------ export and shutdown
 
