@@ -60,20 +60,18 @@ class WhatIfFan(QObject):
         self.label.setVisible(False)
 
     def show(self, paths, color: str, text: str) -> None:
+        """paths[0]: the new value's path (white, dashed: it stands apart from the run's own
+        path under it); the others: ghosts in the run's colour, faint."""
+        ghost = pg.mkColor(color).lighter(130)
+        ghost.setAlpha(150)
         for index, curve in enumerate(self.curves):
             if index >= len(paths):
                 curve.setVisible(False)
                 continue
-            path = paths[index]
-            pen = (pg.mkPen(color, width=3, cosmetic=True) if index == 0 else
-                   pg.mkPen(pg.mkColor(color).lighter(130), width=1.5, style=Qt.PenStyle.DashLine,
-                            cosmetic=True))
-            if index:
-                c = pen.color()
-                c.setAlpha(110)
-                pen.setColor(c)
+            pen = (pg.mkPen((255, 255, 255, 230), width=2.2, style=Qt.PenStyle.DashLine,
+                            cosmetic=True) if index == 0 else pg.mkPen(ghost, width=1.3, cosmetic=True))
             curve.setPen(pen)
-            curve.setData(path[:, 0], path[:, 1])
+            curve.setData(paths[index][:, 0], paths[index][:, 1])
             curve.setVisible(True)
         if len(paths) and len(paths[0]):
             self.label.setText(text)

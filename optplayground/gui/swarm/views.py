@@ -331,7 +331,8 @@ class SwarmViews(QObject):
         values = fan_values(param, float(run.hyper[name]))
         if not values:
             return
-        self._fan_text = f"{name} = {values[0]:.3g}"
+        self._fan_text = (f"{name} = {values[0]:.3g} (dashed); faint: "
+                          + ", ".join(f"{v:.3g}" for v in values[1:]))
         self._fan_color = run.color or "#ffffff"
         self._fan_asked = time.perf_counter()
         steps = min(exp.steps, FAN_STEPS)
