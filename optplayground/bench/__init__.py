@@ -104,8 +104,10 @@ def run_bench(quick: bool = False, progress: Callable[[str], None] = lambda text
              ("steps per second in the window", "gui", ["rates"]),
              ("memory and redraw with a full history", "gui", ["memory"])]
     if quick:  # one process for all: each start-up costs seconds
-        parts = [("everything, briefly", "gui", ["engine", "batched", "frames", "rates", "memory"])]
-    parts.append(("the what-if fan and a 65,536-start basin map", "swarm", ["whatif", "swarm"]))
+        parts = [("everything, briefly", "gui", ["engine", "batched", "frames", "rates", "memory",
+                                                 "swarm"])]
+    else:
+        parts.append(("the what-if fan and a 65,536-start basin map", "swarm", ["swarm"]))
     steps = [(title, lambda module=module, names=names: measure(module, names, quick))
              for title, module, names in parts]
     steps.append(("start-up", lambda: startup(quick)))

@@ -4,13 +4,23 @@
                          median of 20 moves
     swarm_updates_per_s  basin map frames drawn per second while a 256×256 basin (65,536
                          runs) races
+
+One window and so one swarm child for both (its start, an import of torch, costs seconds).
+--quick: 3 moves and a 64×64 basin for a second (rough; it keeps the test suite short).
 """
 from __future__ import annotations
 
 import statistics
 import time
 
-from .gui import close, spin
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+
+def spin(seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
 
 
 def _window(steps: int):
@@ -25,9 +35,17 @@ def _window(steps: int):
     return app, window
 
 
-def whatif(moves: int = 20) -> dict:
+def swarm_figures(moves: int, seconds: float, grid_index: int) -> dict:
+    _app, window = _window(2000)
+    try:
+        return {**whatif(window, moves), **swarm_updates(window, seconds, grid_index)}
+    finally:
+        window.close()
+        QApplication.processEvents()
+
+
+def whatif(window, moves: int) -> dict:
     """Drag the lr slider: each move -> the fan raced in the swarm child and drawn."""
-    _app, window = _window(500)
     views = window.swarm
     slider = window.runs_panel.editor.hyper_form().slider("lr")
     slider.setSliderDown(True)
@@ -45,30 +63,24 @@ def whatif(moves: int = 20) -> dict:
             spent.append(time.perf_counter() - started)
     finally:
         slider.setSliderDown(False)
-        close(window)
     return {"whatif_ms": statistics.median(spent) * 1000,
             "whatif_child_ms": statistics.median(views.fan_latency_s[1:]) * 1000}
 
 
-def swarm_updates(seconds: float) -> dict:
-    """A 256×256 basin of Momentum on Rosenbrock: frames drawn per second while it races."""
-    _app, window = _window(2000)
+def swarm_updates(window, seconds: float, grid_index: int) -> dict:
+    """A basin of Momentum on Rosenbrock (256×256): pictures drawn per second while it races."""
     views = window.swarm
     views.dock.show()
-    views.panel.grid_size.setCurrentIndex(3)  # 256×256
+    views.panel.grid_size.setCurrentIndex(grid_index)
     views.panel.show_basin.setChecked(True)
-    try:
-        _wait(lambda: views.basin.updates >= 2, 180)
-        first, started = views.basin.updates, time.perf_counter()
-        deadline = started + seconds
-        while time.perf_counter() < deadline and not (views.basin.frame and views.basin.frame.done):
-            spin(0.05)
-        took = time.perf_counter() - started
-        rate = (views.basin.updates - first) / took
-        rows = len(views.basin.frame.x)
-    finally:
-        close(window)
-    return {"swarm_updates_per_s": rate, "swarm_rows": rows}
+    _wait(lambda: views.basin.updates >= 2, 180)
+    first, started = views.basin.updates, time.perf_counter()
+    deadline = started + seconds
+    while time.perf_counter() < deadline and not (views.basin.frame and views.basin.frame.done):
+        spin(0.05)
+    took = time.perf_counter() - started
+    return {"swarm_updates_per_s": (views.basin.updates - first) / took,
+            "swarm_rows": len(views.basin.frame.x)}
 
 
 def _wait(condition, timeout_s: float) -> None:
@@ -80,6 +92,5 @@ def _wait(condition, timeout_s: float) -> None:
 
 
 MEASUREMENTS = {
-    "whatif": lambda quick: whatif(5 if quick else 20),
-    "swarm": lambda quick: swarm_updates(2.0 if quick else 8.0),
+    "swarm": lambda quick: swarm_figures(3, 1.0, 1) if quick else swarm_figures(20, 8.0, 3),
 }
