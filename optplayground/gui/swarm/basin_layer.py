@@ -69,6 +69,7 @@ class BasinLayer(QObject):
         self.box = ((0.0, 1.0), (0.0, 1.0))
         self.minima: list = []
         self.frame = None
+        self._placed = False
         self.updates = 0  # frames drawn (the bench counts them)
 
     # ------------------------------------------------------------ public
@@ -83,6 +84,7 @@ class BasinLayer(QObject):
         self.grid, self.box, self.minima = grid, box, list(minima)
         self.frame = None
         self.image.clear()
+        self._placed = False
         self._fill_legend()
 
     def show_frame(self, frame) -> None:
@@ -90,7 +92,7 @@ class BasinLayer(QObject):
         n = self.grid
         if n * n != len(frame.x):
             return
-        diverged = np.isin(frame.status, (3, 4))  # batched.race LEFT_MAP, NOT_FINITE
+        diverged = (frame.status == 3) | (frame.status == 4)  # batched.race LEFT_MAP, NOT_FINITE
         if self.mode == "minimum":
             rgba = colors.minima_rgba(frame.minimum, frame.stopped, frame.steps, diverged, ALPHA)
             if not frame.done:  # a run still on its way counts once it sits at a minimum
@@ -103,8 +105,10 @@ class BasinLayer(QObject):
             self.bar.setVisible(True)
         self.legend.setVisible(self.mode == "minimum")
         self.image.setImage(rgba.reshape(n, n, 4), autoLevels=False)
-        (x0, x1), (y0, y1) = self.box
-        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        if not self._placed:  # after the first setImage: the rect scales the image's pixels
+            (x0, x1), (y0, y1) = self.box
+            self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+            self._placed = True
         self.image.setVisible(True)
         self.updates += 1
 

@@ -110,7 +110,7 @@ class SweepHeatMap(pg.PlotWidget):
         self.updates += 1
 
     def values(self, frame) -> tuple[np.ndarray, colors.Scale]:
-        diverged = np.isin(frame.status, (3, 4))
+        diverged = (frame.status == 3) | (frame.status == 4)
         if self.metric == "loss":
             loss = np.where(diverged, np.nan, frame.loss.astype(np.float64))
             finite = loss[np.isfinite(loss)]
