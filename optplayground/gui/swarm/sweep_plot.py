@@ -47,6 +47,7 @@ class SweepHeatMap(pg.PlotWidget):
         item.addItem(self.current)
         self.bar = SwarmColorBar()
         item.layout.addItem(self.bar, 2, 5)
+        self.bar.setVisible(False)  # until there is a sweep
         self.hover = pg.TextItem(color=TEXT_COLOR, anchor=(0, 1), fill=(20, 22, 30, 220))
         self.hover.setZValue(20)
         self.hover.setVisible(False)
@@ -107,6 +108,7 @@ class SweepHeatMap(pg.PlotWidget):
         (x0, x1), (y0, y1) = self._extent()  # after setImage: the rect scales the image's pixels
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self.bar.show_scale(scale)
+        self.bar.setVisible(True)
         self.updates += 1
 
     def values(self, frame) -> tuple[np.ndarray, colors.Scale]:

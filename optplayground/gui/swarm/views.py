@@ -390,6 +390,18 @@ class SwarmViews(QObject):
         panel.metric.setCurrentIndex(panel.metric.findData(view.colour))
         self.start_sweep()
 
+    @Slot(object)
+    def preset_chosen(self, action) -> None:
+        """File ▸ Presets loaded a preset (the action's data: its name): show its view."""
+        from ...core.presets import preset_swarm_view
+
+        try:
+            view = preset_swarm_view(str(action.data()))
+        except Exception:  # noqa: BLE001 — a broken shipped view: the race goes on without
+            return
+        if view is not None and self.window.experiment.problem.is_dataset is False:
+            self.show_view(view)
+
     def view_done(self, view) -> bool:
         """The preset's view has raced to its end and is drawn."""
         frame = self.basin.frame if view.view == "basin" else self.sweep_map.frame
