@@ -308,7 +308,10 @@ class MainWindow(QMainWindow):
         self.model.set_steps(steps)
 
     def _restyle(self, experiment: Experiment) -> None:
+        before = self.live.styles
         self.live.restyle(experiment)
+        if self.live.styles == before:  # a live edit of a number (a slider drag): the
+            return  # legends and pens are as they were; rebuilding them cost ~40 ms a move
         self.map_area.restyle(self.live.styles)
         for plot in self.step_plots:
             plot.set_styles(self.live.styles)
