@@ -53,6 +53,7 @@ class SwarmViews(QObject):
         self._started: dict[str, float] = {}
         self._fan_asked = 0.0
         self.fan_latency_s: list[float] = []  # slider move -> fan drawn (the bench reads it)
+        self.fan_direct_s: list[float] = []  # the child's time for a fan raced on its own
         self._recompute = QTimer(self, singleShot=True, interval=RECOMPUTE_MS)
         self._recompute.timeout.connect(self.refresh)
         self._fan_hide = QTimer(self, interval=250)
@@ -364,7 +365,7 @@ class SwarmViews(QObject):
             return []
 
     @Slot(int, object, float)
-    def _on_fan(self, ticket: int, paths, _seconds: float) -> None:
+    def _on_fan(self, ticket: int, paths, seconds: float) -> None:
         if ticket == self._tickets.get("fan_table"):
             key = self._fan_table_key
             values = list(key[3])
@@ -373,6 +374,7 @@ class SwarmViews(QObject):
             return
         if ticket != self._tickets["fan"]:
             return
+        self.fan_direct_s.append(seconds)
         name, values = self._fan_names
         self._draw_fan(name, values, paths)
 
