@@ -38,9 +38,9 @@ class SwarmColorBar(pg.ColorBarItem):
         self.axis.setWidth(58)
 
     def show_scale(self, scale: colors.Scale) -> None:
+        """Log scales are shown in log10 units: the axis's own ticks, the label says so."""
         self.setLevels((scale.lo, scale.hi))
-        self.axis.setTicks([colors.log_ticks(scale.lo, scale.hi)] if scale.log else None)
-        self.getAxis("left").setLabel(scale.label, color=TEXT_COLOR)
+        self.axis.setLabel(scale.label, color=TEXT_COLOR)
 
 
 class BasinLayer(QObject):
@@ -70,6 +70,7 @@ class BasinLayer(QObject):
         self.minima: list = []
         self.frame = None
         self._placed = False
+        self._legend_for = None  # what the legend lists now
         self.updates = 0  # frames drawn (the bench counts them)
 
     # ------------------------------------------------------------ public
@@ -103,7 +104,8 @@ class BasinLayer(QObject):
             rgba = colors.numbers_rgba(values, scale, ALPHA)
             self.bar.show_scale(scale)
             self.bar.setVisible(True)
-        self.legend.setVisible(self.mode == "minimum")
+        self._fill_legend(numbers=self.mode != "minimum")
+        self.legend.setVisible(True)
         self.image.setImage(rgba.reshape(n, n, 4), autoLevels=False)
         if not self._placed:  # after the first setImage: the rect scales the image's pixels
             (x0, x1), (y0, y1) = self.box
@@ -118,7 +120,7 @@ class BasinLayer(QObject):
             shift = np.nanmin(loss) if np.isfinite(loss).any() else 0.0
             floor = max(1e-12, 1e-6 * float(np.nanmax(np.abs(loss[np.isfinite(loss)]), initial=1)))
             values = loss - min(shift, 0.0) + floor  # log of a loss that may be negative
-            return values, colors.scale_for(values, True, "final loss (log)")
+            return values, colors.scale_for(values, True, "log10 final loss")
         steps = np.where(frame.reached >= 0, frame.reached, np.nan).astype(np.float64)
         label = "steps to loss ≤ %g" % self.threshold if self.threshold is not None else "steps"
         return steps, colors.Scale(0.0, float(max(frame.steps, 1)), False, label)
@@ -139,8 +141,14 @@ class BasinLayer(QObject):
 
     # ------------------------------------------------------------ internals
 
-    def _fill_legend(self) -> None:
+    def _fill_legend(self, numbers: bool = False) -> None:
+        if self._legend_for == (numbers, tuple(self.minima)):
+            return
+        self._legend_for = (numbers, tuple(self.minima))
         self.legend.clear()
+        if numbers:  # the colour bar says the rest
+            self.legend.addItem(_swatch(colors.DIVERGED), "diverged, or never reached")
+            return
         for index, (mx, my) in enumerate(self.minima):
             rgb = colors.MINIMUM_COLORS[index % len(colors.MINIMUM_COLORS)]
             self.legend.addItem(_swatch(rgb), f"minimum {index} ({mx:.3g}, {my:.3g})")

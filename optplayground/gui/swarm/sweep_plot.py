@@ -119,7 +119,7 @@ class SweepHeatMap(pg.PlotWidget):
             shift = min(float(finite.min()), 0.0) if finite.size else 0.0
             floor = max(1e-12, 1e-9 * float(np.abs(finite).max())) if finite.size else 1e-12
             values = loss - shift + floor
-            return values, colors.scale_for(values, True, "final loss (log)")
+            return values, colors.scale_for(values, True, "log10 final loss")
         if self.metric == "steps":
             values = np.where(frame.reached >= 0, frame.reached, np.nan).astype(np.float64)
             label = "steps to loss ≤ %g" % self.threshold if self.threshold is not None else "steps"
