@@ -4,6 +4,7 @@ range test's suggestion applies with one click. One window and one swarm child f
 import numpy as np
 import pytest
 
+from optplayground import cli
 from optplayground.core import experiment as xp
 from optplayground.core.swarm import grid_starts
 from optplayground.gui.swarm import colors
@@ -25,7 +26,7 @@ def views(window, qtbot):
     return w, w.swarm
 
 
-def test_basin_sweep_fan_and_lr_range_test(views, qtbot):
+def test_basin_sweep_fan_and_lr_range_test(views, qtbot, tmp_path):
     w, sw = views
     # The basin map: 32×32 starts of the selected run (Adam), coloured by the minimum reached.
     sw.panel.grid_size.setCurrentIndex(0)
@@ -48,6 +49,18 @@ def test_basin_sweep_fan_and_lr_range_test(views, qtbot):
                     timeout=ENGINE_MS)
     assert sw.sweep_map.cell_at(-2.0, 0.5) == 1  # log10(0.01): the middle cell
     assert "lr = 0.01" in sw.sweep_map.describe(1)
+    # File ▸ Export offers its CSV: the rows `optplayground sweep` writes for it.
+    w.files.export_menu.aboutToShow.emit()
+    titles = [a.text() for a in w.files.export_menu.actions()]
+    assert "Sweep CSV…" in titles and "Basin map CSV…" in titles and "Sweep as PNG…" in titles
+    ours, theirs = tmp_path / "window.csv", tmp_path / "cli.csv"
+    sw.export_csv("sweep", str(ours))
+    qtbot.waitUntil(ours.exists, timeout=ENGINE_MS)
+    start = ",".join(repr(v) for v in w.experiment.problem.start)
+    assert cli.main(["sweep", "--surface", "himmelblau", "--start", start, "--opt", "adam:lr=0.05",
+                     "--vary", "lr=0.001..0.1:log:3", "--steps", "80", "--quiet",
+                     "--csv", str(theirs)]) == 0
+    assert ours.read_bytes() == theirs.read_bytes()
     sw.sweep_map.cellPicked.emit({"lr": 0.01})
     assert [r.hyper["lr"] for r in w.experiment.runs] == [0.05, 0.01, 0.01]
     assert w.experiment.runs[2].name == "Adam lr=0.01"
