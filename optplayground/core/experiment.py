@@ -317,6 +317,7 @@ def from_dict(data: dict) -> Experiment:
     if version > FORMAT_VERSION:
         raise ConfigError("format", f"file format {version!r} is newer than this app reads "
                                     f"({FORMAT_VERSION}); update optplayground")
+    data.pop("swarm", None)  # a preset's swarm view (core/swarm_preset.py): not the race's
     problem = _build(Problem, data.pop("problem", {}), "problem")
     problem.params = _tuples(problem.params)
     runs_data = data.pop("runs", [])

@@ -72,10 +72,9 @@ def load_preset(name: str) -> Experiment:
         raise ConfigError("preset", f"unknown preset {name!r} (known: {', '.join(names)})")
     from . import experiment as xp
 
-    data = tomllib.loads((PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8"))
-    data.pop("swarm", None)  # the view it is shown in: preset_swarm_view
+    text = (PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8")
     try:
-        return xp.from_dict(data)
+        return xp.loads(text)  # (its [swarm] table, if any: preset_swarm_view)
     except ConfigError as e:  # a broken shipped file: say which one
         where = f"preset {name}" + (f": {e.field}" if e.field else "")
         raise ConfigError(where, e.message) from None
