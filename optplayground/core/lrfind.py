@@ -71,8 +71,6 @@ def suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float | None:
 def lr_range_test(experiment, run_index: int = 0, start_lr: float = 1e-7, end_lr: float = 10.0,
                   steps: int = 100, device: str | None = None) -> LRFindResult:
     """Run the test on a validated dataset experiment's run `run_index`."""
-    import torch
-
     from .engine import resolve_device
     from .optimizers import build_optimizer, get_optimizer
     from .training import TrainingTask

@@ -40,6 +40,7 @@ def test_basin_sweep_fan_and_lr_range_test(views, qtbot, tmp_path):
     assert tuple(sw.basin.image.image.reshape(-1, 4)[at, :3]) <= colors.MINIMUM_COLORS[0]
     sw.basin._on_click(3.1, 2.1)  # a click picks the cell's start for the race
     assert w.experiment.problem.start == sw.basin.cell_start(3.1, 2.1) == starts[at]
+    qtbot.waitUntil(lambda: not sw._recompute.isActive(), timeout=ENGINE_MS)  # that restart's
 
     # A 1-D sweep of lr; a cell's click adds a run with that lr.
     sw.panel.axis1.show_axis(sw.panel.axis1.axis().__class__("lr", 1e-3, 1e-1, 3, True))

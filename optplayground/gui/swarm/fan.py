@@ -7,7 +7,7 @@ import math
 from dataclasses import replace
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 
 FAN_STEPS = 500
 # The value itself first, then its neighbours: × on a log scale, ± a share of the range else.

@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
-from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QSlider
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QSlider
 
 from ...core import experiment as xp
 from ...core.batched.groups import batchable
@@ -23,6 +23,7 @@ from ..controls.runs_panel import next_color, unique_name
 from .basin_layer import BasinLayer
 from .client import SwarmClient
 from .fan import FAN_STEPS, WhatIfFan, fan_runs, fan_values
+from .lr_test import LRTest
 from .panel import SwarmPanel
 
 RECOMPUTE_MS = 250  # a burst of edits (a slider drag) recomputes once it pauses
@@ -48,7 +49,8 @@ class SwarmViews(QObject):
         self.action = self.dock.toggleViewAction()
         self.action.setText("S&warm Views (basin map, sweep)")
         self._basin_key = None  # what the basin shown was raced for
-        self._tickets = {"basin": 0, "sweep": 0, "fan": 0, "fan_table": 0, "lr": 0}
+        self._sweep_key = None
+        self._tickets = {"basin": 0, "sweep": 0, "fan": 0, "fan_table": 0}
         self._sweep_wanted = False
         self._started: dict[str, float] = {}
         self._fan_asked = 0.0
@@ -77,9 +79,7 @@ class SwarmViews(QObject):
         self.client.failed.connect(self._on_failed)
         self.client.fanReady.connect(self._on_fan)
         self.client.exported.connect(self._on_exported)
-        self.client.lrFound.connect(self._on_lr_found)
-        panel.lrFindRequested.connect(self.start_lr_find)
-        panel.lrApplyRequested.connect(self.apply_suggested_lr)
+        self.lr_test = LRTest(window, self.client, panel)
         self.lr_plot = panel.lr_plot
         window.model.restarted.connect(lambda _exp, _gen: self._recompute.start())
         window.model.run_edited.connect(self._on_run_edited)
@@ -127,7 +127,7 @@ class SwarmViews(QObject):
         self.panel.set_dataset_mode(dataset)
         if dataset:
             self.basin.hide()
-            self._show_lr_run()
+            self.lr_test.show_run()
             return
         exp = self.selected_run()
         if exp is None:
@@ -140,7 +140,7 @@ class SwarmViews(QObject):
         if self.panel.show_basin.isChecked():
             self.start_basin(exp)
         if self._sweep_wanted:
-            self.start_sweep()
+            self.start_sweep(force=False)
 
     def _run_changed(self, run) -> bool:
         key = (run.name, run.optimizer)
@@ -166,7 +166,8 @@ class SwarmViews(QObject):
         self.panel.basin_status.setText("starting…")
 
     @Slot()
-    def start_sweep(self) -> None:
+    def start_sweep(self, force: bool = True) -> None:
+        """Race the sweep as the panel says (`force`: even if it is the one shown)."""
         exp = self.selected_run()
         if exp is None:
             self.panel.sweep_status.setText("Sweeps race a batchable optimizer on a surface.")
@@ -181,73 +182,15 @@ class SwarmViews(QObject):
             return
         self._sweep_wanted = True
         threshold = self.threshold(exp)
+        key = (xp.dumps(exp), tuple(axes), threshold)
+        if key == self._sweep_key and not force:
+            return  # (a restart that changed nothing it depends on)
+        self._sweep_key = key
         self.sweep_map.threshold = threshold
+        self.sweep_map.frame = None  # "done" is the new job's from now on
         self._tickets["sweep"] = self.client.submit("sweep", SweepJob(exp, 0, tuple(axes), threshold))
         self._started["sweep"] = time.perf_counter()
         self.panel.sweep_status.setText("starting…")
-
-    # ------------------------------------------------------------ the LR range test
-
-    def _lr_run(self):
-        """(the dataset experiment with the selected run only, its index in the panel)."""
-        exp = self.window.experiment
-        row = max(0, self.window.runs_panel.selected())
-        if not exp.problem.is_dataset or row >= len(exp.runs):
-            return None, row
-        try:
-            return xp.validate(dataclasses.replace(exp, runs=[exp.runs[row]])), row
-        except Exception:  # noqa: BLE001 — the race reports it
-            return None, row
-
-    def _show_lr_run(self) -> None:
-        exp, _ = self._lr_run()
-        if exp is not None:
-            self.panel.run_label.setText(f"Run: <b>{exp.runs[0].name}</b> ({exp.runs[0].optimizer})")
-
-    @Slot()
-    def start_lr_find(self) -> None:
-        exp, _ = self._lr_run()
-        if exp is None:
-            self.panel.lr_status.setText("The LR range test trains a model: pick a dataset race.")
-            return
-        try:
-            start, end, steps = self.panel.lr_range()
-        except ValueError as error:
-            self.panel.lr_status.setText(str(error))
-            return
-        self.lr_plot.clear_result()
-        self.panel.lr_apply.setEnabled(False)
-        self._tickets["lr"] = self.client.lr_find(exp, start, end, steps)
-        self._started["lr"] = time.perf_counter()
-        self.panel.lr_status.setText(f"testing {exp.runs[0].name}: {steps} updates…")
-
-    @Slot(int, object, str)
-    def _on_lr_found(self, ticket: int, result, error: str) -> None:
-        if ticket != self._tickets.get("lr"):
-            return
-        if error:
-            self.panel.lr_status.setText(f"Cannot test it: {error}")
-            return
-        self.lr_plot.show_result(result)
-        ended = (f"stopped at update {result.diverged_at} (loss > 5× its best)"
-                 if result.diverged_at is not None else "ran every update")
-        suggestion = ("no suggestion (too few updates)" if result.suggested_lr is None
-                      else f"suggested lr {result.suggested_lr:.3g}")
-        self.panel.lr_status.setText(f"{ended}; {suggestion}")
-        self.panel.lr_apply.setEnabled(result.suggested_lr is not None)
-
-    @Slot()
-    def apply_suggested_lr(self) -> None:
-        result = self.lr_plot.result
-        if result is None or result.suggested_lr is None:
-            return
-        row = max(0, self.window.runs_panel.selected())
-        runs = self.window.runs_panel.runs()
-        runs[row].hyper["lr"] = float(f"{result.suggested_lr:.3g}")
-        self.window.runs_panel.set_runs(runs)
-        self.window.model.set_runs(runs)
-        self.window.runs_panel.select(row)
-        self.panel.lr_status.setText(f"{runs[row].name}: lr = {runs[row].hyper['lr']:g}")
 
     # ------------------------------------------------------------ answers
 
