@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(VENV)/bin/optplayground $(ARGS)
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto $(ARGS)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/optplayground bench $(ARGS)

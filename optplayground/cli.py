@@ -15,8 +15,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from .cli_boundary import check_outputs, guarded, parse_size
+from .cli_boundary import check_outputs, guarded, parse_size, take_lang_option
 from .core.atomic import all_or_nothing, check_writable
+from .core.i18n import tr
 from .core.params import ConfigError
 from .listing import KINDS, list_kind
 from .quick_form import add_quick_form, quick_experiment
@@ -54,6 +55,7 @@ USAGE = """optplayground [EXPERIMENT.toml]
        optplayground basin [--surface NAME | --formula EXPR] --opt NAME[:k=v,...] --grid N --steps S --csv OUT.csv …
        optplayground sweep [--surface NAME | --formula EXPR] --opt NAME --vary PARAM=LOW..HIGH[:log]:COUNT --steps S --csv OUT.csv …
        optplayground lrfind --dataset NAME --opt NAME[:k=v,...] [--start-lr A] [--end-lr B] [--steps N] [--csv OUT.csv] …
+       optplayground trace [--surface NAME | --formula EXPR] --opt NAME[:k=v,...] --steps N --csv OUT.csv …
        optplayground list surfaces|optimizers|schedules|datasets|losses|presets
        optplayground bench [--quick] [--json OUT.json]
        optplayground --version | --help | COMMAND --help"""
@@ -67,6 +69,7 @@ Watch optimizers race across loss surfaces and small datasets.
   optplayground shot …           race in the window offscreen and save a screenshot
   optplayground basin …          race a grid of start points: where does each one end?
   optplayground sweep …          race a grid of hyperparameter values: which ones work?
+  optplayground trace …          one run's every update and optimizer state as CSV
   optplayground list WHAT        what can be chosen, with parameters and defaults
   optplayground bench            measure speed and memory on this machine
 
@@ -81,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str]) -> int:
+    argv = take_lang_option(argv)  # --lang anywhere: this process and the engine's speak it
     if not argv or argv[0].endswith(".toml"):
         return _open_app(argv)
     args = _parser().parse_args(_glue_negative_values(argv))
@@ -118,7 +122,7 @@ class _Parser(argparse.ArgumentParser):
     (argparse would print the whole usage block first.) Subcommands inherit the class."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, tr("{prog}: error: {message} (see {prog} --help)", prog=self.prog, message=message) + "\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -127,6 +131,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="optplayground", usage=USAGE, description=DESCRIPTION,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version="\n".join(version_lines()))
+    parser.add_argument("--lang", metavar="CODE",  # taken off the command line by _dispatch
+                        help="the interface's language, en or zh_CN, before or after the "
+                             "subcommand (default: the window's choice or the system's)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", prog="optplayground")
 
     run = sub.add_parser("run", help="race headless, print a summary, write CSV",
@@ -179,10 +186,12 @@ def _parser() -> argparse.ArgumentParser:
     lister.set_defaults(func=lambda args: list_kind(args.what))
 
     from .swarm_cli import add_commands
+    from .trace_cli import add_command as add_trace
 
-    add_commands(sub)
     from .lrfind_cli import add_command as add_lrfind
 
+    add_commands(sub)
+    add_trace(sub)
     add_lrfind(sub)
     return parser
 
@@ -229,7 +238,7 @@ def _cmd_run(args) -> int:
 def _pictures(args):
     """The headless window module when --png or --svg asks for pictures (the window draws them)."""
     if args.scale and not args.png:
-        raise ConfigError("--scale", "goes with --png (it sets the PNGs' pixels)")
+        raise ConfigError("--scale", tr("goes with --png (it sets the PNGs' pixels)"))
     if not (args.png or args.svg):
         return None
     try:
@@ -254,14 +263,14 @@ def _experiment_from_args(args):
     for key in ("experiment", "preset", "surface", "formula", "start", "dataset", "model", "loss"):
         if getattr(args, key, None) == "":
             raise ConfigError("command line" if key == "experiment" else f"--{key}",
-                              "is empty" if key != "experiment" else "the experiment file name is empty")
+                              tr("is empty") if key != "experiment" else tr("the experiment file name is empty"))
     quick = any(getattr(args, k, None) for k in ("surface", "formula", "quick_runs", "start",
                                                   "dataset", "model", "loss"))
     sources = [name for name, given in (("an experiment file", args.experiment),
                                         ("--preset", args.preset), ("the quick form", quick)) if given]
     if len(sources) > 1:
-        raise ConfigError("command line", "give one of an experiment file, --preset or the quick "
-                                          f"form, not {' and '.join(sources)}")
+        raise ConfigError("command line", tr("give one of an experiment file, --preset or the quick "
+                                             "form, not {sources}", sources=" and ".join(sources)))
     if args.experiment:
         exp = xp.load(args.experiment)
     elif args.preset:

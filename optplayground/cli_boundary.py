@@ -14,6 +14,8 @@ import threading
 from typing import Callable
 
 from .core.atomic import remove_pending
+from .core import i18n
+from .core.i18n import tr
 from .core.params import ConfigError
 
 EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, EXIT_TERMINATED = 2, 130, 141, 143
@@ -31,7 +33,7 @@ def guarded(command: Callable[[], int]) -> int:
     try:
         return command()
     except ConfigError as error:
-        say(f"optplayground: error: {error}")
+        say(tr("optplayground: error: {error}", error=error))
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         _quiet_stdout()
@@ -44,8 +46,25 @@ def guarded(command: Callable[[], int]) -> int:
         return EXIT_INTERRUPTED
     except (OSError, RecursionError, MemoryError, UnicodeError, OverflowError) as error:
         remove_pending()
-        say(f"optplayground: error: {type(error).__name__}: {error}")
+        say(tr("optplayground: error: {error}", error=f"{type(error).__name__}: {error}"))
         return EXIT_BAD_INPUT
+
+
+def take_lang_option(argv: list[str]) -> list[str]:
+    """`--lang CODE` (or `--lang=CODE`) anywhere on a command line: set the language for this
+    process and its children, and return the other arguments. An unknown code is bad input."""
+    out, it = [], iter(argv)
+    for arg in it:
+        if arg == "--lang" or arg.startswith("--lang="):
+            value = arg.partition("=")[2] if "=" in arg else next(it, "")
+            code = i18n.normalize(value)
+            if code is None:
+                raise ConfigError("--lang", tr("unknown language {value} (known: {known})",
+                                               value=repr(value), known=", ".join(i18n.LANGUAGES)))
+            i18n.set_language(code)  # the environment too: the engine's process inherits it
+        else:
+            out.append(arg)
+    return out
 
 
 def say(line: str) -> None:

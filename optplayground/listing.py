@@ -9,6 +9,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import replace
 
+from .core.i18n import tr
+
 KINDS = ("surfaces", "optimizers", "schedules", "datasets", "losses", "presets")
 
 
@@ -18,12 +20,12 @@ def list_kind(what: str) -> int:
     for spec in _specs(what):
         print(f"{spec.name:<18} {_title(what, spec)}")
         if what == "optimizers" and (why := _not_batched(spec.name)):
-            print(f"    (not batched: {why})")
+            print("    " + tr("(not batched: {why})", why=tr(why)))
         for p in spec.params:
-            print(f"    {p.name:<22} = {_default(p.default):<14} {p.range_text():<16} {p.help}")
+            print(f"    {p.name:<22} = {_default(p.default):<14} {p.range_text():<16} {tr(p.help)}")
     if what == "optimizers":
-        print(f"{'module:Class':<18} any torch.optim.Optimizer by import path "
-              f"(not batched: {_not_batched('module:Class')})")
+        print(f"{'module:Class':<18} " + tr("any torch.optim.Optimizer by import path") + " "
+              + tr("(not batched: {why})", why=tr(_not_batched("module:Class"))))
     return 0
 
 
@@ -44,8 +46,8 @@ def _specs(what: str) -> list:
     if what == "optimizers":
         from .core.optimizers import LOOKAHEAD, OPTIMIZERS
 
-        return [*OPTIMIZERS.values(), replace(LOOKAHEAD, title=f"{LOOKAHEAD.title}: wraps any of "
-                                                               "the above (--lookahead k=…,alpha=…)")]
+        return [*OPTIMIZERS.values(),
+                replace(LOOKAHEAD, title="Lookahead: wraps any of the above (--lookahead k=…,alpha=…)")]
     if what == "schedules":
         from .core.schedules import SCHEDULES
 
@@ -64,11 +66,12 @@ def _specs(what: str) -> list:
 def _title(what: str, spec) -> str:
     """Datasets and losses say which task they are for: a loss must suit its dataset."""
     if what == "datasets":
-        classes = f", {spec.n_classes} classes" if spec.task == "classification" else ""
-        return f"{spec.title} ({spec.task}{classes}; default loss {spec.default_loss})"
+        classes = tr(", {n} classes", n=spec.n_classes) if spec.task == "classification" else ""
+        return tr("{title} ({task}{classes}; default loss {loss})", title=tr(spec.title),
+                  task=tr(spec.task), classes=classes, loss=spec.default_loss)
     if what == "losses":
-        return f"{spec.title} ({spec.task})"
-    return spec.title
+        return f"{tr(spec.title)} ({tr(spec.task)})"
+    return tr(spec.title)
 
 
 def _default(value) -> str:
@@ -77,12 +80,24 @@ def _default(value) -> str:
     return format_value(value)
 
 
+def _first_sentence(text: str) -> str:
+    if "。" in text:  # a Chinese description
+        return text.split("。")[0] + "。"
+    return text.split(". ")[0].rstrip(".") + "."
+
+
+def _shorten(text: str, width: int) -> str:
+    """At most `width` columns; Chinese has no spaces to cut at and its characters are two wide."""
+    if not any(ord(c) >= 0x2E80 for c in text):
+        return textwrap.shorten(text, width, placeholder=" …")
+    return text if len(text) <= width // 2 else text[:width // 2 - 1] + "…"
+
+
 def _list_presets() -> int:
     """Each preset's name and title, then the first sentence of its description."""
     from .core.presets import list_presets
 
     for preset in list_presets():
-        print(f"{preset.name:<28} {preset.title}")
-        first = preset.description.split(". ")[0].rstrip(".") + "."
-        print("    " + textwrap.shorten(first, 96, placeholder=" …"))
+        print(f"{preset.name:<28} {tr(preset.title)}")
+        print("    " + _shorten(_first_sentence(tr(preset.description)), 96))
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from .core.params import ConfigError
+from .core.i18n import tr
 
 
 def add_quick_form(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +19,7 @@ def add_quick_form(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--formula", help="a surface in x and y")
     parser.add_argument("--start", help="x,y")
     parser.add_argument("--dataset", help="NAME[:key=value,...] (train a small model instead)")
-    parser.add_argument("--model", help="linear | mlp[:H1,H2,...][,activation=relu,batchnorm=true,features=x2+y2]")
+    parser.add_argument("--model", help="linear | mlp[:H1,H2,...][,activation=relu,batchnorm=true,dropout=0.2,features=x2+y2]")
     parser.add_argument("--loss", help="NAME[:key=value,...] (default: the dataset's)")
     parser.add_argument("--opt", action=NewRun, help="NAME[:key=value,...] (one run)")
     for flag in ("--schedule", "--clip", "--lookahead", "--name", "--color", "--batch"):
@@ -50,9 +51,9 @@ def quick_experiment(args):
 
     problem = xp.Problem()
     if sum(bool(a) for a in (args.surface, args.formula, args.dataset)) > 1:
-        raise ConfigError("command line", "give one of --surface, --formula or --dataset")
+        raise ConfigError("command line", tr("give one of --surface, --formula or --dataset"))
     if (args.model or args.loss) and not args.dataset:
-        raise ConfigError("command line", "--model and --loss go with --dataset")
+        raise ConfigError("command line", tr("--model and --loss go with --dataset"))
     if args.dataset:
         problem.dataset, problem.data = parse_spec(args.dataset, "--dataset")
         if args.model:
@@ -67,9 +68,9 @@ def quick_experiment(args):
         problem.start = _parse_pair(args.start, "--start")
     runs = [_quick_run(r, i) for i, r in enumerate(getattr(args, "quick_runs", None) or [])]
     if not args.dataset and any("batch" in r for r in getattr(args, "quick_runs", None) or []):
-        raise ConfigError("--batch", "goes with --dataset: a surface has no data to batch")
+        raise ConfigError("--batch", tr("goes with --dataset: a surface has no data to batch"))
     if not runs:
-        raise ConfigError("--opt", "give at least one --opt NAME[:key=value,...]")
+        raise ConfigError("--opt", tr("give at least one --opt NAME[:key=value,...]"))
     return xp.Experiment(name="command line", problem=problem, runs=runs)
 
 
@@ -121,13 +122,13 @@ def _parse_clip(text: str):
         return Clip(mode="norm", max_norm=values.pop("norm"), **_only(values, "norm_type"))
     if "value" in values:
         return Clip(mode="value", clip_value=values.pop("value"), **_only(values))
-    raise ConfigError("--clip", "expected norm=MAX[,norm_type=P] or value=V")
+    raise ConfigError("--clip", tr("expected norm=MAX[,norm_type=P] or value=V"))
 
 
 def _only(values: dict, *allowed: str) -> dict:
     for key in values:
         if key not in allowed:
-            raise ConfigError(f"--clip.{key}", "unknown clip setting")
+            raise ConfigError(f"--clip.{key}", tr("unknown clip setting"))
     return values
 
 
@@ -143,7 +144,7 @@ def parse_spec(text: str, where: str) -> tuple[str, dict]:
     if cls and "=" not in cls and "," not in cls and ("." in head or cls[:1].isupper()):
         head, rest = f"{head}:{cls}", values
     if not head:
-        raise ConfigError(where, f"missing a name in {text!r}")
+        raise ConfigError(where, tr("missing a name in {text}", text=repr(text)))
     return head, parse_values(rest, where)
 
 
@@ -154,14 +155,14 @@ def parse_values(text: str, where: str) -> dict:
     for piece in filter(None, (p.strip() for p in text.split(","))):
         key, eq, value = piece.partition("=")
         if eq and not key.strip():
-            raise ConfigError(where, f"missing a name before '=' in {piece!r}")
+            raise ConfigError(where, tr("missing a name before '=' in {piece}", piece=repr(piece)))
         if eq:
             last = key.strip()
             values[last] = value.strip()
         elif last is not None:
             values[last] += "," + piece
         else:
-            raise ConfigError(where, f"expected key=value, got {piece!r}")
+            raise ConfigError(where, tr("expected key=value, got {piece}", piece=repr(piece)))
     return values
 
 
@@ -170,11 +171,11 @@ def _parse_pair(text: str, where: str) -> tuple[float, float]:
         x, y = (float(v) for v in text.split(","))
         return x, y
     except ValueError:
-        raise ConfigError(where, f"expected x,y (two numbers), got {text!r}") from None
+        raise ConfigError(where, tr("expected x,y (two numbers), got {text}", text=repr(text))) from None
 
 
 def _int(value: str, where: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ConfigError(where, f"expected a whole number, got {value!r}") from None
+        raise ConfigError(where, tr("expected a whole number, got {value}", value=repr(value))) from None

@@ -147,6 +147,7 @@ Architecture: $1
 Maintainer: $DEB_MAINTAINER
 Installed-Size: $2
 Depends: $3
+Recommends: fonts-noto-cjk
 Section: science
 Priority: optional
 Description: desktop playground for watching optimizers race

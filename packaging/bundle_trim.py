@@ -35,7 +35,7 @@ UNUSED_FILES = [
     # C++ headers, static and import libraries, torch's C++ test programs and test libraries
     "torch/bin/*", "torch/test/*", "torch/include/*", "torch/share/*", "*.a", "*.lib",
     "torch/lib/*test*", "torch/lib/*backend_with_compiler.*", "torch/lib/*aoti_custom_ops.*",
-    # Qt's translations (the app is English only), tools, software OpenGL (no OpenGL used)
+    # Qt's translations (but the Chinese the app speaks: KEEP_FILES), tools, software OpenGL
     "PySide6/*translations/*", "PySide6/include/*", "PySide6/opengl32sw.dll",
     "PySide6/*plugins/qmltooling/*", "PySide6/*plugins/designer/*",
     # Qt plugins for what the app does not do: displays without X or Wayland (EGLFS, KMS,
@@ -47,8 +47,9 @@ UNUSED_FILES = [
     "PySide6/*plugins/tls/*", "PySide6/*plugins/imageformats/*qtiff.*",
 ]
 
-# Exceptions to UNUSED_FILES: `import torch` fails without its shared-memory manager.
-KEEP_FILES = ["torch/bin/torch_shm_manager*"]
+# Exceptions to UNUSED_FILES: `import torch` fails without its shared-memory manager; Qt's
+# own dialogs (file, colour, message box buttons) speak Chinese from qtbase_zh_CN.qm.
+KEEP_FILES = ["torch/bin/torch_shm_manager*", "PySide6/*translations/qtbase_zh_CN.qm"]
 
 # Linux: the desktop stack comes from the system (the .deb depends on it). These libraries
 # must match the X or Wayland server, the GPU driver and the fonts installed there; copies

@@ -39,7 +39,14 @@ def check_bundle() -> int:
     if "<svg" not in svg or not presets:
         print("bundle check failed: no SVG export or no presets", file=sys.stderr)
         return 1
-    print(f"bundle ok: {sys.executable}; pyqtgraph templates, SVG export, {len(presets)} presets")
+    from optplayground.core.i18n import load_catalog
+    from optplayground.gui.language import install_qt_translations
+
+    if not load_catalog("zh_CN") or install_qt_translations(app, "zh_CN") is None:
+        print("bundle check failed: no Chinese catalog or no qtbase_zh_CN.qm", file=sys.stderr)
+        return 1
+    print(f"bundle ok: {sys.executable}; pyqtgraph templates, SVG export, {len(presets)} presets, "
+          "zh_CN")
     return 0
 
 

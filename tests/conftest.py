@@ -3,6 +3,7 @@ import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["OPTPLAYGROUND_LANG"] = "en"  # the tests read English texts, whatever the locale
 
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402

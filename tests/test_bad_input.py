@@ -58,8 +58,9 @@ def out_of_range(p: Param) -> list:
         bad += ["maybe", 3, 0.5, []]
     elif p.kind == "choice":
         bad += ["bogus", 3, True]
-    elif p.kind == "str":  # milestones
-        bad += ["fast", "", "10,5", "0", "2.5", 7, []]
+    elif p.kind == "str":  # milestones; a lambda schedule's factor
+        bad += (["fast", "", "10,5", "-1", "1/step", "open('f')", 7, []] if p.name == "factor"
+                else ["fast", "", "10,5", "0", "2.5", 7, []])
     if not p.optional:
         bad.append(None)
     return bad

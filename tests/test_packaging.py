@@ -83,3 +83,15 @@ def test_the_pinned_versions_satisfy_the_declared_ranges():
     for text in project["dependencies"] + project["optional-dependencies"]["test"]:
         requirement = Requirement(text)
         assert requirement.specifier.contains(pins[requirement.name.lower()]), text
+
+
+def test_the_trimmed_bundle_keeps_qt_chinese_translations_only():
+    sys.path.insert(0, str(ROOT / "packaging"))
+    try:
+        from bundle_trim import drop_unused
+    finally:
+        sys.path.pop(0)
+    toc = [(f"PySide6/{qt}translations/{name}", "", "DATA") for qt in ("Qt/", "")
+           for name in ("qtbase_zh_CN.qm", "qtbase_de.qm", "qt_help_zh_CN.qm")]
+    assert [entry[0] for entry in drop_unused(toc)] == [
+        "PySide6/Qt/translations/qtbase_zh_CN.qm", "PySide6/translations/qtbase_zh_CN.qm"]

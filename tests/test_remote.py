@@ -23,7 +23,17 @@ def remote():
     assert not engine.alive
 
 
-def test_batches_equal_the_in_process_engine_and_the_child_serves_race_after_race(remote, allow_fake_optimizers):
+@pytest.fixture(scope="module")
+def serving():
+    """One child for the tests that leave it alive: each start costs seconds (torch, dynamo)."""
+    engine = RemoteEngine()
+    yield engine
+    engine.close()
+    assert not engine.alive
+
+
+def test_batches_equal_the_in_process_engine_and_the_child_serves_race_after_race(serving, allow_fake_optimizers):
+    remote = serving
     for _ in range(2):
         remote.start(EXP)
         assert (remote.steps, remote.step, remote.done, remote.has_task) == (60, 0, False, False)
@@ -38,7 +48,8 @@ def test_batches_equal_the_in_process_engine_and_the_child_serves_race_after_rac
         assert remote.views(16) == []
 
 
-def test_errors_come_back_with_their_type_and_message(remote):
+def test_errors_come_back_with_their_type_and_message(serving):
+    remote = serving
     with pytest.raises(ConfigError, match="unknown optimizer 'nope'"):
         remote.start(Experiment(runs=[Run("a", "nope")]))
     with pytest.raises(ConfigError, match="problem.formula"):  # a subclass of ConfigError
@@ -49,7 +60,8 @@ def test_errors_come_back_with_their_type_and_message(remote):
     assert remote.advance(5).step == 5  # the engine survived its errors
 
 
-def test_requests_sent_ahead_come_back_in_order_and_any_call_keeps_the_pairs(remote):
+def test_requests_sent_ahead_come_back_in_order_and_any_call_keeps_the_pairs(serving):
+    remote = serving
     remote.start(EXP)
     remote.send_advance(3)
     remote.send_advance(4)
@@ -67,7 +79,7 @@ def test_a_child_that_dies_raises_a_clear_error(remote):
     assert isinstance(EngineDied("x"), RuntimeError)
 
 
-def test_close_ends_a_child_stuck_in_a_step_at_once(remote, tmp_path, monkeypatch):
+def test_close_ends_a_child_stuck_in_a_step_at_once(tmp_path, monkeypatch):
     import threading
 
     marker = tmp_path / "entered"

@@ -75,6 +75,8 @@ CASES = [
                 "gamma": 0.97},
      lambda o: S.CyclicLR(o, 0.0, 0.3, 4, mode="exp_range", gamma=0.97)),
     ("inverse_sqrt", {"warmup_steps": 10}, lambda o: S.LambdaLR(o, _inverse_sqrt(10))),
+    ("lambda", {"factor": "0.97 ** epoch + 0.1 * sin(step) ** 2"},
+     lambda o: S.LambdaLR(o, lambda t: 0.97 ** t + 0.1 * math.sin(t) ** 2)),
     ("polynomial", {}, lambda o: S.PolynomialLR(o, N, 1.0)),
     ("polynomial", {"total_iters": 40, "power": 2.0}, lambda o: S.PolynomialLR(o, 40, 2.0)),
 ]

@@ -367,7 +367,7 @@ def test_validation_errors_name_the_field(problem, field):
 def test_validation_fills_defaults_that_suit_the_dataset_and_keeps_an_empty_loss():
     p = validate_dataset_problem(DatasetProblem("linear", loss="", model={"hidden": " 4 , 3"}))
     assert p.model == {"kind": "linear", "hidden": "4,3", "activation": "tanh",
-                       "batchnorm": False, "features": ""}
+                       "batchnorm": False, "features": "", "dropout": 0.0}
     assert p.data == {"n_points": 100, "noise": 0.2, "test_fraction": 0.0, "slope": 2.0,
                       "intercept": 1.0}
     assert p.loss == "" and p.loss_params == {}

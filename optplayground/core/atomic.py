@@ -17,6 +17,7 @@ import threading
 from typing import Callable, Iterable, Iterator
 
 from .params import ConfigError
+from .i18n import tr
 
 TMP_PREFIX, TMP_SUFFIX = ".optplayground-", ".tmp"
 _pending: set[str] = set()  # temporary files that exist now
@@ -30,18 +31,20 @@ def check_writable(path: str, where: str, inputs: Iterable[str] = ()) -> None:
     (tried for real: permissions, read-only mounts and pseudo file systems all answer the
     same way then)."""
     if not isinstance(path, str) or not path:
-        raise ConfigError(where, "needs a file name")
+        raise ConfigError(where, tr("needs a file name"))
     try:
         _check_target(path, where)
         for source in inputs:
             if source and os.path.exists(path) and os.path.samefile(path, source):
-                raise ConfigError(where, f"cannot write {path}: it is the experiment file being read")
+                raise ConfigError(where, tr("cannot write {path}: it is the experiment file being read",
+                                                   path=path))
         folder = os.path.dirname(os.path.abspath(path))
         fd, probe = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=folder)
     except ConfigError:
         raise
     except (OSError, ValueError) as e:  # ValueError: a NUL or an unencodable name
-        raise ConfigError(where, f"cannot write {path}: {getattr(e, 'strerror', None) or e}") \
+        raise ConfigError(where, tr("cannot write {path}: {error}", path=path,
+                                     error=getattr(e, 'strerror', None) or e)) \
             from None
     os.close(fd)
     os.unlink(probe)
@@ -50,23 +53,24 @@ def check_writable(path: str, where: str, inputs: Iterable[str] = ()) -> None:
 def _check_target(path: str, where: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        reason = "is not a folder" if os.path.exists(folder) else "does not exist"
-        raise ConfigError(where, f"cannot write {path}: {folder} {reason}")
+        reason = (tr("cannot write {path}: {folder} is not a folder") if os.path.exists(folder)
+                  else tr("cannot write {path}: {folder} does not exist"))
+        raise ConfigError(where, reason.format(path=path, folder=folder))
     name = os.fsencode(os.path.basename(path))
     if not name:
-        raise ConfigError(where, f"cannot write {path}: it names a folder, not a file")
+        raise ConfigError(where, tr("cannot write {path}: it names a folder, not a file", path=path))
     if len(name) > _name_max(folder):
-        raise ConfigError(where, f"cannot write {path}: the file name is longer than "
-                                 f"{_name_max(folder)} bytes")
+        raise ConfigError(where, tr("cannot write {path}: the file name is longer than {most} bytes",
+                                    path=path, most=_name_max(folder)))
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         return  # a new file
     if stat.S_ISDIR(mode):
-        raise ConfigError(where, f"cannot write {path}: it is a folder")
+        raise ConfigError(where, tr("cannot write {path}: it is a folder", path=path))
     if not stat.S_ISREG(mode):
-        raise ConfigError(where, f"cannot write {path}: not a regular file (a device, FIFO "
-                                 "or socket)")
+        raise ConfigError(where, tr("cannot write {path}: not a regular file (a device, FIFO "
+                                    "or socket)", path=path))
 
 
 def _name_max(folder: str) -> int:
@@ -89,7 +93,8 @@ def write_atomic(path: str, write: Callable[[str], None]) -> None:
     except ConfigError:
         raise
     except (OSError, ValueError) as e:
-        raise ConfigError("output", f"cannot write {path}: {getattr(e, 'strerror', None) or e}") \
+        raise ConfigError("output", tr("cannot write {path}: {error}", path=path,
+                                     error=getattr(e, 'strerror', None) or e)) \
             from None
     _pending.add(tmp)
     os.close(fd)
@@ -104,7 +109,7 @@ def write_atomic(path: str, write: Callable[[str], None]) -> None:
         os.replace(tmp, path)
         _flush_folder(folder)
     except OSError as e:
-        raise ConfigError("output", f"cannot write {path}: {e.strerror or e}") from None
+        raise ConfigError("output", tr("cannot write {path}: {error}", path=path, error=e.strerror or e)) from None
     finally:
         if group is None or (tmp, path) not in group:
             _discard(tmp)
@@ -148,7 +153,8 @@ def _rename_all(files: list[tuple[str, str]]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(path)
         if isinstance(error, OSError):
-            raise ConfigError("output", f"cannot write {path}: {error.strerror or error}") \
+            raise ConfigError("output", tr("cannot write {path}: {error}", path=path,
+                                               error=error.strerror or error)) \
                 from None
         raise
 

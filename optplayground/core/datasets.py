@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from torch import Tensor
 
 from .params import ConfigError, Param, Spec
+from .i18n import tr
 
 __all__ = ["DatasetSpec", "Dataset", "DATASETS", "get_dataset", "make_dataset", "n_classes_of"]
 
@@ -249,7 +250,7 @@ def get_dataset(name: str, where: str = "problem.dataset") -> DatasetSpec:
         return DATASETS[name]
     except (KeyError, TypeError):
         known = ", ".join(DATASETS)
-        raise ConfigError(where, f"unknown dataset {name!r} (known: {known})") from None
+        raise ConfigError(where, tr("unknown dataset {name} (known: {known})", name=repr(name), known=known)) from None
 
 
 def n_classes_of(spec: DatasetSpec, params: Mapping[str, Any]) -> int:

@@ -39,9 +39,10 @@ class Edit(enum.IntEnum):
 
 def structure(run: Run) -> tuple:
     """What the engine cannot change in place: the optimizers and how they are wrapped,
-    the batches a run draws, whether it races."""
+    the batches a run draws, whether it races, its parameter groups."""
     switch = (run.switch.optimizer, run.switch.at) if run.switch else None
-    return run.optimizer, run.lookahead is None, switch, run.batch_size, run.enabled
+    return (run.optimizer, run.lookahead is None, switch, run.batch_size, run.enabled,
+            tuple(sorted(run.lr_factors.items())))
 
 
 def needs_fresh_optimizer(spec: OptimizerSpec, old: dict, new: dict) -> bool:

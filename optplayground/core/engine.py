@@ -22,6 +22,8 @@ import torch
 from .edits import needs_fresh_optimizer, structure
 from .experiment import Experiment, Run, surface_of, validate, validate_run
 from .history import History
+from .internals import Watch
+from .i18n import tr
 from .objectives import CONVERGED_GRAD, CONVERGED_MOVE, DatasetObjective, SurfaceObjective
 from .training import TrainingTask
 from .optimizers import build_optimizer, get_optimizer, set_hyper
@@ -59,6 +61,7 @@ class Batch:
     step: int  # the engine's step count after this batch
     runs: list[RunRows] = field(default_factory=list)
     done: bool = False
+    internals: list = field(default_factory=list)  # the watched run's updates (core/internals.py)
 
 
 class _RunState:
@@ -77,12 +80,15 @@ class _RunState:
         self.buffer: list[list[float]] = []
         self.last_xy: tuple[float, float] | None = None
         self.group = None  # the batched group stepping this run (core/batched/groups.py)
+        self.watch: Watch | None = None  # its internals are recorded (Engine.watch)
 
 
     def use(self, name: str, hyper: dict) -> None:
         """A fresh optimizer `name` on this run's point (Lookahead-wrapped if configured)."""
         self.spec = get_optimizer(name)
-        optimizer = build_optimizer(self.spec, self.params, hyper)
+        factors = self.config.lr_factors
+        groups = self.objective.param_groups(factors) if factors else self.params
+        optimizer = build_optimizer(self.spec, groups, hyper)
         if self.config.lookahead is not None:
             optimizer = Lookahead(optimizer, **self.config.lookahead)
         self.optimizer = optimizer
@@ -188,7 +194,7 @@ class Engine:
                 if not self._update(state):
                     return
         except OverflowError as error:  # a number outgrew float64 inside the optimizer's step
-            self._stop(state, "diverged", f"diverged at step {state.step}: {error}")
+            self._stop(state, "diverged", tr("diverged at step {step}: {why}", step=state.step, why=error))
         except BaseException as error:  # a user's optimizer (even sys.exit), a device fault
             if _must_propagate(error):
                 raise
@@ -200,15 +206,19 @@ class Engine:
         state.objective.next_batch()
         lr = state.driver.lr
         for group in state.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_factor", 1.0)  # Run.lr_factors
         extras = state.objective.extras()  # before the training forward moves BatchNorm stats
         loss, raw, clipped = self._gradient(state)
         if not self._record(state, self._row(state, loss, lr, raw, clipped, extras)):
             return False
+        if state.watch is not None:
+            state.watch.before_step(state.params[0])
         if state.spec.needs_closure:
             state.optimizer.step(lambda: self._closure(state))
         else:
             state.optimizer.step()
+        if state.watch is not None:
+            state.watch.after_step(state, lr)
         state.driver.step(state.objective.plateau_metric(loss, extras) if state.driver.watches_loss else None)
         state.step += 1
         return True
@@ -219,6 +229,8 @@ class Engine:
             p.grad = None
         loss = state.objective.loss()
         loss.backward()
+        if state.watch is not None:
+            state.watch.gradient(state.params[0])
         raw, clipped = self._clip(state)
         return loss, raw, clipped
 
@@ -255,12 +267,13 @@ class Engine:
         if keep:
             state.buffer.append(row)
         if why:
-            return self._stop(state, "diverged", f"diverged at step {state.step}: {why}")
+            return self._stop(state, "diverged", tr("diverged at step {step}: {why}", step=state.step,
+                                                     why=tr(why)))
         x, y, raw = row[1], row[2], row[5]
         last, state.last_xy = state.last_xy, (x, y)
         if (raw <= CONVERGED_GRAD and last is not None and state.objective.can_converge
                 and math.hypot(x - last[0], y - last[1]) <= CONVERGED_MOVE):
-            return self._stop(state, "converged", f"converged at step {state.step}")
+            return self._stop(state, "converged", tr("converged at step {step}", step=state.step))
         return True
 
     def _final_row(self, state: _RunState) -> None:
@@ -291,7 +304,23 @@ class Engine:
                 record.append(rows)
             record.status, record.message = state.status, state.message
             batch.runs.append(RunRows(index, rows, state.status, state.message))
+            if state.watch is not None:
+                batch.internals = state.watch.take()
         return batch
+
+    def watch(self, index: int | None) -> None:
+        """Record the internals (core/internals.py) of run `index` from its next update on,
+        and of no other run; None: of none. Only a surface race has them."""
+        for state in self.runs:
+            state.watch = None
+        for group in self.groups:
+            group.watch(None)
+        if index is None or self.surface is None or not 0 <= index < len(self.runs):
+            return
+        state = self.runs[index]
+        state.watch = Watch(index)
+        if state.group is not None:
+            state.group.watch(state)
 
     # ------------------------------------------------------------ live edits
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .params import ConfigError, Param, validate_values
+from .i18n import tr
 from .trust import import_paths, split_import_path
 from .optimizers import LOOKAHEAD, get_optimizer
 from .training import DatasetProblem, validate_dataset_problem
@@ -25,6 +26,8 @@ FORMAT_VERSION = 1
 MAX_FILE_BYTES = 1 << 20  # 1 MiB; a file of 100 runs is ~10 KiB
 MAX_DEPTH = 16  # tables and arrays nested in each other (ours go 4 deep)
 MAX_RUNS = 65_536
+LR_FACTOR_GROUPS = ("weight", "bias")  # a model's parameters by the end of their name
+LR_FACTOR_MAX = 1e6
 DEVICES = ("auto", "cpu", "cuda", "mps")
 CLIP_MODES = ("none", "norm", "value")
 # Tableau-like colours, distinct on dark and light backgrounds; runs without a colour cycle them.
@@ -81,6 +84,10 @@ class Run:
     enabled: bool = True
     switch: Switch | None = None
     batch_size: int = 0  # dataset races: 0 = full batch, k = mini-batches of k
+    # dataset races: the lr of a parameter group is the run's lr times its factor, e.g.
+    # {"bias": 0.1} (torch param groups: weights and biases; see LR_FACTOR_GROUPS). A
+    # surface's point is one parameter: there they do not apply (as batch_size)
+    lr_factors: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -141,22 +148,23 @@ def validate(exp: Experiment) -> Experiment:
     _check_int(out.seed, "seed", 0, 2**63 - 1)
     _check_int(out.history_cap, "history_cap", 100, 1_000_000_000)
     if out.device not in DEVICES:
-        raise ConfigError("device", f"must be one of {', '.join(DEVICES)}, got {out.device!r}")
+        raise ConfigError("device", tr("must be one of {choices}, got {value}",
+                                    choices=", ".join(DEVICES), value=repr(out.device)))
     if out.problem.is_dataset:
         _validate_dataset_problem(out.problem)
     else:
         _validate_surface_problem(out.problem)
     if not out.runs:
-        raise ConfigError("runs", "add at least one run")
+        raise ConfigError("runs", tr("add at least one run"))
     if len(out.runs) > MAX_RUNS:
-        raise ConfigError("runs", f"at most {MAX_RUNS} runs, got {len(out.runs)}")
+        raise ConfigError("runs", tr("at most {most} runs, got {count}", most=MAX_RUNS, count=len(out.runs)))
     out.runs = [validate_run(run, f"runs[{i}]") for i, run in enumerate(out.runs)]
     for i, run in enumerate(out.runs):  # OneCycle's phases depend on the number of steps
         check_stage_lengths(run.schedule, out.steps, f"runs[{i}].schedule")
     seen: set[str] = set()
     dupes = sorted({r.name for r in out.runs if r.name in seen or seen.add(r.name)})
     if dupes:
-        raise ConfigError("runs", f"run names must be unique: {', '.join(dupes)}")
+        raise ConfigError("runs", tr("run names must be unique: {names}", names=", ".join(dupes)))
     out.allowed_imports = tuple(sorted({split_import_path(name)[0]
                                         for _, name in import_paths(out)}))
     return out
@@ -182,7 +190,7 @@ def validate_run(run: Run, where: str) -> Run:
     run = copy.deepcopy(run)
     _check_int(run.batch_size, f"{where}.batch_size", 0, 100_000_000)
     if not isinstance(run.name, str) or not run.name.strip():
-        raise ConfigError(f"{where}.name", "a run needs a name")
+        raise ConfigError(f"{where}.name", tr("a run needs a name"))
     spec = get_optimizer(run.optimizer, f"{where}.optimizer")
     run.hyper = spec.validate(run.hyper, f"{where}.hyper")
     run.schedule = validate_stages(run.schedule, f"{where}.schedule")
@@ -190,14 +198,38 @@ def validate_run(run: Run, where: str) -> Run:
     if run.lookahead is not None:
         run.lookahead = validate_values(LOOKAHEAD_PARAMS, run.lookahead, f"{where}.lookahead")
     if not isinstance(run.enabled, bool):  # "no" would count as on
-        raise ConfigError(f"{where}.enabled", f"expected true or false, got {run.enabled!r}")
+        raise ConfigError(f"{where}.enabled", tr("expected true or false, got {value}", value=repr(run.enabled)))
     if run.color and not _is_color(run.color):
-        raise ConfigError(f"{where}.color", f"expected #rrggbb, got {run.color!r}")
+        raise ConfigError(f"{where}.color", tr("expected #rrggbb, got {value}", value=repr(run.color)))
+    run.lr_factors = _lr_factors(run.lr_factors, spec, f"{where}.lr_factors")
     if run.switch is not None:
         _check_int(run.switch.at, f"{where}.switch.at", 1, 100_000_000)
         spec = get_optimizer(run.switch.optimizer, f"{where}.switch.optimizer")
         run.switch.hyper = spec.validate(run.switch.hyper, f"{where}.switch.hyper")
     return run
+
+
+def _lr_factors(value: Any, spec, where: str) -> dict[str, float]:
+    """{group: factor}: a group of LR_FACTOR_GROUPS, a factor a number in [0, LR_FACTOR_MAX]."""
+    if not isinstance(value, dict):
+        raise ConfigError(where, f"expected a table like {{ bias = 0.1 }}, got {value!r}")
+    out = {}
+    for group, factor in value.items():
+        if group not in LR_FACTOR_GROUPS:
+            raise ConfigError(f"{where}.{group}" if isinstance(group, str) else where,
+                              f"unknown parameter group {group!r}: choose "
+                              f"{' or '.join(LR_FACTOR_GROUPS)}")
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) \
+                or not 0 <= factor <= LR_FACTOR_MAX:
+            raise ConfigError(f"{where}.{group}", f"expected a number in [0, {LR_FACTOR_MAX:g}] "
+                                                  f"(the group's lr = the run's lr × it), got {factor!r}")
+        out[group] = float(factor)
+    if out and ":" in spec.name:
+        raise ConfigError(where, "per-group learning rates are for the built-in optimizers")
+    if out and spec.needs_closure:
+        raise ConfigError(where, f"{spec.title} takes one parameter group (torch's LBFGS has "
+                                 "no per-group options)")
+    return out
 
 
 def surface_of(problem: Problem):
@@ -214,7 +246,8 @@ def surface_of(problem: Problem):
 
 def _check_int(value: Any, name: str, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(name, f"expected a whole number in [{low}, {high}], got {value!r}")
+        raise ConfigError(name, tr("expected a whole number in [{low}, {high}], got {value}",
+                                 low=low, high=high, value=repr(value)))
 
 
 def _pair(value: Any, name: str) -> tuple[float, float]:
@@ -223,9 +256,9 @@ def _pair(value: Any, name: str) -> tuple[float, float]:
             raise TypeError  # "12" would unpack as 1, 2 and true as 1
         x, y = (float(v) for v in value)
     except (TypeError, ValueError, OverflowError):
-        raise ConfigError(name, f"expected two numbers x, y, got {value!r}") from None
+        raise ConfigError(name, tr("expected two numbers x, y, got {value}", value=repr(value))) from None
     if not all(abs(v) < 1e300 for v in (x, y)):
-        raise ConfigError(name, f"expected finite numbers, got {value!r}")
+        raise ConfigError(name, tr("expected finite numbers, got {value}", value=repr(value)))
     return (x, y)
 
 
@@ -242,22 +275,22 @@ def loads(text: str) -> Experiment:
     if not isinstance(text, str):
         raise ConfigError("file", f"expected TOML text, got {type(text).__name__}")
     if len(text) > MAX_FILE_BYTES:
-        raise ConfigError("file", f"larger than {MAX_FILE_BYTES // 1024} KiB")
+        raise ConfigError("file", tr("larger than {size} KiB", size=MAX_FILE_BYTES // 1024))
     try:
         data = tomllib.loads(text.removeprefix("\ufeff"))  # a BOM some editors write
     except tomllib.TOMLDecodeError as e:
         # An error at the end of the text comes without a line: name the last one.
         last = f"(at the end, line {text.rstrip().count(chr(10)) + 1})"
-        raise ConfigError("file", f"not valid TOML: {e}".replace("(at end of document)", last)) \
+        raise ConfigError("file", tr("not valid TOML: {error}", error=str(e).replace("(at end of document)", last))) \
             from None
     except RecursionError:
-        raise ConfigError("file", f"nested more than {MAX_DEPTH} levels deep") from None
+        raise ConfigError("file", tr("nested more than {depth} levels deep", depth=MAX_DEPTH)) from None
     except MemoryError:
-        raise ConfigError("file", "too large to read") from None
+        raise ConfigError("file", tr("too large to read")) from None
     except ValueError as e:  # an integer past Python's digit limit
         if "digits" in str(e):
             e = f"a whole number has more than {sys.get_int_max_str_digits()} digits"
-        raise ConfigError("file", f"not valid TOML: {e}") from None
+        raise ConfigError("file", tr("not valid TOML: {error}", error=e)) from None
     _check_depth(data)
     return from_dict(data)
 
@@ -271,7 +304,7 @@ def _check_depth(data: Any) -> None:
                  if isinstance(v, (dict, list))]
         if not level:
             return
-    raise ConfigError("file", f"nested more than {MAX_DEPTH} levels deep")
+    raise ConfigError("file", tr("nested more than {depth} levels deep", depth=MAX_DEPTH))
 
 
 def load(path: str) -> Experiment:
@@ -286,19 +319,20 @@ def read_limited(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except (OSError, ValueError) as e:  # ValueError: a NUL in the name
-        raise ConfigError("file", f"cannot read {path}: {getattr(e, 'strerror', None) or e}") \
+        raise ConfigError("file", tr("cannot read {path}: {error}", path=path,
+                                         error=getattr(e, 'strerror', None) or e)) \
             from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError("file", f"cannot read {path}: not a regular file")
+            raise ConfigError("file", tr("cannot read {path}: not a regular file", path=path))
         with os.fdopen(fd, "rb", closefd=False) as f:
             raw = f.read(limit + 1)
     except OSError as e:
-        raise ConfigError("file", f"cannot read {path}: {e.strerror or e}") from None
+        raise ConfigError("file", tr("cannot read {path}: {error}", path=path, error=e.strerror or e)) from None
     finally:
         os.close(fd)
     if len(raw) > limit:
-        raise ConfigError("file", f"{path} is larger than {limit // 1024} KiB")
+        raise ConfigError("file", tr("{path} is larger than {size} KiB", path=path, size=limit // 1024))
     return raw
 
 
@@ -306,7 +340,7 @@ def _decode(raw: bytes, path: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError("file", f"{path} is not UTF-8 text") from None
+        raise ConfigError("file", tr("{path} is not UTF-8 text", path=path)) from None
 
 
 def from_dict(data: dict) -> Experiment:
@@ -315,14 +349,15 @@ def from_dict(data: dict) -> Experiment:
         raise ConfigError("format", f"expected a whole number (this app writes "
                                     f"{FORMAT_VERSION}), got {version!r}")
     if version > FORMAT_VERSION:
-        raise ConfigError("format", f"file format {version!r} is newer than this app reads "
-                                    f"({FORMAT_VERSION}); update optplayground")
+        raise ConfigError("format", tr("file format {version} is newer than this app reads "
+                                       "({supported}); update optplayground",
+                                       version=repr(version), supported=FORMAT_VERSION))
     data.pop("swarm", None)  # a preset's swarm view (core/swarm_preset.py): not the race's
     problem = _build(Problem, data.pop("problem", {}), "problem")
     problem.params = _tuples(problem.params)
     runs_data = data.pop("runs", [])
     if not isinstance(runs_data, list):
-        raise ConfigError("runs", "expected a list of [[runs]] tables")
+        raise ConfigError("runs", tr("expected a list of [[runs]] tables"))
     runs = [_run_from_dict(r, f"runs[{i}]") for i, r in enumerate(runs_data)]
     exp = _build(Experiment, data, "")
     exp.problem, exp.runs = problem, runs
@@ -361,7 +396,7 @@ def _tuples(values: dict) -> dict:
 
 def _stage_from_dict(data: Any, where: str) -> Stage:
     if not isinstance(data, dict) or not isinstance(data.get("name", "constant"), str):
-        raise ConfigError(where, "expected a table with a name")
+        raise ConfigError(where, tr("expected a table with a name"))
     data = dict(data)
     return Stage(name=data.pop("name", "constant"), steps=data.pop("steps", None), params=_tuples(data))
 
@@ -377,7 +412,7 @@ def _build(cls, data: Any, where: str):
         if key not in known or key in ("problem", "runs", "clip", "schedule", "switch",
                                        "allowed_imports"):
             names = ", ".join(k for k in known if k != "allowed_imports")
-            raise ConfigError(prefix + key, f"unknown key (known: {names})")
+            raise ConfigError(prefix + key, tr("unknown key (known: {names})", names=names))
         expected = str(known[key].type)
         if expected.startswith("dict") and not isinstance(value, dict):
             raise ConfigError(prefix + key, "expected a table")
@@ -438,6 +473,8 @@ def _run_to_dict(run: Run) -> dict:
         out["enabled"] = False
     if run.batch_size:
         out["batch_size"] = run.batch_size
+    if run.lr_factors:
+        out["lr_factors"] = dict(run.lr_factors)
     out["hyper"] = dict(run.hyper)
     if run.clip != Clip():
         out["clip"] = asdict(run.clip)

@@ -61,25 +61,23 @@ class FormulaError(ConfigError):
 
 def compile_formula(text: str) -> Callable[[Tensor], Tensor]:
     """Return f(xy[..., 2]) -> loss[...] for `text`, or raise FormulaError."""
-    if not isinstance(text, str):
-        raise FormulaError(f"expected text, got {text!r}")
-    if len(text) > MAX_LENGTH:
-        raise FormulaError(f"formula is too long ({len(text)} characters, at most {MAX_LENGTH})")
-    line = text.replace("\r", " ").replace("\n", " ")  # one line, so columns mean something
-    if not line.strip():
-        raise FormulaError("formula is empty")
-    try:
-        tree = ast.parse(line, mode="eval")
-    except SyntaxError as e:
-        column = e.offset if e.offset and 0 < e.offset <= len(line) else len(line) + 1
-        raise FormulaError(f"syntax error at column {column}: {e.msg}") from None
-    except (ValueError, MemoryError, RecursionError) as e:  # e.g. null bytes, absurd nesting
-        raise FormulaError(f"cannot parse formula: {e}") from None
-    node = _Compiler(line).build(tree.body, 0)
+    line = text.replace("\r", " ").replace("\n", " ") if isinstance(text, str) else text
+    node = _Compiler(line).compile(text)
     if callable(node):
         return lambda xy: node(xy[..., 0], xy[..., 1])
     constant = node
     return lambda xy: xy[..., 0] * 0.0 + constant  # keeps shape, device and the autograd graph
+
+
+def compile_factor(text: str) -> Callable[[float], float]:
+    """A schedule's multiplier f(t) from `text` in `step` (or its alias `epoch`: one scheduler
+    step per update here), the same whitelist as surfaces; FormulaError on bad text."""
+    line = text.replace("\r", " ").replace("\n", " ") if isinstance(text, str) else text
+    f = _as_function(_Compiler(line, FACTOR_VARIABLES).compile(text))
+    return lambda t: float(f(torch.tensor(float(t), dtype=torch.float64), None))
+
+
+FACTOR_VARIABLES = {"step": 0, "epoch": 0}
 
 
 def formula_surface(text: str, bounds: Box = ((-3.0, 3.0), (-3.0, 3.0)),
@@ -92,8 +90,26 @@ def formula_surface(text: str, bounds: Box = ((-3.0, 3.0), (-3.0, 3.0)),
 
 
 class _Compiler:
-    def __init__(self, line: str):
-        self.line = line
+    def __init__(self, line: str, variables: dict[str, int] | None = None):
+        self.line = line  # one line, so columns mean something
+        self.variables = {"x": 0, "y": 1} if variables is None else variables
+
+    def compile(self, text) -> Node:
+        if not isinstance(text, str):
+            raise FormulaError(f"expected text, got {text!r}")
+        if len(text) > MAX_LENGTH:
+            raise FormulaError(f"formula is too long ({len(text)} characters, at most {MAX_LENGTH})")
+        line = self.line
+        if not line.strip():
+            raise FormulaError("formula is empty")
+        try:
+            tree = ast.parse(line, mode="eval")
+        except SyntaxError as e:
+            column = e.offset if e.offset and 0 < e.offset <= len(line) else len(line) + 1
+            raise FormulaError(f"syntax error at column {column}: {e.msg}") from None
+        except (ValueError, MemoryError, RecursionError) as e:  # e.g. null bytes, absurd nesting
+            raise FormulaError(f"cannot parse formula: {e}") from None
+        return self.build(tree.body, 0)
 
     def column(self, byte_offset: int) -> int:
         """1-based character column of an AST offset (which counts UTF-8 bytes)."""
@@ -138,15 +154,17 @@ class _Compiler:
 
     def name(self, node: ast.Name) -> Node:
         name = node.id
-        if name == "x":
+        index = self.variables.get(name)
+        if index == 0:
             return lambda x, y: x
-        if name == "y":
+        if index == 1:
             return lambda x, y: y
         if name in CONSTANTS:
             return CONSTANTS[name]
         if name in FUNCTIONS:
-            self.fail(f"{name!r} is a function", node, hint=f"call it like {name}(x)")
-        self.fail(f"name {name!r} is not allowed", node, hint="use x, y, pi, e")
+            self.fail(f"{name!r} is a function", node, hint=f"call it like {name}(...)")
+        self.fail(f"name {name!r} is not allowed", node,
+                  hint=f"use {', '.join(self.variables)}, pi, e")
 
     def binary(self, node: ast.BinOp, depth: int) -> Node:
         op = _BINARY.get(type(node.op))
@@ -180,7 +198,7 @@ class _Compiler:
                       hint="known: " + ", ".join(FUNCTIONS))
         name = node.func.id
         fn = FUNCTIONS.get(name)
-        if name in VARIABLES or name in CONSTANTS:
+        if name in self.variables or name in CONSTANTS:
             self.fail(f"{name!r} is not a function", node)
         if fn is None:
             self.fail(f"unknown function {name!r}", node, hint="known: " + ", ".join(FUNCTIONS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .params import ConfigError, Param, Spec
+from .i18n import tr
 
 __all__ = ["LossSpec", "LOSSES", "get_loss"]
 
@@ -45,6 +46,17 @@ _LOSSES = (
              params=(Param("pos_weight", None, low=0.0, low_open=True, log=True, optional=True,
                            help="weight of class 1 examples (empty: 1)"),),
              formula="L = mean(−p·y·log σ(ŷ) − (1−y)·log(1−σ(ŷ)))"),
+    # The two below take the model's logits through an explicit activation first, as the
+    # tutorials write them: nn.BCELoss(torch.sigmoid(ŷ), y), nn.NLLLoss(log_softmax(ŷ), y).
+    LossSpec("bce", "Binary cross-entropy on probabilities (BCELoss)", task="classification",
+             help="Sigmoid first, then torch's BCELoss on the probability: the same loss as "
+                  "bce_with_logits in exact arithmetic, but log(p) is clamped at −100, so a "
+                  "very confident wrong answer stops teaching (the reason BCEWithLogits exists).",
+             formula="p = σ(ŷ),  L = mean(−y·log p − (1−y)·log(1−p)),  log clamped ≥ −100"),
+    LossSpec("nll", "Negative log-likelihood (NLLLoss)", task="classification",
+             help="LogSoftmax first, then torch's NLLLoss: picks minus the log-probability of "
+                  "the true class. Together they are cross_entropy, written out in two steps.",
+             formula="log pᵢ = log_softmax(ŷᵢ),  L = −mean(log pᵢ[yᵢ])"),
 )
 LOSSES: dict[str, LossSpec] = {spec.name: spec for spec in _LOSSES}
 
@@ -53,4 +65,4 @@ def get_loss(name: str, where: str = "problem.loss") -> LossSpec:
     try:
         return LOSSES[name]
     except (KeyError, TypeError):
-        raise ConfigError(where, f"unknown loss {name!r} (known: {', '.join(LOSSES)})") from None
+        raise ConfigError(where, tr("unknown loss {name} (known: {known})", name=repr(name), known=", ".join(LOSSES))) from None

@@ -1,7 +1,8 @@
 """Tiny models for the small datasets, and the losses they train with.
 
 A model is an `nn.Sequential`: a `Features` module that adds TF Playground's extra inputs
-(x², y², xy, sin x, sin y), then Linear [BatchNorm1d] activation blocks, then the output layer.
+(x², y², xy, sin x, sin y), then Linear [BatchNorm1d] activation [Dropout] blocks, then the
+output layer.
 It is built in float64 from a seed with torch's own initialisation, without touching the
 global RNG, so every run of a race starts from the same weights.
 """
@@ -15,6 +16,7 @@ from torch import Tensor, nn
 from .datasets import Dataset
 from .losses import LOSSES, LossSpec, get_loss
 from .params import ConfigError, Param, validate_values
+from .i18n import tr
 
 __all__ = ["MODEL_PARAMS", "FEATURES", "Features", "validate_model", "build_model",
            "two_parameters", "LossSpec", "LOSSES", "get_loss", "default_loss", "default_loss_for",
@@ -38,6 +40,9 @@ MODEL_PARAMS = (
           help="BatchNorm1d after each hidden layer's linear map, before the activation"),
     Param("features", "", "str",
           help="extra inputs, comma separated: x2, y2, xy, sinx, siny"),
+    Param("dropout", 0.0, low=0.0, high=1.0, high_open=True,
+          help="while training, zero each hidden unit with this probability (nn.Dropout after "
+               "each hidden layer's activation; evaluation turns it off); mlp only"),
 )
 
 # name -> (label, how it is computed from the inputs' columns x = u[:, 0], y = u[:, 1])
@@ -73,12 +78,15 @@ def parse_hidden(text: str, field: str = "hidden") -> tuple[int, ...]:
     """"16, 16" -> (16, 16); ConfigError(field) unless 0..MAX_LAYERS widths in 1..MAX_WIDTH."""
     tokens = text.replace(",", " ").split()
     if not all(t.isdecimal() for t in tokens):
-        raise ConfigError(field, f"expected widths separated by commas, e.g. 16,16; got {text!r}")
+        raise ConfigError(field, tr("expected widths separated by commas, e.g. 16,16; got {text}",
+                                    text=repr(text)))
     widths = tuple(int(t) for t in tokens)
     if len(widths) > MAX_LAYERS:
-        raise ConfigError(field, f"at most {MAX_LAYERS} hidden layers, got {len(widths)}")
+        raise ConfigError(field, tr("at most {most} hidden layers, got {count}", most=MAX_LAYERS,
+                                    count=len(widths)))
     if any(not 1 <= w <= MAX_WIDTH for w in widths):
-        raise ConfigError(field, f"each width must be in [1, {MAX_WIDTH}], got {text!r}")
+        raise ConfigError(field, tr("each width must be in [1, {most}], got {text}", most=MAX_WIDTH,
+                                    text=repr(text)))
     return widths
 
 
@@ -91,12 +99,13 @@ def parse_features(text: str, input_dim: int = 2, field: str = "features") -> tu
         if not name:
             continue
         if name not in FEATURES:
-            raise ConfigError(field, f"unknown feature {token.strip()!r} "
-                                     f"(known: {', '.join(FEATURES)})")
+            raise ConfigError(field, tr("unknown feature {name} (known: {known})",
+                                        name=repr(token.strip()), known=", ".join(FEATURES)))
         if name in names:
-            raise ConfigError(field, f"feature {name!r} is listed twice")
+            raise ConfigError(field, tr("feature {name} is listed twice", name=repr(name)))
         if "y" in name and input_dim < 2:
-            raise ConfigError(field, f"feature {name!r} needs a second input; this dataset has one")
+            raise ConfigError(field, tr("feature {name} needs a second input; this dataset has one",
+                                        name=repr(name)))
         names.append(name)
     return tuple(names)
 
@@ -108,8 +117,11 @@ def validate_model(values: Mapping[str, Any], input_dim: int = 2,
     out = validate_values(MODEL_PARAMS, values, where)
     hidden = parse_hidden(out["hidden"], prefix + "hidden")
     if out["kind"] == "mlp" and not hidden:
-        raise ConfigError(prefix + "hidden", "an mlp needs at least one hidden layer, e.g. 8,8 "
-                                             "(or choose kind linear)")
+        raise ConfigError(prefix + "hidden", tr("an mlp needs at least one hidden layer, e.g. 8,8 "
+                                                "(or choose kind linear)"))
+    if out["kind"] != "mlp" and out["dropout"] > 0:
+        raise ConfigError(prefix + "dropout", tr("dropout acts on hidden layers: choose kind mlp "
+                                                 "(or dropout 0)"))
     out["hidden"] = ",".join(map(str, hidden))
     out["features"] = ",".join(parse_features(out["features"], input_dim, prefix + "features"))
     return out
@@ -134,6 +146,8 @@ def build_model(model_params: Mapping[str, Any], dataset: Dataset, seed: int,
             if p["batchnorm"]:
                 layers.append(nn.BatchNorm1d(size, dtype=torch.float64))
             layers.append(ACTIVATIONS[p["activation"]]())
+            if p["dropout"] > 0:
+                layers.append(nn.Dropout(p["dropout"]))
             width = size
         layers.append(nn.Linear(width, output_dim(dataset, loss or default_loss(dataset)),
                                 dtype=torch.float64))
@@ -167,8 +181,8 @@ def loss_task_error(name: str, task: str, n_classes: int) -> str | None:
     if spec.task != task:
         fits = ", ".join(n for n, s in LOSSES.items() if s.task == task)
         return f"{name} is a {spec.task} loss but the dataset is {task}: choose {fits}"
-    if name == "bce_with_logits" and n_classes != 2:
-        return f"bce_with_logits needs two classes, the dataset has {n_classes}: use cross_entropy"
+    if name in ("bce_with_logits", "bce") and n_classes != 2:
+        return f"{name} needs two classes, the dataset has {n_classes}: use cross_entropy or nll"
     return None
 
 
@@ -200,8 +214,8 @@ def _class_weights(text: str, n_classes: int, field: str) -> tuple[float, ...]:
 
 
 def output_dim(dataset: Dataset, loss: str) -> int:
-    """1 for regression and bce_with_logits, one logit per class for cross_entropy."""
-    return dataset.n_classes if loss == "cross_entropy" else 1
+    """1 for regression and the binary losses, one logit per class for cross_entropy and nll."""
+    return dataset.n_classes if loss in ("cross_entropy", "nll") else 1
 
 
 Criterion = Callable[[Tensor, Tensor], Tensor]
@@ -220,6 +234,13 @@ def make_criterion(name: str, params: Mapping[str, Any], dataset: Dataset,
         weight = None if pos is None else torch.tensor([pos], dtype=dtype, device=device)
         module = nn.BCEWithLogitsLoss(pos_weight=weight)
         return lambda output, target: module(output.squeeze(-1), target.to(output.dtype))
+    if name == "bce":  # the sigmoid made explicit: the model's output stays a logit
+        module = nn.BCELoss()
+        return lambda output, target: module(torch.sigmoid(output.squeeze(-1)),
+                                             target.to(output.dtype))
+    if name == "nll":  # the log-softmax made explicit
+        module = nn.NLLLoss()
+        return lambda output, target: module(torch.log_softmax(output, dim=-1), target)
     regression = {"mse": nn.MSELoss, "l1": nn.L1Loss,
                   "huber": lambda: nn.HuberLoss(delta=p["delta"]),
                   "smooth_l1": lambda: nn.SmoothL1Loss(beta=p["beta"])}

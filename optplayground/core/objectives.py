@@ -37,6 +37,10 @@ class SurfaceObjective:
         self.escape_box = (x0 - mx, x1 + mx, y0 - my, y1 + my)
         self.can_converge = not surface.stochastic
 
+    def param_groups(self, factors: dict[str, float]) -> list:
+        """A point is one parameter: Run.lr_factors (for a model's groups) do not apply."""
+        return self.params
+
     def next_batch(self) -> None:
         """Nothing to draw: the noise of a stochastic surface is drawn by `loss`."""
 
@@ -69,6 +73,11 @@ class SurfaceObjective:
         return True, ""
 
 
+def dropout_seed(seed: int, forward: int) -> int:
+    """The global seed set before training forward `forward` of a model with dropout."""
+    return (seed * 1_000_003 + forward) % (1 << 63)
+
+
 class DatasetObjective:
     """A fresh copy of the task's model (same initial weights for every run) and a sampler."""
 
@@ -81,11 +90,27 @@ class DatasetObjective:
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.sampler = task.new_sampler(batch_size, seed)
         self.indices, self.epoch = None, 0
+        self.dropout = any(isinstance(m, torch.nn.Dropout) for m in self.model.modules())
+        self.seed, self.forwards = seed, 0
 
     def next_batch(self) -> None:
         self.indices, self.epoch, _ = self.sampler.next()
 
+    def param_groups(self, factors: dict[str, float]) -> list[dict]:
+        """torch param groups by the end of each parameter's name (Run.lr_factors): every
+        weight, then every bias, each group with its `lr_factor`."""
+        groups: dict[str, list] = {"weight": [], "bias": []}
+        for name, p in self.model.named_parameters():
+            if p.requires_grad:
+                groups["bias" if name.endswith("bias") else "weight"].append(p)
+        return [{"params": params, "lr_factor": factors.get(kind, 1.0)}
+                for kind, params in groups.items() if params]
+
     def loss(self) -> torch.Tensor:
+        if self.dropout:  # forward k draws its masks from seed·1_000_003 + k: every run of a
+            # race gets the same masks at the same forward, whatever the other runs draw
+            torch.manual_seed(dropout_seed(self.seed, self.forwards))
+            self.forwards += 1
         return self.task.batch_loss(self.model, self.indices)
 
     def measure(self, loss: torch.Tensor) -> list[float]:

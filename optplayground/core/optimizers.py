@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import torch
 
 from .params import ConfigError, Param, Spec
+from .i18n import tr
 from .trust import (POLICY, ImportNotAllowed, check_allowed, import_class, is_import_path,
                     is_shipped, split_import_path)
 
@@ -125,7 +126,7 @@ def _to_torch(value: Any) -> Any:
 
 def _nesterov_rule(values: Mapping[str, Any]) -> str | None:
     if values["momentum"] <= 0 or values["dampening"] != 0:
-        return "Nesterov momentum needs momentum > 0 and dampening = 0"
+        return tr("Nesterov momentum needs momentum > 0 and dampening = 0")
     return None
 
 
@@ -136,10 +137,10 @@ def _sgd_rule(values: Mapping[str, Any]) -> str | None:
 def _rprop_rule(values: Mapping[str, Any]) -> str | None:
     eta_minus, eta_plus = values["etas"]
     if not eta_minus < 1.0 < eta_plus:
-        return "etas must satisfy 0 < η₋ < 1 < η₊"
+        return tr("etas must satisfy 0 < η₋ < 1 < η₊")
     low, high = values["step_sizes"]
     if low > high:
-        return "step_sizes must be (min, max) with min ≤ max"
+        return tr("step_sizes must be (min, max) with min ≤ max")
     return None
 
 
@@ -378,11 +379,11 @@ def _lookup(name: str) -> OptimizerSpec:
         check_allowed(name, "optimizer")  # before anything is imported: see core/trust.py
         return import_optimizer(name)
     if name == LOOKAHEAD.name:
-        raise ConfigError("optimizer", "lookahead is not an optimizer on its own: it wraps one "
-                                       "(turn it on for a run and set k and alpha)")
-    raise ConfigError("optimizer", f"unknown optimizer {name!r}; choose one of "
-                                   f"{', '.join(OPTIMIZERS)} or an import path "
-                                   "'package.module:ClassName'")
+        raise ConfigError("optimizer", tr("lookahead is not an optimizer on its own: it wraps one "
+                                          "(turn it on for a run and set k and alpha)"))
+    raise ConfigError("optimizer", tr("unknown optimizer {name}; choose one of {known} or an import "
+                                      "path 'package.module:ClassName'",
+                                      name=repr(name), known=", ".join(OPTIMIZERS)))
 
 
 _IMPORTED: dict[str, OptimizerSpec] = {}

@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+from .i18n import tr
+
 
 class ConfigError(ValueError):
     """Bad user input. `field` names where it is (e.g. ``runs[1].hyper.lr``)."""
@@ -58,38 +60,40 @@ class Param:
         lo = "-inf" if self.low is None else f"{self.low:g}"
         hi = "inf" if self.high is None else f"{self.high:g}"
         text = f"{'(' if self.low_open else '['}{lo}, {hi}{')' if self.high_open else ']'}"
-        return f"{text} or inf" if self.inf_ok and self.high is not None else text
+        return tr("{range} or inf", range=text) if self.inf_ok and self.high is not None else text
 
     def coerce(self, value: Any) -> Any:
         """Return `value` converted to this kind, or raise ConfigError(name, reason)."""
         if value is None:
             if self.optional:
                 return None
-            raise ConfigError(self.name, "a value is required")
+            raise ConfigError(self.name, tr("a value is required"))
         kind = self.kind
         if kind == "bool":
             if isinstance(value, bool):
                 return value
             if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
                 return value.lower() in ("true", "1", "yes")
-            raise ConfigError(self.name, f"expected true or false, got {value!r}")
+            raise ConfigError(self.name, tr("expected true or false, got {value}", value=repr(value)))
         if kind == "choice":
             if value in self.choices:
                 return value
-            raise ConfigError(self.name, f"must be one of {self.range_text()}, got {value!r}")
+            raise ConfigError(self.name, tr("must be one of {choices}, got {value}",
+                                              choices=self.range_text(), value=repr(value)))
         if kind == "str":
             if isinstance(value, str):
                 return value
-            raise ConfigError(self.name, f"expected text, got {value!r}")
+            raise ConfigError(self.name, tr("expected text, got {value}", value=repr(value)))
         if kind == "floats":
             items = _split_floats(value, self.name)
             if len(items) != len(self.default):
-                raise ConfigError(self.name, f"expected {len(self.default)} numbers, got {len(items)}")
+                raise ConfigError(self.name, tr("expected {count} numbers, got {got}",
+                                              count=len(self.default), got=len(items)))
             return tuple(self._check_range(_to_float(v, self.name)) for v in items)
         if kind == "int":
             number = _to_float(value, self.name)
             if not math.isfinite(number) or number != int(number):
-                raise ConfigError(self.name, f"expected a whole number, got {value!r}")
+                raise ConfigError(self.name, tr("expected a whole number, got {value}", value=repr(value)))
             return int(self._check_range(int(number)))
         return self._check_range(_to_float(value, self.name))
 
@@ -97,23 +101,26 @@ class Param:
         if self.inf_ok and x == math.inf:
             return x
         if isinstance(x, float) and not math.isfinite(x):
-            raise ConfigError(self.name, f"must be a finite number, got {x!r}")
+            raise ConfigError(self.name, tr("must be a finite number, got {value}", value=repr(x)))
         if self.low is not None and (x < self.low or (self.low_open and x == self.low)):
-            raise ConfigError(self.name, f"must be in {self.range_text()}, got {x:g}")
+            raise ConfigError(self.name, tr("must be in {range}, got {value}",
+                                              range=self.range_text(), value=f"{x:g}"))
         if self.high is not None and (x > self.high or (self.high_open and x == self.high)):
-            raise ConfigError(self.name, f"must be in {self.range_text()}, got {x:g}")
+            raise ConfigError(self.name, tr("must be in {range}, got {value}",
+                                              range=self.range_text(), value=f"{x:g}"))
         return x
 
 
 def _to_float(value: Any, name: str) -> float:
     if isinstance(value, bool):
-        raise ConfigError(name, f"expected a number, got {value!r}")
+        raise ConfigError(name, tr("expected a number, got {value}", value=repr(value)))
     try:
         return float(value)
     except OverflowError:  # an int beyond float's range
-        raise ConfigError(name, f"must be a finite number, got {value!r:.40}") from None
+        raise ConfigError(name, tr("must be a finite number, got {value}",
+                                 value=f"{value!r:.40}")) from None
     except (TypeError, ValueError):
-        raise ConfigError(name, f"expected a number, got {value!r}") from None
+        raise ConfigError(name, tr("expected a number, got {value}", value=repr(value))) from None
 
 
 def _split_floats(value: Any, name: str) -> list:
@@ -121,7 +128,7 @@ def _split_floats(value: Any, name: str) -> list:
         return [v for v in value.replace("(", "").replace(")", "").replace(" ", "").split(",") if v]
     if isinstance(value, Sequence):
         return list(value)
-    raise ConfigError(name, f"expected a list of numbers, got {value!r}")
+    raise ConfigError(name, tr("expected a list of numbers, got {value}", value=repr(value)))
 
 
 # A cross-field rule: given all coerced values, return an error message or None.
@@ -159,8 +166,8 @@ def validate_values(params: Sequence[Param], values: Mapping[str, Any], where: s
     known = {p.name: p for p in params}
     for key in values:
         if key not in known:
-            names = ", ".join(known) or "none"
-            raise ConfigError(f"{prefix}{key}", f"unknown parameter (known: {names})")
+            names = ", ".join(known) or tr("none")
+            raise ConfigError(f"{prefix}{key}", tr("unknown parameter (known: {names})", names=names))
     out: dict[str, Any] = {}
     for p in params:
         try:

@@ -10,7 +10,7 @@ first race waits for the child's `import torch`. The child is started with multi
 requests over a Pipe.
 
 The protocol: each request is a small dataclass (`Start`, `Advance`, `UpdateRun`, `Views`,
-`Quit`); the child looks up its handler in `_Server.HANDLERS` by type and answers `Ok(value)`
+`Watch`, `Quit`); the child looks up its handler in `_Server.HANDLERS` by type and answers `Ok(value)`
 with a typed value (`Started`, `Advanced`, …) or `Failed(error)`, raised here with the
 error's own type and message; a child that died raises `EngineDied`. No Qt here.
 """
@@ -60,6 +60,12 @@ class UpdateRun:
 class Views:
     """Snapshots of a dataset race's models (core.views.run_views)."""
     resolution: int
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Record the internals of run `index` (None: of none) in the batches (core/internals.py)."""
+    index: int | None
 
 
 @dataclass(frozen=True)
@@ -157,8 +163,11 @@ class _Server:
 
         return run_views(self.engine, request.resolution)
 
+    def watch(self, request: Watch) -> None:
+        self.engine.watch(request.index)
+
     HANDLERS: dict[type, Callable] = {Start: start, Advance: advance, UpdateRun: update_run,
-                                      Views: views}
+                                      Views: views, Watch: watch}
 
     def answer(self, request) -> Ok | Failed:
         try:
@@ -269,6 +278,9 @@ class RemoteEngine:
 
     def update_run(self, index: int, run: Run) -> None:
         self._call(UpdateRun(index, run))
+
+    def watch(self, index: int | None) -> None:
+        self._call(Watch(index))
 
     def views(self, resolution: int = 64) -> list:
         """core.views.run_views of the engine (an empty list for a surface race)."""

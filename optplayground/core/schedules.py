@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import torch
 
 from .lazy import Deferred
+from .i18n import tr
 from .params import ConfigError, Param, Spec
 
 if TYPE_CHECKING:
@@ -73,13 +74,14 @@ def _milestone_list(value: Any) -> list[int]:
     elif isinstance(value, (list, tuple)):
         items = list(value)
     else:
-        raise ConfigError("milestones", f"expected update counts like 100,200, got {value!r}")
+        raise ConfigError("milestones", tr("expected update counts like 100,200, got {value}",
+                                             value=repr(value)))
     if not items:
-        raise ConfigError("milestones", "give at least one update count, e.g. 100,200")
+        raise ConfigError("milestones", tr("give at least one update count, e.g. 100,200"))
     numbers = [_MILESTONE.coerce(item) for item in items]
     for a, b in zip(numbers, numbers[1:]):
         if b <= a:
-            raise ConfigError("milestones", f"must increase, got {b} after {a}")
+            raise ConfigError("milestones", tr("must increase, got {b} after {a}", a=a, b=b))
     return numbers
 
 
@@ -91,7 +93,7 @@ def _prepare_milestones(values: dict) -> dict:
 
 def _three_phase_rule(values: Mapping[str, Any]) -> str | None:
     if values["three_phase"] and values["pct_start"] >= 0.5:
-        return "three_phase needs pct_start < 0.5 (warm-up and cool-down each take pct_start)"
+        return tr("three_phase needs pct_start < 0.5 (warm-up and cool-down each take pct_start)")
     return None
 
 
@@ -100,8 +102,8 @@ def _check_onecycle_phases(pct_start: float, total: int, three_phase: bool) -> N
     warm_end = pct_start * total - 1
     ends = [warm_end] + ([2 * pct_start * total - 2] if three_phase else []) + [total - 1]
     if any(end == start for start, end in zip([0.0] + ends, ends)):
-        raise ConfigError("pct_start", f"gives a phase of zero updates over {total} steps; "
-                                       "pick another pct_start")
+        raise ConfigError("pct_start", tr("gives a phase of zero updates over {total} steps; pick "
+                                          "another pct_start", total=total))
 
 
 def inverse_sqrt_factor(t: int, warmup_steps: int) -> float:
@@ -159,6 +161,41 @@ def _plateau(opt, p, n):
 def _inverse_sqrt(opt, p, n):
     warmup = p["warmup_steps"]
     return sched.LambdaLR(opt, lambda t: inverse_sqrt_factor(t, warmup))
+
+
+def _lambda(opt, p, n):
+    return sched.LambdaLR(opt, lambda_factor(p["factor"]))
+
+
+def lambda_factor(text: str) -> Callable[[int], float]:
+    """The LambdaLR multiplier of a formula in `step`/`epoch` (core/expression.py: parsed,
+    never eval'd). A value that is not a finite number ≥ 0 stops the run with a message."""
+    from .expression import compile_factor
+
+    f = compile_factor(text)
+
+    def factor(t: int) -> float:
+        value = f(t)
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"the lambda schedule's factor {text!r} is {value!r} at step {t} "
+                             "(it must be a finite number ≥ 0)")
+        return value
+    return factor
+
+
+def _prepare_lambda(values: dict) -> dict:
+    """Parse the formula now (its errors name the column) and try it at steps 0 and 1."""
+    if "factor" in values:
+        from .expression import FormulaError
+
+        try:
+            factor = lambda_factor(values["factor"])
+            factor(0), factor(1)
+        except FormulaError as e:
+            raise ConfigError("factor", e.message) from None
+        except ValueError as e:
+            raise ConfigError("factor", str(e)) from None
+    return values
 
 
 def _polynomial(opt, p, n):
@@ -290,6 +327,16 @@ _SPECS = (
              "is the run's lr: a linear warm-up, then a 1/√t decay (torch LambdaLR).",
         formula="lr_t = lr₀·min(s/warmup, √(warmup/s)), s = t + 1"),
     ScheduleSpec(
+        "lambda", "Lambda (formula)", factory=_lambda, prepare=_prepare_lambda,
+        params=(Param("factor", "0.95 ** step", kind="str",
+                      help="the lr multiplier as a formula in step (or epoch, the same count "
+                           "here: one scheduler step per update), e.g. 0.95 ** epoch or "
+                           "1 / (1 + 0.01 * step); numbers, + − * / **, sin cos exp log sqrt "
+                           "abs tanh sigmoid, pi, e"),),
+        help="Your own schedule: the run's lr times a formula in the update count (torch "
+             "LambdaLR, the formula parsed safely, never run as code).",
+        formula="lr_t = lr₀·f(t)"),
+    ScheduleSpec(
         "polynomial", "Polynomial decay", factory=_polynomial,
         params=(_stage_length("total_iters", "updates until the lr reaches 0"),
                 Param("power", 1.0, low=0, low_open=True, help="1 = linear decay to zero")),
@@ -303,7 +350,8 @@ SCHEDULES: dict[str, ScheduleSpec] = {spec.name: spec for spec in _SPECS}
 def get_schedule(name: str) -> ScheduleSpec:
     spec = SCHEDULES.get(name) if isinstance(name, str) else None
     if spec is None:
-        raise ConfigError("schedule", f"unknown schedule {name!r} (known: {', '.join(SCHEDULES)})")
+        raise ConfigError("schedule", tr("unknown schedule {name} (known: {known})",
+                                             name=repr(name), known=", ".join(SCHEDULES)))
     return spec
 
 
@@ -332,17 +380,18 @@ def validate_stages(stages: list[Stage], where: str = "schedule") -> list[Stage]
         except ConfigError as e:
             raise ConfigError(f"{at}.name", e.message) from None
         if spec.name == "plateau" and len(stages) > 1:
-            raise ConfigError(f"{at}.name", "plateau can't be chained: it needs the loss, which "
-                                            "torch's SequentialLR can't pass on; use it alone")
+            raise ConfigError(f"{at}.name", tr("plateau can't be chained: it needs the loss, which "
+                                               "torch's SequentialLR can't pass on; use it alone"))
         try:
             steps = _STEPS.coerce(stage.steps)
         except ConfigError as e:
             raise ConfigError(f"{at}.steps", e.message) from None
         if steps is None and i < len(stages) - 1:
-            raise ConfigError(f"{at}.steps", "every stage but the last needs steps ≥ 1 "
-                                             "(the updates it lasts)")
+            raise ConfigError(f"{at}.steps", tr("every stage but the last needs steps ≥ 1 "
+                                                "(the updates it lasts)"))
         if not isinstance(stage.params, Mapping):
-            raise ConfigError(f"{at}.params", f"expected name = value pairs, got {stage.params!r}")
+            raise ConfigError(f"{at}.params", tr("expected name = value pairs, got {value}",
+                                                     value=repr(stage.params)))
         out.append(Stage(spec.name, spec.validate(stage.params, at), steps))
     return out
 

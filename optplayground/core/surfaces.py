@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from torch import Tensor
 
 from .params import ConfigError, Param, Spec
+from .i18n import tr
 
 Box = tuple[tuple[float, float], tuple[float, float]]
 Point = tuple[float, float]
@@ -253,7 +254,7 @@ def get_surface(name: str) -> Surface:
         return SURFACES[name]
     except (KeyError, TypeError):
         known = ", ".join(SURFACES)
-        raise ConfigError("problem.surface", f"unknown surface {name!r} (known: {known})") from None
+        raise ConfigError("problem.surface", tr("unknown surface {name} (known: {known})", name=repr(name), known=known)) from None
 
 
 __all__ = ["Surface", "SURFACES", "get_surface"]

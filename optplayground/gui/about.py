@@ -10,14 +10,15 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from .. import __version__, applog
+from ..core.i18n import tr
 
 HOME = "https://github.com/optplayground/optplayground"
 
 
 def add_help_menu(window: QMainWindow) -> QAction:
     """The window's Help menu with its About entry (the application menu's on macOS)."""
-    menu = window.menuBar().addMenu("&Help")
-    about = QAction("&About optplayground", window)
+    menu = window.menuBar().addMenu(tr("&Help"))
+    about = QAction(tr("&About optplayground"), window)
     about.setMenuRole(QAction.MenuRole.AboutRole)
     about.triggered.connect(lambda: show_about(window))
     menu.addAction(about)
@@ -27,7 +28,7 @@ def add_help_menu(window: QMainWindow) -> QAction:
 def show_about(window: QMainWindow) -> QMessageBox:
     box = QMessageBox(window)
     box.setObjectName("about")
-    box.setWindowTitle("About optplayground")
+    box.setWindowTitle(tr("About optplayground"))
     box.setTextFormat(QtCore.Qt.TextFormat.RichText)
     box.setText(about_html(device_in_use(window), applog.current_path()))
     box.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -48,22 +49,23 @@ def about_html(device: str, log: Path | None) -> str:
     rows = [("Python", platform.python_version()), ("torch", torch.__version__),
             ("Qt", f"{QtCore.qVersion()} (PySide6 {PySide6.__version__})"),
             ("pyqtgraph", pyqtgraph.__version__), ("numpy", numpy.__version__),
-            ("device in use", device),
-            ("log file", str(log) if log else "none (not writable here)")]
+            (tr("device in use"), device),
+            (tr("log file"), str(log) if log else tr("none (not writable here)"))]
     table = "".join(f"<tr><td>{name}&nbsp;&nbsp;</td><td>{html.escape(value)}</td></tr>"
                     for name, value in rows)
     return (f"<h3>optplayground {__version__}</h3>"
-            "<p>Watch optimizers race across loss surfaces and small datasets.</p>"
+            f"<p>{tr('Watch optimizers race across loss surfaces and small datasets.')}</p>"
             f"<table>{table}</table>"
-            f'<p><a href="{HOME}">{HOME}</a> · MIT licence</p>')
+            f'<p><a href="{HOME}">{HOME}</a> · {tr("MIT licence")}</p>')
 
 
 def device_in_use(window) -> str:
     """The engine's device as the status bar shows it, else the experiment's choice."""
     status = getattr(window, "status", None)  # gui/status.py's RaceStatus
     label = getattr(status, "device_label", None)
-    shown = label.text().removeprefix("device ").strip() if label is not None else ""
+    shown = label.text().removeprefix(tr("device {device}", device="")).strip() if label is not None else ""
     if shown and shown != "…":
         return shown
     experiment = getattr(window, "experiment", None)
-    return f"{experiment.device} (not started yet)" if experiment is not None else "unknown"
+    return (tr("{device} (not started yet)", device=experiment.device) if experiment is not None
+            else tr("unknown"))

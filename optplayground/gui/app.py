@@ -43,22 +43,25 @@ def _quiet_platform_notes(mode, context, message: str) -> None:
 def run_app(argv: list[str]) -> int:
     from ..core import experiment as xp
     from ..core.params import ConfigError
+    from ..core.i18n import tr
+    from .language import use_language
     from .main_window import MainWindow
     from .trust import load_allow_list, permit
 
     applog.start()  # warnings and errors to a file: a window from a menu has no terminal
     app = make_app()
     settings = QSettings()
+    use_language(app, settings)  # before any text is made: --lang, the saved one, the system's
     experiment, problem = None, ""
     if argv and argv[0].endswith(".toml"):
         try:
             experiment = xp.load(argv[0])
         except ConfigError as error:  # opened from a file manager: say it in the window too
-            print(f"optplayground: error: {error}", file=sys.stderr)
+            print(tr("optplayground: error: {error}", error=error), file=sys.stderr)
             problem = str(error)
         load_allow_list(settings)
         if experiment is not None and not permit(None, experiment, argv[0], settings):
-            experiment, problem = None, "its modules were not allowed: nothing was imported"
+            experiment, problem = None, tr("its modules were not allowed: nothing was imported")
     # build_wait_s=0: closing right after launch, leave() exits, nothing waits
     window = MainWindow(experiment, settings, build_wait_s=0.0)
     if window.opened_given and not problem:
@@ -67,7 +70,7 @@ def run_app(argv: list[str]) -> int:
     window.firstFrame.connect(settle_heap)  # after: a full collection takes a while
     window.show()
     if problem:  # after show(): a status message shown before it overlaps the status labels
-        window.show_error("This file cannot be opened", f"{argv[0]}: {problem}")
+        window.show_error(tr("This file cannot be opened"), f"{argv[0]}: {problem}")
     quit_on_ctrl_c(app, window)
     return leave(app.exec(), settings)
 

@@ -13,6 +13,7 @@ from typing import Callable
 from PySide6.QtCore import QEvent, QObject, Signal, Slot
 
 from ..core.atomic import check_writable
+from ..core.i18n import tr
 from ..core.params import ConfigError
 from . import export
 
@@ -39,19 +40,19 @@ class CsvExport(QObject):
     def start(self, history, path: str) -> bool:
         """Start writing `history`'s rows to `path`; False (and a message) if it cannot."""
         if self.exporting:
-            self.window.show_error("Cannot export", "A CSV export is still being written")
+            self.window.show_error(tr("Cannot export"), tr("A CSV export is still being written"))
             return False
         try:
             check_writable(path, "output")  # a bad place is said now, not after the copy
         except ConfigError as error:
-            self.window.show_error("Cannot export", str(error))
+            self.window.show_error(tr("Cannot export"), str(error))
             return False
         rows = export.snapshot(history)  # the race appends to the original
         self._cancel = threading.Event()
         self._thread = threading.Thread(target=self._write, args=(rows, path),
                                         name="csv-export", daemon=True)
         self._thread.start()
-        self.window.statusBar().showMessage(f"Exporting {path}…")
+        self.window.statusBar().showMessage(tr("Exporting {path}…", path=path))
         return True
 
     def cancel(self, timeout_s: float = 1.0) -> None:
@@ -80,14 +81,14 @@ class CsvExport(QObject):
         except ConfigError as error:
             message = str(error)
         except Exception as error:  # noqa: BLE001 — say it in the window, never lose it
-            message = f"cannot write {path}: {type(error).__name__}: {error}"
+            message = tr("cannot write {path}: {error}", path=path, error=f"{type(error).__name__}: {error}")
         if message is not None:
             self._ended.emit(path, message)
 
     @Slot(str, int, int)
     def _on_progress(self, path: str, done: int, total: int) -> None:
         if self.exporting:
-            self.window.statusBar().showMessage(f"Exporting {path}… {100 * done // max(total, 1)}%")
+            self.window.statusBar().showMessage(tr("Exporting {path}…", path=path) + f" {100 * done // max(total, 1)}%")
 
     @Slot(str, str)
     def _on_ended(self, path: str, message: str) -> None:
@@ -96,10 +97,10 @@ class CsvExport(QObject):
         self._thread.join()  # it has finished but for returning
         self._thread = None
         if message:
-            self.window.show_error("Cannot export", message)
+            self.window.show_error(tr("Cannot export"), message)
             return
         self._written(path)
-        self.window.statusBar().showMessage(f"Wrote {path}", 5000)
+        self.window.statusBar().showMessage(tr("Wrote {path}", path=path), 5000)
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Close:  # watching only the window

@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QTabWidget
 
 from ..core.experiment import Experiment
+from ..core.i18n import tr
 from ..core.training import TrainingTask
 from ..core.views import WeightSurface, weight_surface
 from .live import LiveRuns, RunStyle
@@ -39,29 +40,29 @@ class DatasetArea(QTabWidget):
         self.surface: WeightSurface | None = None
         self.fit = FitView()
         self.weight_map = TrajectoryMap()
-        self.weight_map.plotItem.setLabel("bottom", "w (weight)")
-        self.weight_map.plotItem.setLabel("left", "b (bias)")
+        self.weight_map.plotItem.setLabel("bottom", tr("w (weight)"))
+        self.weight_map.plotItem.setLabel("left", tr("b (bias)"))
         self.weight_map.start_marker.movable = False  # the initial weights come from the seed
-        self.weight_map.start_marker.setLabel("initial (w, b)", {
+        self.weight_map.start_marker.setLabel(tr("initial (w, b)"), {
             "color": TEXT_COLOR, "offset": (12, -8), "anchor": (0, 1)})
         self.batchnorm = BatchNormHistogram()
-        self.addTab(self.fit, "Fit")
-        self.addTab(self.weight_map, "Loss surface (w, b)")
-        self.addTab(self.batchnorm, "BatchNorm")
-        self.setTabToolTip(SURFACE_TAB, "A line fit has two parameters: its train loss over "
-                                        "the (w, b) plane is a map, and each optimizer's path "
-                                        "on it is the race seen as a surface race")
-        self.setTabToolTip(BATCHNORM_TAB, "The first hidden layer's pre-activations before "
-                                          "and after BatchNorm")
+        self.addTab(self.fit, tr("Fit"))
+        self.addTab(self.weight_map, tr("Loss surface (w, b)"))
+        self.addTab(self.batchnorm, tr("BatchNorm"))
+        self.setTabToolTip(SURFACE_TAB, tr("A line fit has two parameters: its train loss over "
+                                           "the (w, b) plane is a map, and each optimizer's path "
+                                           "on it is the race seen as a surface race"))
+        self.setTabToolTip(BATCHNORM_TAB, tr("The first hidden layer's pre-activations before "
+                                             "and after BatchNorm"))
 
         self.metrics_plot = MetricsPlot()
         self.accuracy_plot = AccuracyPlot()
         self.accuracy_plot.setXLink(self.metrics_plot)
         self._window_plots: list[RunCurvesPlot] = []  # the window's step plots (link_steps)
-        self.epoch_action = QAction("&Epochs on the x-axis", self)
+        self.epoch_action = QAction(tr("&Epochs on the x-axis"), self)
         self.epoch_action.setCheckable(True)
-        self.epoch_action.setToolTip("Every step plot against epochs instead of steps (train/"
-                                     "test loss and accuracy: the first row of each epoch)")
+        self.epoch_action.setToolTip(tr("Every step plot against epochs instead of steps (train/"
+                                        "test loss and accuracy: the first row of each epoch)"))
         self.epoch_action.toggled.connect(self._epoch_toggled)
         self.show_step_plots(False)
 

@@ -15,11 +15,12 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from ..core import experiment as xp
+from ..core.i18n import tr, translated
 from ..core.params import ConfigError
 from . import export
 from .csv_export import CsvExport
 
-PLOT_TITLES = {"map": "Trajectory map", "loss": "Loss", "lr": "Learning rate",
+PLOT_TITLES = {"map": "Trajectory map", "loss": "Loss", "lr": "Learning rate",  # tr() when shown
                "grad": "Gradient norm", "metrics": "Train and test loss", "accuracy": "Accuracy"}
 FORMATS = {"png": "PNG images (*.png)", "svg": "SVG drawings (*.svg)"}
 
@@ -107,33 +108,33 @@ class FileActions(QObject):
     # ------------------------------------------------------------ the menu
 
     def build(self, menu: QMenu) -> None:
-        self._action("&Open…", QKeySequence.Open, self.open_dialog, menu)
-        self.recent_menu = menu.addMenu("Open &Recent")
+        self._action(tr("&Open…"), QKeySequence.Open, self.open_dialog, menu)
+        self.recent_menu = menu.addMenu(tr("Open &Recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
-        self.presets_menu = menu.addMenu("&Presets")
+        self.presets_menu = menu.addMenu(tr("&Presets"))
         self._fill_presets_menu()
         menu.addSeparator()
-        self._action("&Save", QKeySequence.Save, self.save, menu)
-        self._action("Save &As…", QKeySequence.SaveAs, self.save_as, menu)
+        self._action(tr("&Save"), QKeySequence.Save, self.save, menu)
+        self._action(tr("Save &As…"), QKeySequence.SaveAs, self.save_as, menu)
         menu.addSeparator()
         # Both list the plots the window shows now (a dataset race has others): they are
         # filled when they open; the actions with shortcuts belong to self and stay.
-        self.export_menu = menu.addMenu("&Export")
+        self.export_menu = menu.addMenu(tr("&Export"))
         self.export_menu.aboutToShow.connect(self._fill_export_menu)
-        self.copy_menu = menu.addMenu("&Copy to Clipboard")
+        self.copy_menu = menu.addMenu(tr("&Copy to Clipboard"))
         self.copy_menu.aboutToShow.connect(self._fill_copy_menu)
         ask = self._ask_then
         self._fixed = {
-            "csv": self._action("&CSV of All Runs…", "Ctrl+E", lambda _=False: ask(
-                "Export CSV of all runs", ".csv", "CSV (*.csv)",
+            "csv": self._action(tr("&CSV of All Runs…"), "Ctrl+E", lambda _=False: ask(
+                tr("Export CSV of all runs"), ".csv", "CSV (*.csv)",
                 lambda path: self.export_csv(path, background=True))),
-            "dashboard": self._action("&Dashboard as PNG…", "Ctrl+Shift+E", lambda _=False: ask(
-                "Export the dashboard as PNG", "-dashboard.png", FORMATS["png"],
+            "dashboard": self._action(tr("&Dashboard as PNG…"), "Ctrl+Shift+E", lambda _=False: ask(
+                tr("Export the dashboard as PNG"), "-dashboard.png", FORMATS["png"],
                 self.export_dashboard)),
-            "window": self._action("&Window as PNG…", None, lambda _=False: ask(
-                "Export the window as PNG", "-window.png", FORMATS["png"], self.export_window)),
-            "copy": self._action("&Dashboard", "Ctrl+Shift+C", self.copy_dashboard)}
+            "window": self._action(tr("&Window as PNG…"), None, lambda _=False: ask(
+                tr("Export the window as PNG"), "-window.png", FORMATS["png"], self.export_window)),
+            "copy": self._action(tr("&Dashboard"), "Ctrl+Shift+C", self.copy_dashboard)}
         self.scale_menu = self._build_scale_menu()
         self._fill_export_menu()
         self._fill_copy_menu()
@@ -146,7 +147,7 @@ class FileActions(QObject):
         menu.addSeparator()
         for name, title in self.plot_titles().items():
             for fmt in FORMATS:
-                action = menu.addAction(f"{title} as {fmt.upper()}…")
+                action = menu.addAction(tr("{title} as {format}…", title=title, format=fmt.upper()))
                 action.triggered.connect(lambda _=False, n=name, f=fmt: self._ask_plot(n, f))
         menu.addSeparator()
         menu.addMenu(self.scale_menu)
@@ -162,21 +163,21 @@ class FileActions(QObject):
 
     def plot_titles(self) -> dict[str, str]:
         """The plots the window shows now, by name, with their menu titles."""
-        titles = {name: PLOT_TITLES.get(name, name.capitalize())
+        titles = {name: tr(PLOT_TITLES.get(name, name.capitalize()))
                   for name in self.window.plot_widgets()}
         if self.window.experiment.problem.is_dataset and "map" in titles:
-            titles["map"] = "Dataset view"
+            titles["map"] = tr("Dataset view")
         return titles
 
     def _build_scale_menu(self) -> QMenu:
-        scales = QMenu("PNG &Scale", self.window)
+        scales = QMenu(tr("PNG &Scale"), self.window)
         group = QActionGroup(self)
         self.scale_actions = {}
         for scale in export.SCALES:
             action = scales.addAction(f"{scale}×")
             action.setCheckable(True)
             action.setChecked(scale == self.scale)
-            action.setStatusTip(f"PNG exports get {scale}× the pixels of the screen")
+            action.setStatusTip(tr("PNG exports get {scale}× the pixels of the screen", scale=scale))
             action.triggered.connect(lambda _=False, s=scale: self.set_scale(s))
             group.addAction(action)
             self.scale_actions[scale] = action
@@ -205,7 +206,7 @@ class FileActions(QObject):
             action.triggered.connect(lambda _=False, p=path: self.window.open_path(p))
         if paths:
             menu.addSeparator()
-        clear = menu.addAction("Clear List")
+        clear = menu.addAction(tr("Clear List"))
         clear.setEnabled(bool(paths))
         clear.triggered.connect(self.recent.clear)
         menu.setToolTipsVisible(True)
@@ -218,12 +219,12 @@ class FileActions(QObject):
         try:
             presets = list_presets()
         except ConfigError as error:
-            menu.addAction(f"(presets unavailable: {error})").setEnabled(False)
+            menu.addAction(tr("(presets unavailable: {error})", error=error)).setEnabled(False)
             return
         for preset in presets:
-            action = menu.addAction(preset.title)
-            action.setToolTip(preset.description)
-            action.setStatusTip(preset.description)
+            action = menu.addAction(tr(preset.title))
+            action.setToolTip(tr(preset.description))
+            action.setStatusTip(tr(preset.description))
             action.setData(preset.name)
             action.triggered.connect(lambda _=False, n=preset.name: self.load_preset(n))
 
@@ -231,7 +232,7 @@ class FileActions(QObject):
 
     @Slot()
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open experiment", "", "Experiments (*.toml)")
+        path, _ = QFileDialog.getOpenFileName(self.window, tr("Open experiment"), "", tr("Experiments (*.toml)"))
         if path:
             self.window.open_path(path)
 
@@ -244,8 +245,8 @@ class FileActions(QObject):
 
     @Slot()
     def save_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save experiment", "experiment.toml",
-                                              "Experiments (*.toml)")
+        path, _ = QFileDialog.getSaveFileName(self.window, tr("Save experiment"), "experiment.toml",
+                                              tr("Experiments (*.toml)"))
         if path:
             self.save_to(path)
 
@@ -253,11 +254,11 @@ class FileActions(QObject):
         try:
             xp.save(self.window.experiment, path)
         except ConfigError as error:
-            self.window.show_error("Cannot save", str(error))
+            self.window.show_error(tr("Cannot save"), str(error))
             return False
         self.window.path = path
         self.recent.add(path)
-        self.window.statusBar().showMessage(f"Saved {path}", 5000)
+        self.window.statusBar().showMessage(tr("Saved {path}", path=path), 5000)
         return True
 
     def load_preset(self, name: str) -> bool:
@@ -266,12 +267,12 @@ class FileActions(QObject):
         try:
             experiment = load_preset(name)
         except ConfigError as error:
-            self.window.show_error("Cannot load the preset", str(error))
+            self.window.show_error(tr("Cannot load the preset"), str(error))
             return False
         if not self.window.load_experiment(experiment):
             return False
         self.window.path = None  # Save asks for a file: the preset itself stays as shipped
-        self.window.statusBar().showMessage(f"Preset: {experiment.name}", 5000)
+        self.window.statusBar().showMessage(tr("Preset: {name}", name=translated(experiment.name)), 5000)
         return True
 
     def set_scale(self, scale: int) -> None:
@@ -316,12 +317,12 @@ class FileActions(QObject):
     def copy_dashboard(self) -> None:
         widget, rect = self._dashboard()
         export.copy_image(export.plot_image(widget, 1, rect))
-        self.window.statusBar().showMessage("Copied the dashboard", 3000)
+        self.window.statusBar().showMessage(tr("Copied the dashboard"), 3000)
 
     def copy_plot(self, name: str) -> None:
         export.copy_image(export.plot_image(self._plots()[name]))
         title = self.plot_titles().get(name, name)
-        self.window.statusBar().showMessage(f"Copied the {title.lower()}", 3000)
+        self.window.statusBar().showMessage(tr("Copied: {title}", title=title), 3000)
 
     # ------------------------------------------------------------ internals
 
@@ -340,10 +341,10 @@ class FileActions(QObject):
         try:
             write()
         except ConfigError as error:
-            self.window.show_error("Cannot export", str(error))
+            self.window.show_error(tr("Cannot export"), str(error))
             return False
         self._wrote(path)
-        self.window.statusBar().showMessage(f"Wrote {path}", 5000)
+        self.window.statusBar().showMessage(tr("Wrote {path}", path=path), 5000)
         return True
 
     def _wrote(self, path: str) -> None:
@@ -363,5 +364,5 @@ class FileActions(QObject):
 
     def _ask_plot(self, name: str, fmt: str) -> None:
         title = self.plot_titles().get(name, name)
-        self._ask_then(f"Export the {title.lower()} as {fmt.upper()}", f"-{name}.{fmt}",
+        self._ask_then(tr("Export: {title} as {format}", title=title, format=fmt.upper()), f"-{name}.{fmt}",
                        FORMATS[fmt], lambda path: self.export_plot(name, fmt, path))

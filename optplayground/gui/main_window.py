@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QLabel, QMainWindow
 
 from ..core import experiment as xp
 from ..core.experiment import Experiment
+from ..core.i18n import tr, translated
 from ..core.params import ConfigError
 from ..core.race_model import RaceModel
 from ..core.trust import ImportNotAllowed
@@ -28,7 +29,9 @@ from .controls.transport import TransportBar
 from .files import FileActions, dropped_experiment
 from .frame_hold import FrameHold
 from .frames import Frames
+from .language import add_language_menu
 from .input_keys import InputKeys
+from .inside import Inside
 from .live import LiveRuns
 from .map_area import MapArea
 from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
@@ -68,7 +71,7 @@ class MainWindow(QMainWindow):
         self.model.run_edited.connect(self.worker.runEdited.emit)
         self.model.restyled.connect(self._restyle)
         self.model.refused.connect(
-            lambda message: self.statusBar().showMessage(f"Cannot start: {message}", 8000))
+            lambda message: self.statusBar().showMessage(tr("Cannot start: {message}", message=message), 8000))
 
         self._build_panels()
         self._build_plots()
@@ -128,12 +131,12 @@ class MainWindow(QMainWindow):
         self.transport.stepsChanged.connect(self.on_steps_changed)
         self.transport.keepChanged.connect(self.model.set_history_cap)
         self.transport.deviceChanged.connect(self.model.set_device)
-        bar = QToolBar("Controls")
+        bar = QToolBar(tr("Controls"))
         bar.setObjectName("controls-toolbar")
         bar.setMovable(False)
         bar.addWidget(self.transport)
         self.addToolBar(bar)
-        self.view_bar = QToolBar("View")
+        self.view_bar = QToolBar(tr("View"))
         self.view_bar.setObjectName("view-toolbar")
         self.view_bar.setMovable(False)
         self.addToolBar(self.view_bar)
@@ -168,36 +171,39 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
-        file = menu.addMenu("&File")
+        file = menu.addMenu(tr("&File"))
         self.files = FileActions(self)  # open, recent, presets, save, export, copy
         self.files.build(file)
         file.addSeparator()
-        self._action(file, "&Quit", QKeySequence.Quit, self.close)
+        self._action(file, tr("&Quit"), QKeySequence.Quit, self.close)
 
-        run = menu.addMenu("&Run")
-        self.play_action = self._action(run, "&Play / Pause", "Space",
+        run = menu.addMenu(tr("&Run"))
+        self.play_action = self._action(run, tr("&Play / Pause"), "Space",
                                         lambda _=False: self.set_playing(not self.playing))
-        self._action(run, "&Step", "Right", self.step_once)
-        self._action(run, "&Reset", "R", self.model.restart)
+        self._action(run, tr("&Step"), "Right", self.step_once)
+        self._action(run, tr("&Reset"), "R", self.model.restart)
 
-        view = menu.addMenu("&View")
+        view = menu.addMenu(tr("&View"))
         view.addAction(self.swarm.action)
-        self.grid_action = self._action(view, "Side by side (&grid)", "G", self.set_grid_view)
+        self.grid_action = self._action(view, tr("Side by side (&grid)"), "G", self.set_grid_view)
         self.grid_action.setCheckable(True)
-        self.log_loss_action = self._action(view, "&Log loss axis", "L", self.loss_plot.set_log_y)
+        self.log_loss_action = self._action(view, tr("&Log loss axis"), "L", self.loss_plot.set_log_y)
         self.log_loss_action.setCheckable(True)
         self.log_loss_action.setChecked(self.loss_plot.log_y)
         view.addAction(self.dataset_area.epoch_action)
+        self.inside = Inside(self)  # the selected run's update: map overlay, panel, RAdam phase
+        self.inside.add_to(view, self.view_bar)
+        add_language_menu(self, view)
         self.view_bar.addAction(self.grid_action)
         self.view_bar.addAction(self.log_loss_action)
         self.view_bar.addAction(self.dataset_area.epoch_action)
-        self.view_bar.addWidget(QLabel("  smoothing "))
+        self.view_bar.addWidget(QLabel("  " + tr("smoothing") + " "))
         self.smoothing = QDoubleSpinBox()
         self.smoothing.setRange(0.0, 0.999)
         self.smoothing.setSingleStep(0.1)
         self.smoothing.setDecimals(3)
-        self.smoothing.setToolTip("Debiased exponential moving average of the loss curve "
-                                  "(0 = raw). The LR is never smoothed.")
+        self.smoothing.setToolTip(tr("Debiased exponential moving average of the loss curve "
+                                     "(0 = raw). The LR is never smoothed."))
         self.smoothing.valueChanged.connect(self.loss_plot.set_smoothing)
         self.view_bar.addWidget(self.smoothing)
         add_help_menu(self)  # Help > About
@@ -226,10 +232,10 @@ class MainWindow(QMainWindow):
         try:
             checked = xp.validate(experiment)
         except ConfigError as error:
-            self.show_error("This experiment cannot run", str(error))
+            self.show_error(tr("This experiment cannot run"), str(error))
             return False
         except Exception as error:  # noqa: BLE001 — a stranger's file: say it, keep the current one
-            self.show_error("This experiment cannot run", f"{type(error).__name__}: {error}")
+            self.show_error(tr("This experiment cannot run"), f"{type(error).__name__}: {error}")
             return False
         self._show_about(checked)
         self.problem_panel.set_problem(checked.problem, checked.seed)
@@ -242,12 +248,13 @@ class MainWindow(QMainWindow):
         return True
 
     def _show_about(self, exp: Experiment) -> None:
-        self.setWindowTitle(f"{exp.name} — optplayground" if exp.name else "optplayground")
-        text = f"<b>{html.escape(exp.name)}</b>"
-        if exp.description:
-            text += f"<br>{html.escape(exp.description)}"
+        name, description = translated(exp.name), translated(exp.description)  # ours: presets
+        self.setWindowTitle(f"{name} — optplayground" if name else "optplayground")
+        text = f"<b>{html.escape(name)}</b>"
+        if description:
+            text += f"<br>{html.escape(description)}"
         self.about_label.setText(text)
-        self.about_label.setToolTip(exp.description)
+        self.about_label.setToolTip(description)
 
     def _race(self, exp: Experiment, generation: int) -> None:
         """The model's new race: set up the views, start the worker on it."""
@@ -259,6 +266,7 @@ class MainWindow(QMainWindow):
             plot.set_runs(self.live.styles)
         self.frames.invalidate()
         self.status.reset()
+        self.inside.race(exp, generation)
         self.playing = not self.paused_by_user
         self.worker.startRace.emit(exp, generation)
         self.worker.playingChanged.emit(self.playing)
@@ -287,7 +295,7 @@ class MainWindow(QMainWindow):
     @Slot(int, str)
     def on_failed(self, generation: int, message: str) -> None:
         if generation == self.generation:
-            self.statusBar().showMessage(f"Cannot start: {message}", 10000)
+            self.statusBar().showMessage(tr("Cannot start: {message}", message=message), 10000)
 
     # ------------------------------------------------------------ edits (to the model)
 
@@ -350,9 +358,9 @@ class MainWindow(QMainWindow):
             self.files.recent.add(path)
             return True
         except ConfigError as error:
-            self.show_error("Cannot open the experiment", f"{path}\n\n{error}")
+            self.show_error(tr("Cannot open the experiment"), f"{path}\n\n{error}")
         except Exception as error:  # noqa: BLE001 — a stranger's file: say it, never crash
-            self.show_error("Cannot open the experiment",
+            self.show_error(tr("Cannot open the experiment"),
                             f"{path}\n\n{type(error).__name__}: {error}")
         return False
 

@@ -7,6 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from ..core.i18n import tr
+
 from .live import LiveRuns
 
 
@@ -34,20 +36,20 @@ class RaceStatus:
         if now - then >= 0.5:
             rate = (live.step - step_then) / (now - then)
             self._rate = (now, live.step, rate)
-        self.step_label.setText(f"step {live.step:,} / {steps:,}")
+        self.step_label.setText(tr("step {step} / {steps}", step=f"{live.step:,}", steps=f"{steps:,}"))
         finished = live.step >= steps
-        self.rate_label.setText(f"{rate:,.0f} steps/s" if playing
-                                else "finished" if finished else "paused")
-        self.device_label.setText(f"device {device}")
+        self.rate_label.setText(tr("{rate} steps/s", rate=f"{rate:,.0f}") if playing
+                                else tr("finished") if finished else tr("paused"))
+        self.device_label.setText(tr("device {device}", device=device))
         self.runs_label.setText("&nbsp;&nbsp;".join(self._run_state(live, i, style)
                                                     for i, style in enumerate(live.styles)))
 
     @staticmethod
     def _run_state(live: LiveRuns, index: int, style) -> str:
         record = live.run(index)
-        state = record.message or record.status
+        state = record.message or tr(record.status)
         last = record.last()
         if "epoch" in record.columns_names and last is not None:  # each run its own
-            state += f", epoch {last[record.columns_names.index('epoch')]:.0f}"
+            state += tr(", epoch {epoch}", epoch=f"{last[record.columns_names.index('epoch')]:.0f}")
         color = QColor(style.color).name()
         return f"<span style='color:{color}'>■</span> {style.name}: {state}"

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..core.trust import POLICY, modules_to_allow
+from ..core.i18n import tr
 
 ALLOW_LIST_KEY = "allowed_import_modules"
 ONCE, ALWAYS, CANCEL = "once", "always", "cancel"
@@ -64,15 +65,16 @@ def ask_user(parent: QWidget | None, modules: list[str], source: str) -> str:
     box = QMessageBox(parent)
     box.setObjectName("trust-dialog")
     box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Run code from this experiment?")
-    box.setText(f"{html.escape(source)} uses optimizers from the Python module"
-                f"{'s' if len(modules) > 1 else ''} {names}.")
-    box.setInformativeText("Importing a module runs its code with your permissions. Allow it "
-                           "only if you trust where the file and the module come from.")
+    box.setWindowTitle(tr("Run code from this experiment?"))
+    text = (tr("{source} uses optimizers from the Python module {names}.") if len(modules) == 1
+            else tr("{source} uses optimizers from the Python modules {names}."))
+    box.setText(text.format(source=html.escape(source), names=names))
+    box.setInformativeText(tr("Importing a module runs its code with your permissions. Allow "
+                              "it only if you trust where the file and the module come from."))
     buttons = {
-        box.addButton("Allow once", QMessageBox.ButtonRole.AcceptRole): ONCE,
-        box.addButton("Always allow this module" if len(modules) == 1 else
-                      "Always allow these modules", QMessageBox.ButtonRole.YesRole): ALWAYS,
+        box.addButton(tr("Allow once"), QMessageBox.ButtonRole.AcceptRole): ONCE,
+        box.addButton(tr("Always allow this module") if len(modules) == 1 else
+                      tr("Always allow these modules"), QMessageBox.ButtonRole.YesRole): ALWAYS,
     }
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..core.engine import Batch, RunRows
 from ..core.experiment import Experiment, Run
+from ..core.internals import KEEP as KEEP_INTERNALS
 from ..core.params import ConfigError
 from ..core.remote import RemoteEngine
 
@@ -44,7 +45,8 @@ def merge_batches(batches: list[Batch]) -> Batch:
     for i, part in enumerate(last.runs):
         rows = np.concatenate([b.runs[i].rows for b in batches])
         runs.append(RunRows(part.index, rows, part.status, part.message))
-    return Batch(step=last.step, runs=runs, done=last.done)
+    internals = [s for b in batches for s in b.internals][-KEEP_INTERNALS:]
+    return Batch(step=last.step, runs=runs, done=last.done, internals=internals)
 
 
 class EngineWorker(QObject):
@@ -74,6 +76,7 @@ class EngineWorker(QObject):
         self.first_frame = first_frame or _already_set()
         self._views_due = 0.0  # no model snapshot before this time (perf_counter)
         self._views_failed = False  # a snapshot raised: no more this race
+        self.watched: int | None = None  # whose internals the batches carry (Engine.watch)
         self.stopping = threading.Event()  # set by WorkerThread.shutdown; read between chunks
 
     @Slot()
@@ -109,6 +112,7 @@ class EngineWorker(QObject):
         if self.stopping.is_set():  # the window closed while the engine was built
             return
         self.engine = engine
+        self._send_watch()
         if self.engine.device_note:
             self.note.emit(self.engine.device_note)
         self._chunk = 1
@@ -149,6 +153,20 @@ class EngineWorker(QObject):
             self.engine.update_run(index, run)
         except (ConfigError, ValueError) as error:
             self.note.emit(f"{run.name}: {error}")
+        except Exception as error:  # noqa: BLE001 — the engine process ended
+            self._fail(error)
+
+    @Slot(object)
+    def watch(self, index: int | None) -> None:
+        """Record the internals of run `index` (among enabled runs; None: none) from now on,
+        in this race and the next ones."""
+        self.watched = index
+        if self.engine is not None:
+            self._send_watch()
+
+    def _send_watch(self) -> None:
+        try:
+            self.engine.watch(self.watched)
         except Exception as error:  # noqa: BLE001 — the engine process ended
             self._fail(error)
 
@@ -286,6 +304,7 @@ class WorkerThread(QObject):
     speedChanged = Signal(object)
     stepOnce = Signal()
     runEdited = Signal(int, object)
+    watchRun = Signal(object)  # int | None: whose internals the batches carry
     stopRequested = Signal()
     # The worker's events, re-emitted in this object's (the window's) thread:
     batchReady = Signal(int, object)
@@ -315,6 +334,7 @@ class WorkerThread(QObject):
         self.speedChanged.connect(self.worker.set_speed)
         self.stepOnce.connect(self.worker.step_once)
         self.runEdited.connect(self.worker.update_run)
+        self.watchRun.connect(self.worker.watch)
         # Queued, never blocking: a step that takes long (or forever) cannot hold up a close.
         self.stopRequested.connect(self.worker.stop)
         for name in ("batchReady", "finished", "failed", "note", "viewsReady"):

@@ -260,7 +260,7 @@ def test_dataset_editor_emits_validated_problems_and_refuses_bad_ones(qtbot):
     assert signal.args[0].data["n_classes"] == 3
     assert editor.loss_combo.currentText() == "default: Cross-entropy"
     assert [editor.loss_combo.itemData(i) for i in range(editor.loss_combo.count())] == [
-        "", "cross_entropy"]
+        "", "cross_entropy", "nll"]
     assert "class_weights" in [p.name for p in editor.form("loss").params]
 
     hidden = editor.form("model").editor("hidden")

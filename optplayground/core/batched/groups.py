@@ -59,6 +59,25 @@ class RunGroup:
                                 paths=range(len(states)), driver_per_row=True)
         for row, state in enumerate(states):
             state.group, state.row = self, row
+        self.hyper_seen = None
+
+    def watch(self, state) -> None:
+        """Record `state`'s internals update by update (None: nobody's)."""
+        self.hyper_seen = None  # the row's hyperparameters, read again after an edit
+        if state is None:
+            self.race.on_update = None
+            return
+
+        def record(grad, clipped, lr) -> None:
+            from ..internals import snapshot_of_row
+
+            if state.group is self and state.watch is not None:
+                snapshot = snapshot_of_row(self.race, state.row, state.watch.index, grad, clipped,
+                                           lr, self.hyper_seen)
+                if snapshot is not None:
+                    self.hyper_seen = snapshot.hyper
+                    state.watch.add(snapshot)
+        self.race.on_update = record
 
     def advance(self, n: int) -> None:
         try:
@@ -86,6 +105,7 @@ class RunGroup:
         """Apply `run`'s settings to `state`'s row from the next update on; False when the
         row left the group instead (the engine's per-run code then applies the edit)."""
         old = state.config
+        self.hyper_seen = None
         if needs_fresh_state:
             self.detach(state)
             return False

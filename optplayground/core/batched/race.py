@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from ..experiment import Run
+from ..i18n import tr
 from ..objectives import CONVERGED_GRAD, CONVERGED_MOVE, ESCAPE_MARGIN
 from .clipping import RowClip
 from .lrs import RowLRs
@@ -64,9 +65,9 @@ class Summary:
         """The message the engine gives the run."""
         code = int(self.status[row])
         if code in WHY:
-            return f"diverged at step {self.stopped_at(row)}: {WHY[code]}"
+            return tr("diverged at step {step}: {why}", step=self.stopped_at(row), why=tr(WHY[code]))
         if code == CONVERGED:
-            return f"converged at step {self.stopped_at(row)}"
+            return tr("converged at step {step}", step=self.stopped_at(row))
         return ""
 
 
@@ -112,6 +113,7 @@ class BatchedRace:
         self.watched = sorted(set(paths))
         self._pending: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = []
         self._watch_positions()
+        self.on_update = None  # called after each update with (grad, clipped, lr): internals
 
     # ------------------------------------------------------------ stepping
 
@@ -151,6 +153,8 @@ class BatchedRace:
         clipped, raw, clipped_norm = self.clip.apply(grad)
         self._check(measured, lr, raw, clipped_norm)
         self.rule.step(self.x, clipped, lr)  # rows that stopped move too, unseen until compacted
+        if self.on_update is not None:
+            self.on_update(grad, clipped, lr)
         self.lrs.step(loss.tolist() if self.lrs.watches_loss else None)
         self.step += 1
 

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
+from ...core.i18n import tr
+
 ERROR_COLOR = "#d62728"
 NUMBER_WIDTH = 96  # px of a number's text field; a slider takes the rest of the row
 LABEL_CHARS = 15  # the label column is this many average characters wide
@@ -42,9 +44,9 @@ def add_spec_items(combo: QComboBox, specs) -> QComboBox:
     """One item per spec of a registry (name -> Spec): its title, its name as the data, and
     a tooltip with its explanation and formula."""
     for name, spec in specs.items():
-        combo.addItem(spec.title, name)
+        combo.addItem(tr(spec.title), name)
         combo.setItemData(combo.count() - 1,
-                          rich_tooltip(spec.title, spec.help, "", spec.formula), Qt.ToolTipRole)
+                          rich_tooltip(tr(spec.title), spec.help, "", spec.formula), Qt.ToolTipRole)
     return combo
 
 
@@ -62,17 +64,18 @@ def format_number(value: Any) -> str:
 
 def rich_tooltip(title: str, help: str = "", range_text: str = "", formula: str = "",
                  error: str = "") -> str:
-    """Tooltip as rich text: name, help, range, the error (if any) and the update rule."""
+    """Tooltip as rich text: name, help (translated here), range, the error (if any) and
+    the update rule."""
     parts = [f"<b>{html.escape(title)}</b>"]
     if help:
-        parts.append(html.escape(help))
+        parts.append(html.escape(tr(help)))
     if range_text:
-        parts.append(f"range: <tt>{html.escape(range_text)}</tt>")
+        parts.append(tr("range: {range}", range=f"<tt>{html.escape(range_text)}</tt>"))
     if error:
         parts.append(f"<span style='color:{ERROR_COLOR}'>{html.escape(error)}</span>")
     text = "<br>".join(parts)
     if formula:
-        text += f"<hr><pre>{html.escape(formula)}</pre>"
+        text += f"<hr><pre>{html.escape(tr(formula))}</pre>"
     return f"<qt>{text}</qt>"
 
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidg
 
 from ...core.datasets import DATASETS, DatasetSpec, get_dataset, n_classes_of
 from ...core.experiment import Problem
+from ...core.i18n import tr
 from ...core.models import (LOSSES, MODEL_PARAMS, default_loss_for, loss_task_error,
                             validate_loss_params, validate_model)
 from ...core.params import ConfigError
@@ -21,7 +22,7 @@ from .common import (WrappingLabel, add_spec_items, error_label, formula_label, 
 from .spec_form import SpecForm
 
 DEFAULT_DATASET = "circle"
-MLP_ONLY = ("hidden", "activation", "batchnorm")
+MLP_ONLY = ("hidden", "activation", "batchnorm", "dropout")
 
 
 def _section(title: str) -> QLabel:
@@ -59,7 +60,7 @@ class DatasetEditor(QWidget):
         column.addWidget(self.help_label)
         column.addWidget(self.definition_label)
         self.holders = {}
-        for key, title in (("data", ""), ("model", "Model"), ("loss", "Loss")):
+        for key, title in (("data", ""), ("model", tr("Model")), ("loss", tr("Loss"))):
             if title:
                 column.addWidget(_section(title))
             if key == "loss":
@@ -110,8 +111,8 @@ class DatasetEditor(QWidget):
 
     def _show_all(self) -> None:
         spec = self.spec
-        self.help_label.setText(spec.help)
-        self.definition_label.setText(spec.formula)
+        self.help_label.setText(tr(spec.help))
+        self.definition_label.setText(tr(spec.formula))
         self.definition_label.setVisible(bool(spec.formula))
         p = self._problem
         self._set_form("data", SpecForm.from_spec(spec, p.data) if spec.params else None,
@@ -129,13 +130,13 @@ class DatasetEditor(QWidget):
         self._updating = True
         try:
             self.loss_combo.clear()
-            self.loss_combo.addItem(f"default: {LOSSES[default].title}", "")
+            self.loss_combo.addItem(tr("default: {loss}", loss=tr(LOSSES[default].title)), "")
             add_spec_items(self.loss_combo, {n: LOSSES[n] for n in fitting_losses(task, n_classes)})
             self.loss_combo.setCurrentIndex(max(0, self.loss_combo.findData(self._problem.loss)))
         finally:
             self._updating = False
         name = self._loss_name()
-        self.loss_combo.setToolTip(rich_tooltip(LOSSES[name].title, LOSSES[name].help, "",
+        self.loss_combo.setToolTip(rich_tooltip(tr(LOSSES[name].title), LOSSES[name].help, "",
                                                 LOSSES[name].formula))
         form = None
         if LOSSES[name].params:

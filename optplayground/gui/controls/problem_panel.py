@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
                                QWidget)
 
 from ...core.experiment import Problem, surface_of
+from ...core.i18n import tr
 from ...core.expression import FUNCTIONS, FormulaError, compile_formula
 from ...core.params import ConfigError
 from ...core.surfaces import SURFACES
@@ -20,13 +21,17 @@ from .spec_form import SpecForm
 
 FORMULA = "formula"
 FORMULA_HELP = ("Your own function of x and y: numbers, x, y, pi, e, + − * / **, and "
-                + ", ".join(FUNCTIONS) + ". Press Return to apply.")
+                "{functions}. Press Return to apply.")  # formula_help() fills it in
 START_LIMIT = 1e6
 SEED_LIMIT = 2**31 - 1
 MODES = (("surface", "Surface: a 2-D function",
           "Optimizers race down a 2-D loss surface; the map shows their paths"),
          ("dataset", "Dataset: train a tiny model",
           "Optimizers train the same small model on a small dataset; the views show the fits"))
+
+
+def formula_help() -> str:
+    return tr(FORMULA_HELP, functions=", ".join(FUNCTIONS))
 
 
 def _hint_label() -> QLabel:
@@ -59,11 +64,11 @@ class ProblemPanel(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
-        column.addWidget(QLabel("<b>Problem</b>"))
+        column.addWidget(QLabel(f"<b>{tr('Problem')}</b>"))
         self.mode_combo = QComboBox()
         for mode, title, tip in MODES:
-            self.mode_combo.addItem(title, mode)
-            self.mode_combo.setItemData(self.mode_combo.count() - 1, tip, Qt.ToolTipRole)
+            self.mode_combo.addItem(tr(title), mode)
+            self.mode_combo.setItemData(self.mode_combo.count() - 1, tr(tip), Qt.ToolTipRole)
         self.mode_combo.currentIndexChanged.connect(self._mode_picked)
         column.addWidget(self.mode_combo)
         self.dataset_editor = DatasetEditor()
@@ -76,8 +81,8 @@ class ProblemPanel(QWidget):
         outer.addWidget(self.surface_box)
 
         self.surface_combo = add_spec_items(QComboBox(), SURFACES)
-        self.surface_combo.addItem("Formula…", FORMULA)
-        self.surface_combo.setItemData(self.surface_combo.count() - 1, FORMULA_HELP, Qt.ToolTipRole)
+        self.surface_combo.addItem(tr("Formula…"), FORMULA)
+        self.surface_combo.setItemData(self.surface_combo.count() - 1, formula_help(), Qt.ToolTipRole)
         self.surface_combo.currentIndexChanged.connect(self._surface_picked)
         column.addWidget(self.surface_combo)
 
@@ -87,8 +92,8 @@ class ProblemPanel(QWidget):
         column.addWidget(self.definition_label)
 
         self.formula_edit = QLineEdit()
-        self.formula_edit.setPlaceholderText("e.g. x**2 + 3*y**2 + sin(3*x)")
-        self.formula_edit.setToolTip(FORMULA_HELP)
+        self.formula_edit.setPlaceholderText(tr("e.g. x**2 + 3*y**2 + sin(3*x)"))
+        self.formula_edit.setToolTip(formula_help())
         self.formula_edit.textEdited.connect(self._formula_typed)
         self.formula_edit.editingFinished.connect(self._formula_entered)
         self.formula_error = error_label()
@@ -103,8 +108,8 @@ class ProblemPanel(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setHorizontalSpacing(8)
         self.x_spin, self.y_spin = self._coordinate_spin("x"), self._coordinate_spin("y")
-        self.default_button = QPushButton("Default")
-        self.default_button.setToolTip("Back to this surface's default start point")
+        self.default_button = QPushButton(tr("Default"))
+        self.default_button.setToolTip(tr("Back to this surface's default start point"))
         self.default_button.clicked.connect(self.reset_start)
         start_row = QHBoxLayout()
         start_row.setSpacing(4)
@@ -112,7 +117,7 @@ class ProblemPanel(QWidget):
             start_row.addWidget(QLabel(text))
             start_row.addWidget(spin, 1)
         start_row.addWidget(self.default_button)
-        start_label = QLabel("start")
+        start_label = QLabel(tr("start"))
         start_label.setMinimumWidth(label_width(self))  # lines up with the params' labels
         form.addRow(start_label, start_row)
         column.addLayout(form)
@@ -125,7 +130,7 @@ class ProblemPanel(QWidget):
         self.seed_spin.setKeyboardTracking(False)
         self.seed_spin.setMaximumWidth(130)
         self.seed_spin.valueChanged.connect(self._seed_edited)
-        self.seed_label = QLabel("seed")
+        self.seed_label = QLabel(tr("seed"))
         self.seed_label.setMinimumWidth(label_width(self))
         form.addRow(self.seed_label, self.seed_spin)
         outer.addLayout(form)
@@ -138,7 +143,7 @@ class ProblemPanel(QWidget):
         spin.setKeyboardTracking(False)
         spin.setAccelerated(True)
         spin.setMinimumWidth(70)
-        spin.setToolTip(f"{name} of the start point (or click the map)")
+        spin.setToolTip(tr("{name} of the start point (or click the map)", name=name))
         spin.valueChanged.connect(self._start_edited)
         return spin
 
@@ -211,8 +216,8 @@ class ProblemPanel(QWidget):
         except ConfigError as e:  # an unusable formula given to set_problem
             surface = None
             show_error(self.formula_error, e.message)
-        self.help_label.setText(FORMULA_HELP if is_formula else (surface.help if surface else ""))
-        definition = self._problem.formula if is_formula else (surface.formula if surface else "")
+        self.help_label.setText(formula_help() if is_formula else (tr(surface.help) if surface else ""))
+        definition = self._problem.formula if is_formula else (tr(surface.formula) if surface else "")
         self.definition_label.setVisible(bool(definition) and not is_formula)
         self.definition_label.setText(definition)
         self._rebuild_params(surface)
@@ -229,13 +234,13 @@ class ProblemPanel(QWidget):
         """A dataset race always has a seed; a surface only when it is stochastic."""
         if self._mode == "dataset":
             shown = True
-            tip = "Seed of the data, the initial weights and the mini-batch order"
+            tip = tr("Seed of the data, the initial weights and the mini-batch order")
         else:
             try:
                 shown = surface_of(self._problem).stochastic
             except ConfigError:
                 shown = False
-            tip = "Seed of the random gradient noise: the same seed replays the same noise"
+            tip = tr("Seed of the random gradient noise: the same seed replays the same noise")
         self.seed_label.setVisible(shown)
         self.seed_spin.setVisible(shown)
         self.seed_spin.setToolTip(tip)
@@ -291,7 +296,7 @@ class ProblemPanel(QWidget):
         if name == FORMULA:
             self.formula_edit.show()
             self.formula_edit.setFocus()
-            self.help_label.setText(FORMULA_HELP)
+            self.help_label.setText(formula_help())
             self.definition_label.hide()
             self._rebuild_params(None)
             self.seed_label.hide()
@@ -306,7 +311,7 @@ class ProblemPanel(QWidget):
     def _formula_message(self) -> str:
         text = self.formula_edit.text()
         if not text.strip():
-            return "type a formula in x and y, e.g. x**2 + 3*y**2"
+            return tr("type a formula in x and y, e.g. x**2 + 3*y**2")
         try:
             compile_formula(text)
         except FormulaError as e:

@@ -1,16 +1,18 @@
 """Everything about one run: optimizer and hyperparameters, LR schedule, clipping, Lookahead,
-and in a dataset race the batch size."""
+and in a dataset race the batch size and each parameter group's lr factor."""
 from __future__ import annotations
 
 import copy
 from dataclasses import asdict
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel,
+                               QLineEdit, QSpinBox, QVBoxLayout, QWidget)
 
 from ...core.edits import Edit, run_edit
-from ...core.experiment import CLIP_PARAMS, LOOKAHEAD_PARAMS, Clip, Run, validate_run
+from ...core.experiment import (CLIP_PARAMS, LOOKAHEAD_PARAMS, LR_FACTOR_GROUPS, LR_FACTOR_MAX,
+                                Clip, Run, validate_run)
+from ...core.i18n import tr
 from ...core.optimizers import LOOKAHEAD, OPTIMIZERS, OptimizerSpec, get_optimizer, import_optimizer
 from ...core.params import ConfigError
 from .schedule_editor import ScheduleEditor
@@ -61,19 +63,19 @@ class RunEditor(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
 
-        column.addWidget(section("Optimizer"))
+        column.addWidget(section(tr("Optimizer")))
         self.optimizer_combo = add_spec_items(QComboBox(), OPTIMIZERS)
-        self.optimizer_combo.addItem("Import path…", IMPORT)
+        self.optimizer_combo.addItem(tr("Import path…"), IMPORT)
         self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
-                                         "Any torch.optim.Optimizer subclass by import path, "
-                                         "e.g. torch.optim:SGD", Qt.ToolTipRole)
+                                         tr("Any torch.optim.Optimizer subclass by import path, "
+                                            "e.g. torch.optim:SGD"), Qt.ToolTipRole)
         self.optimizer_combo.currentIndexChanged.connect(self._optimizer_picked)
         column.addWidget(self.optimizer_combo)
 
         self.path_edit = QLineEdit()
-        self.path_edit.setPlaceholderText("package.module:ClassName, then Return")
-        self.path_edit.setToolTip("An optimizer class by import path, e.g. torch.optim:SGD; "
-                                  "its hyperparameters are read from its constructor")
+        self.path_edit.setPlaceholderText(tr("package.module:ClassName, then Return"))
+        self.path_edit.setToolTip(tr("An optimizer class by import path, e.g. torch.optim:SGD; "
+                                     "its hyperparameters are read from its constructor"))
         self.path_edit.returnPressed.connect(self._path_entered)
         self.path_error = error_label()
         column.addWidget(self.path_edit)
@@ -92,19 +94,19 @@ class RunEditor(QWidget):
         self.batch_box = self._batch_box()
         column.addWidget(self.batch_box)
 
-        column.addWidget(section("LR schedule"))
+        column.addWidget(section(tr("LR schedule")))
         self.schedule_editor = ScheduleEditor()
         self.schedule_editor.stagesChanged.connect(self._stages_edited)
         column.addWidget(self.schedule_editor)
 
-        column.addWidget(section("Gradient clipping"))
+        column.addWidget(section(tr("Gradient clipping")))
         self.clip_form = SpecForm(CLIP_PARAMS)
         self.clip_form.changed.connect(self._clip_edited)
         column.addWidget(self.clip_form)
 
-        column.addWidget(section("Lookahead"))
-        self.lookahead_box = QCheckBox("Wrap the optimizer in Lookahead")
-        self.lookahead_box.setToolTip(rich_tooltip(LOOKAHEAD.title, LOOKAHEAD.help, "",
+        column.addWidget(section(tr("Lookahead")))
+        self.lookahead_box = QCheckBox(tr("Wrap the optimizer in Lookahead"))
+        self.lookahead_box.setToolTip(rich_tooltip(tr(LOOKAHEAD.title), LOOKAHEAD.help, "",
                                                    LOOKAHEAD.formula))
         self.lookahead_box.toggled.connect(self._lookahead_toggled)
         column.addWidget(self.lookahead_box)
@@ -112,7 +114,7 @@ class RunEditor(QWidget):
         self.lookahead_form.changed.connect(self._lookahead_edited)
         column.addWidget(self.lookahead_form)
 
-        column.addWidget(section("Optimizer switch"))
+        column.addWidget(section(tr("Optimizer switch")))
         self.switch_editor = SwitchEditor()
         self.switch_editor.switchChanged.connect(self._switch_edited)
         column.addWidget(self.switch_editor)
@@ -126,23 +128,38 @@ class RunEditor(QWidget):
         box = QWidget()
         box_column = QVBoxLayout(box)
         box_column.setContentsMargins(0, 0, 0, 0)
-        box_column.addWidget(section("Mini-batches"))
+        box_column.addWidget(section(tr("Mini-batches")))
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(0, BATCH_LIMIT)
-        self.batch_spin.setSpecialValueText("full batch")
+        self.batch_spin.setSpecialValueText(tr("full batch"))
         self.batch_spin.setKeyboardTracking(False)
         self.batch_spin.setAccelerated(True)
         self.batch_spin.setMaximumWidth(NUMBER_WIDTH + 30)
-        self.batch_spin.setToolTip("Train points per update: 0 = full batch (every update "
-                                   "sees all of them, one update per epoch). A new value "
-                                   "restarts the race.")
+        self.batch_spin.setToolTip(tr("Train points per update: 0 = full batch (every update "
+                                      "sees all of them, one update per epoch). A new value "
+                                      "restarts the race."))
         self.batch_spin.valueChanged.connect(self._batch_edited)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setHorizontalSpacing(8)
-        label = QLabel("batch size")
+        label = QLabel(tr("batch size"))
         label.setMinimumWidth(label_width(self))
         form.addRow(label, self.batch_spin)
+        self.factor_spins = {}
+        for group in LR_FACTOR_GROUPS:  # torch param groups: e.g. a lower lr for the biases
+            spin = QDoubleSpinBox()
+            spin.setRange(0.0, LR_FACTOR_MAX)
+            spin.setDecimals(4)
+            spin.setSingleStep(0.1)
+            spin.setValue(1.0)
+            spin.setKeyboardTracking(False)
+            spin.setMaximumWidth(NUMBER_WIDTH + 30)
+            plural = {"weight": "weights", "bias": "biases"}[group]
+            spin.setToolTip(f"The {plural}' lr is the run's lr times this (a torch parameter "
+                            "group of its own). A new value restarts the race.")
+            spin.valueChanged.connect(self._factor_edited)
+            form.addRow(QLabel(f"lr × {plural}"), spin)
+            self.factor_spins[group] = spin
         box_column.addLayout(form)
         box.hide()
         return box
@@ -176,6 +193,8 @@ class RunEditor(QWidget):
             mark_invalid(self.path_edit, False)
             self.schedule_editor.set_stages(self._run.schedule)
             self.batch_spin.setValue(min(self._run.batch_size, BATCH_LIMIT))
+            for group, spin in self.factor_spins.items():
+                spin.setValue(self._run.lr_factors.get(group, 1.0))
             self.clip_form.set_values(asdict(self._run.clip))
             self.lookahead_box.setChecked(self._run.lookahead is not None)
             defaults = {p.name: p.default for p in LOOKAHEAD_PARAMS}
@@ -196,9 +215,9 @@ class RunEditor(QWidget):
 
     def _show_optimizer(self) -> None:
         spec = self._spec
-        self.help_label.setText(spec.help)
+        self.help_label.setText(tr(spec.help))
         self.help_label.setVisible(bool(spec.help))
-        self.formula_label.setText(spec.formula)
+        self.formula_label.setText(tr(spec.formula))
         self.formula_label.setVisible(bool(spec.formula))
         if self._hyper_form is not None:
             self._hyper_form.hide()  # hidden, not unparented: an orphan would pop up as a window
@@ -273,6 +292,15 @@ class RunEditor(QWidget):
         if self._updating or value == self._run.batch_size:
             return
         self._run.batch_size = value
+        self._emit()
+
+    @Slot(float)
+    def _factor_edited(self, _value: float) -> None:
+        factors = {group: spin.value() for group, spin in self.factor_spins.items()
+                   if spin.value() != 1.0}
+        if self._updating or factors == self._run.lr_factors:
+            return
+        self._run.lr_factors = factors
         self._emit()
 
     @Slot(object)

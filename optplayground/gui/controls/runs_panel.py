@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QHBoxLayout, QLa
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
 from ...core.experiment import PALETTE, Run, run_color, validate_run
+from ...core.i18n import tr
 from ...core.optimizers import OPTIMIZERS, get_optimizer
 from .run_editor import RunEditor
 from .common import error_label, show_error
@@ -69,24 +70,24 @@ class RunsPanel(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
-        column.addWidget(QLabel("<b>Runs</b>"))
+        column.addWidget(QLabel(f"<b>{tr('Runs')}</b>"))
         self.list = QListWidget()
         self.list.setIconSize(QSize(SWATCH, SWATCH))
         self.list.setEditTriggers(QAbstractItemView.DoubleClicked
                                   | QAbstractItemView.EditKeyPressed)
-        self.list.setToolTip("Tick a run to race it; double-click to rename it")
+        self.list.setToolTip(tr("Tick a run to race it; double-click to rename it"))
         self.list.itemChanged.connect(self._item_changed)
         self.list.currentRowChanged.connect(self._row_selected)
         column.addWidget(self.list)
 
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
-        self.add_button = self._button("Add", "A new run with an optimizer not racing yet",
+        self.add_button = self._button(tr("Add"), tr("A new run with an optimizer not racing yet"),
                                        self.add_run)
-        self.remove_button = self._button("Remove", "Remove the selected run", self.remove_run)
-        self.duplicate_button = self._button("Duplicate", "A copy of the selected run, to "
-                                             "compare one setting", self.duplicate_run)
-        self.color_button = self._button("Colour…", "Pick the selected run's colour",
+        self.remove_button = self._button(tr("Remove"), tr("Remove the selected run"), self.remove_run)
+        self.duplicate_button = self._button(tr("Duplicate"), tr("A copy of the selected run, to "
+                                                   "compare one setting"), self.duplicate_run)
+        self.color_button = self._button(tr("Colour…"), tr("Pick the selected run's colour"),
                                          self.choose_color)
         for button in (self.add_button, self.remove_button, self.duplicate_button,
                        self.color_button):
@@ -167,9 +168,9 @@ class RunsPanel(QWidget):
         name = name.strip()
         taken = self._names() - {self._runs[index].name}
         if not name:
-            error = "a run needs a name"
+            error = tr("a run needs a name")
         elif name in taken:
-            error = f"there is already a run named {name!r}"
+            error = tr("there is already a run named {name}", name=repr(name))
         else:
             error = ""
         show_error(self.message, error)
@@ -191,7 +192,7 @@ class RunsPanel(QWidget):
         if self._color_dialog is not None:
             self._color_dialog.close()
         dialog = QColorDialog(QColor(run_color(self._runs, row)), self)
-        dialog.setWindowTitle(f"Colour of {self._runs[row].name}")
+        dialog.setWindowTitle(tr("Colour of {name}", name=self._runs[row].name))
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.colorSelected.connect(self._color_picked)
         dialog.destroyed.connect(self._color_dialog_gone)
@@ -240,8 +241,8 @@ class RunsPanel(QWidget):
                 item.setIcon(swatch(run_color(self._runs, i)))
                 item.setText(run.name)
                 item.setCheckState(Qt.Checked if run.enabled else Qt.Unchecked)
-                item.setToolTip(f"{run.name}: {get_optimizer(run.optimizer).title}"
-                                + ("" if run.enabled else " (not racing)"))
+                item.setToolTip(f"{run.name}: {tr(get_optimizer(run.optimizer).title)}"
+                                + ("" if run.enabled else tr(" (not racing)")))
             self.list.setCurrentRow(row)
             self._fit_list()
             if editor and 0 <= row < len(self._runs):

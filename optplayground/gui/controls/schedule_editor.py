@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButt
                                QStyle, QToolButton, QVBoxLayout, QWidget)
 
 from ...core.params import ConfigError
+from ...core.i18n import tr
 from ...core.schedules import SCHEDULES, Stage, check_stage_lengths, validate_stages
 from .common import (NUMBER_WIDTH, error_label, formula_label, label_width, rich_tooltip,
                      show_error)
@@ -33,27 +34,27 @@ class _StageBox(QFrame):
         column.setSpacing(3)
 
         header = QHBoxLayout()
-        header.addWidget(QLabel(f"Stage {index + 1}"))
+        header.addWidget(QLabel(tr("Stage {number}", number=index + 1)))
         self.combo = QComboBox()
         for name, spec in SCHEDULES.items():
-            self.combo.addItem(spec.title, name)
+            self.combo.addItem(tr(spec.title), name)
             self.combo.setItemData(self.combo.count() - 1,
-                                   rich_tooltip(spec.title, spec.help, "", spec.formula),
+                                   rich_tooltip(tr(spec.title), spec.help, "", spec.formula),
                                    Qt.ToolTipRole)
         self.combo.setCurrentIndex(max(0, self.combo.findData(stage.name)))
         self.combo.currentIndexChanged.connect(self._picked)
         header.addWidget(self.combo, 1)
         self.remove_button = QToolButton()
         self.remove_button.setIcon(self.style().standardIcon(QStyle.SP_TitleBarCloseButton))
-        self.remove_button.setToolTip("Remove this stage")
+        self.remove_button.setToolTip(tr("Remove this stage"))
         self.remove_button.setAutoRaise(True)
         self.remove_button.clicked.connect(self._remove)
         header.addWidget(self.remove_button)
         column.addLayout(header)
 
         spec = SCHEDULES[stage.name]
-        self.formula = formula_label(spec.formula)
-        self.formula.setToolTip(rich_tooltip(spec.title, spec.help))
+        self.formula = formula_label(tr(spec.formula))
+        self.formula.setToolTip(rich_tooltip(tr(spec.title), spec.help))
         column.addWidget(self.formula)
 
         self.form = SpecForm.from_spec(spec, stage.params)
@@ -63,14 +64,14 @@ class _StageBox(QFrame):
 
         steps_row = QHBoxLayout()
         steps_row.setSpacing(8)
-        self.steps_label = QLabel("steps")
+        self.steps_label = QLabel(tr("steps"))
         self.steps_label.setMinimumWidth(label_width(self))
         self.steps = QSpinBox()
         self.steps.setMaximumWidth(NUMBER_WIDTH)
         self.steps.setRange(1, MAX_STEPS)
         self.steps.setKeyboardTracking(False)
         self.steps.setValue(stage.steps or DEFAULT_STAGE_STEPS)
-        self.steps.setToolTip("Updates this stage lasts; the next stage starts after them")
+        self.steps.setToolTip(tr("Updates this stage lasts; the next stage starts after them"))
         self.steps.valueChanged.connect(self._edited)
         steps_row.addWidget(self.steps_label)
         steps_row.addWidget(self.steps)
@@ -113,7 +114,7 @@ class ScheduleEditor(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
-        self.empty_label = QLabel("No schedule: the lr stays at the run's lr.")
+        self.empty_label = QLabel(tr("No schedule: the lr stays at the run's lr."))
         self.empty_label.setWordWrap(True)
         column.addWidget(self.empty_label)
         self.stage_column = QVBoxLayout()
@@ -121,9 +122,9 @@ class ScheduleEditor(QWidget):
         column.addLayout(self.stage_column)
         self.error = error_label()
         column.addWidget(self.error)
-        self.add_button = QPushButton("Add stage")
-        self.add_button.setToolTip("Chain another schedule after the last one (e.g. a linear "
-                                   "warm-up, then cosine)")
+        self.add_button = QPushButton(tr("Add stage"))
+        self.add_button.setToolTip(tr("Chain another schedule after the last one (e.g. a linear "
+                                      "warm-up, then cosine)"))
         self.add_button.clicked.connect(self._add_clicked)
         row = QHBoxLayout()
         row.addWidget(self.add_button)

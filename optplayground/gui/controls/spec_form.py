@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, Q
                                QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from ...core.params import ConfigError, Param, Rule, Spec, validate_values
+from ...core.i18n import tr
 from .common import (NUMBER_WIDTH, error_label, fit_label, format_number, label_width, mark_invalid,
                      rich_tooltip, show_error)
 
@@ -126,7 +127,7 @@ class _TextField(_Field):
     def make_editor(self) -> QWidget:
         edit = QLineEdit()
         if self.param.optional:
-            edit.setPlaceholderText(EMPTY_TEXT)
+            edit.setPlaceholderText(tr(EMPTY_TEXT))
         edit.editingFinished.connect(self.edited)
         edit.textEdited.connect(self.typed)
         return edit
@@ -162,7 +163,7 @@ class _FloatField(_TextField):
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(*self.scale.limits())
         self.slider.valueChanged.connect(self.slid)
-        self.slider.setToolTip("drag for a quick sweep" + (" (log scale)" if param.log else ""))
+        self.slider.setToolTip(tr("drag for a quick sweep") + (tr(" (log scale)") if param.log else ""))
         row.addWidget(self.slider, 4)
 
     def show(self, value: Any) -> None:
@@ -204,7 +205,7 @@ class _IntField(_Field):
         high = INT_LIMIT if p.high is None else int(math.floor(p.high)) - (1 if p.high_open else 0)
         if p.optional:
             low -= 1
-            spin.setSpecialValueText(EMPTY_TEXT)
+            spin.setSpecialValueText(tr(EMPTY_TEXT))
         spin.setRange(low, high)
         spin.setKeyboardTracking(False)  # emit on Return, arrows or focus out, not per key
         spin.setAccelerated(True)
@@ -295,7 +296,7 @@ class SpecForm(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
         if title:
-            heading = QLabel(f"<b>{html.escape(title)}</b>")
+            heading = QLabel(f"<b>{html.escape(tr(title))}</b>")
             column.addWidget(heading)
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
@@ -456,7 +457,7 @@ class SpecForm(QWidget):
         param = self._fields[name].param
         range_text = param.range_text()
         if param.optional:
-            range_text = f"{range_text} or empty" if range_text else "empty allowed"
+            range_text = tr("{range} or empty", range=range_text) if range_text else tr("empty allowed")
         tip = rich_tooltip(name, param.help, range_text, self._formula, self._errors.get(name, ""))
         self._fields[name].widget.setToolTip(tip)
         self._fields[name].editor.setToolTip(tip)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QSpinB
                                QWidget)
 
 from ...core.experiment import Switch
+from ...core.i18n import tr
 from ...core.optimizers import OPTIMIZERS, get_optimizer
 from .common import NUMBER_WIDTH, add_spec_items, label_width
 from .spec_form import SpecForm
@@ -29,10 +30,10 @@ class SwitchEditor(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
-        self.enabled_box = QCheckBox("Switch to another optimizer at a step")
-        self.enabled_box.setToolTip("Go on from where this run is with another optimizer "
-                                    "(fresh state, its own hyperparameters): e.g. Adam across "
-                                    "steep ground, then SGD to finish")
+        self.enabled_box = QCheckBox(tr("Switch to another optimizer at a step"))
+        self.enabled_box.setToolTip(tr("Go on from where this run is with another optimizer "
+                                       "(fresh state, its own hyperparameters): e.g. Adam across "
+                                       "steep ground, then SGD to finish"))
         self.enabled_box.toggled.connect(self._toggled)
         column.addWidget(self.enabled_box)
         self.details = QWidget()
@@ -45,11 +46,11 @@ class SwitchEditor(QWidget):
         self.at_spin.setRange(1, MAX_AT)
         self.at_spin.setKeyboardTracking(False)
         self.at_spin.setMaximumWidth(NUMBER_WIDTH + 30)
-        self.at_spin.setToolTip("The update from which the new optimizer steps")
+        self.at_spin.setToolTip(tr("The update from which the new optimizer steps"))
         self.at_spin.valueChanged.connect(self._at_edited)
         self.optimizer_combo = add_spec_items(QComboBox(), OPTIMIZERS)
         self.optimizer_combo.currentIndexChanged.connect(self._optimizer_picked)
-        for text, widget in (("at step", self.at_spin), ("then", self.optimizer_combo)):
+        for text, widget in ((tr("at step"), self.at_spin), (tr("then"), self.optimizer_combo)):
             label = QLabel(text)
             label.setMinimumWidth(label_width(self))
             rows.addRow(label, widget)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox
                                QToolButton, QWidget)
 
 from ...core.experiment import DEVICES, Experiment
+from ...core.i18n import tr
 from .common import mark_invalid
 
 MAX_STEPS = 100_000_000
@@ -32,10 +33,10 @@ def position_of(speed: float | None) -> int:
 
 
 def speed_text(speed: float | None) -> str:
-    return "max" if speed is None else f"{speed:,.{0 if speed >= 10 else 1}f}/s"
+    return tr("max") if speed is None else f"{speed:,.{0 if speed >= 10 else 1}f}/s"
 
 
-STEPS_TIP = "Step limit: every run stops after this many updates"
+STEPS_TIP = "Step limit: every run stops after this many updates"  # tr() when shown
 
 
 class TransportBar(QWidget):
@@ -53,12 +54,12 @@ class TransportBar(QWidget):
         row.setContentsMargins(4, 0, 4, 0)
         row.setSpacing(6)
 
-        self.play_button = self._tool_button("Play / pause (Space)")
+        self.play_button = self._tool_button(tr("Play / pause (Space)"))
         self.play_button.setCheckable(True)
         self.play_button.toggled.connect(self._play_toggled)
-        self.step_button = self._tool_button("Single step (→)", QStyle.SP_MediaSeekForward)
+        self.step_button = self._tool_button(tr("Single step (→)"), QStyle.SP_MediaSeekForward)
         self.step_button.clicked.connect(self.stepRequested)
-        self.reset_button = self._tool_button("Reset: race again from the start (R)",
+        self.reset_button = self._tool_button(tr("Reset: race again from the start (R)"),
                                               QStyle.SP_BrowserReload)
         self.reset_button.clicked.connect(self.resetRequested)
         for button in (self.play_button, self.step_button, self.reset_button):
@@ -66,7 +67,7 @@ class TransportBar(QWidget):
         self._show_playing(False)
 
         row.addSpacing(10)
-        row.addWidget(QLabel("speed"))
+        row.addWidget(QLabel(tr("speed")))
         self.speed_slider = QSlider(Qt.Horizontal)
         self.speed_slider.setRange(0, SPEED_MAX)
         self.speed_slider.setPageStep(SPEED_PER_DECADE)
@@ -74,8 +75,8 @@ class TransportBar(QWidget):
         self.speed_slider.setTickInterval(SPEED_PER_DECADE)
         self.speed_slider.setMinimumWidth(140)
         self.speed_slider.setMaximumWidth(220)
-        self.speed_slider.setToolTip("Steps per second, on a log scale from 1 to 10,000; "
-                                     "the far right runs as fast as possible")
+        self.speed_slider.setToolTip(tr("Steps per second, on a log scale from 1 to 10,000; "
+                                        "the far right runs as fast as possible"))
         self.speed_slider.setValue(SPEED_MAX)
         self.speed_slider.valueChanged.connect(self._speed_moved)
         self.speed_label = QLabel()
@@ -85,35 +86,35 @@ class TransportBar(QWidget):
         row.addWidget(self.speed_label)
 
         row.addSpacing(10)
-        row.addWidget(QLabel("steps"))
+        row.addWidget(QLabel(tr("steps")))
         self.steps_spin = QSpinBox()
         self.steps_spin.setRange(1, MAX_STEPS)
         self.steps_spin.setValue(Experiment().steps)
         self.steps_spin.setGroupSeparatorShown(True)
         self.steps_spin.setKeyboardTracking(False)
         self.steps_spin.setAccelerated(True)
-        self.steps_spin.setToolTip(STEPS_TIP)
+        self.steps_spin.setToolTip(tr(STEPS_TIP))
         self.steps_spin.valueChanged.connect(self.stepsChanged)
         row.addWidget(self.steps_spin)
 
-        row.addWidget(QLabel("keep"))
+        row.addWidget(QLabel(tr("keep")))
         self.keep_spin = QSpinBox()
         self.keep_spin.setRange(100, 1_000_000_000)
         self.keep_spin.setValue(Experiment().history_cap)
         self.keep_spin.setGroupSeparatorShown(True)
         self.keep_spin.setKeyboardTracking(False)
-        self.keep_spin.setToolTip("Rows kept exactly per run (memory cap). Past it the plots "
-                                  "keep a thinned-out view of the rest; the CSV holds every "
-                                  "row up to the cap")
+        self.keep_spin.setToolTip(tr("Rows kept exactly per run (memory cap). Past it the plots "
+                                     "keep a thinned-out view of the rest; the CSV holds every "
+                                     "row up to the cap"))
         self.keep_spin.valueChanged.connect(self.keepChanged)
         row.addWidget(self.keep_spin)
 
         row.addSpacing(10)
-        row.addWidget(QLabel("device"))
+        row.addWidget(QLabel(tr("device")))
         self.device_combo = QComboBox()
         self.device_combo.addItems(DEVICES)
-        self.device_combo.setToolTip("Where torch steps the runs: auto picks cuda or mps "
-                                     "when there is one, else cpu")
+        self.device_combo.setToolTip(tr("Where torch steps the runs: auto picks cuda or mps "
+                                        "when there is one, else cpu"))
         self.device_combo.currentTextChanged.connect(self.deviceChanged)
         row.addWidget(self.device_combo)
         row.addStretch(1)
@@ -155,8 +156,8 @@ class TransportBar(QWidget):
     def mark_steps_invalid(self, message: str) -> None:
         """A red frame and the reason as the tooltip ("" clears both)."""
         mark_invalid(self.steps_spin, bool(message))
-        self.steps_spin.setToolTip(f"Cannot use this step limit: {message}" if message
-                                   else STEPS_TIP)
+        self.steps_spin.setToolTip(tr("Cannot use this step limit: {message}", message=message) if message
+                                   else tr(STEPS_TIP))
 
     def set_device(self, device: str) -> None:
         self.device_combo.blockSignals(True)
@@ -181,7 +182,7 @@ class TransportBar(QWidget):
     def _show_playing(self, playing: bool) -> None:
         icon = QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
-        self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+        self.play_button.setToolTip(tr("Pause (Space)") if playing else tr("Play (Space)"))
 
     def _show_speed(self) -> None:
         self.speed_label.setText(speed_text(self.speed()))

@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QGraphicsItem
 
 from .. import pgcompat
+from ...core.i18n import tr
 from ..live import LiveRuns, RunStyle
 from .envelope import Envelope
 
@@ -82,10 +83,10 @@ def set_title(item: pg.PlotItem, title: str, color: str = TEXT_COLOR, size: str 
 
 
 def style_plot(item: pg.PlotItem, title: str, left: str, bottom: str) -> None:
-    """Readable title, labels and a faint grid."""
-    set_title(item, title)
-    item.setLabel("left", left, color=TEXT_COLOR, **{"font-size": "10pt"})
-    item.setLabel("bottom", bottom, color=TEXT_COLOR, **{"font-size": "10pt"})
+    """Readable title, labels (translated here) and a faint grid."""
+    set_title(item, tr(title))
+    item.setLabel("left", tr(left), color=TEXT_COLOR, **{"font-size": "10pt"})
+    item.setLabel("bottom", tr(bottom), color=TEXT_COLOR, **{"font-size": "10pt"})
     item.showGrid(x=True, y=True, alpha=0.15)
     # One huge value (a run flying off) must not rescale the whole axis to "x1e+15".
     item.getAxis("left").enableAutoSIPrefix(False)
@@ -98,7 +99,7 @@ def disable_data_options(item: pg.PlotItem) -> None:
     reduced already, which ignore them."""
     for option in pgcompat.data_options(item):
         option.setEnabled(False)
-        option.setToolTip("Not for these curves: they show every spike already.")
+        option.setToolTip(tr("Not for these curves: they show every spike already."))
 
 
 TICK_TEXT_PX = 44  # "10⁻²⁵", "0.00105": the widest tick labels a race usually reaches
@@ -254,7 +255,7 @@ class RunCurvesPlot(pg.PlotWidget):
         if name not in X_AXES:
             raise ValueError(f"x-axis must be one of {X_AXES}, got {name!r}")
         self.x_axis = name
-        self.plotItem.setLabel("bottom", name)
+        self.plotItem.setLabel("bottom", tr(name))
         self._redraw()
         self.plotItem.enableAutoRange(x=True)
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...core.views import RunView
+from ...core.i18n import tr
 from ..live import LiveRuns, RunStyle
 from .base import set_title, style_plot
 
@@ -49,14 +50,14 @@ class BatchNormHistogram(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
         row = QHBoxLayout()
-        row.addWidget(QLabel("run"))
+        row.addWidget(QLabel(tr("run")))
         self.run_combo = QComboBox()
-        self.run_combo.setToolTip("Whose first hidden layer to show")
+        self.run_combo.setToolTip(tr("Whose first hidden layer to show"))
         self.run_combo.currentIndexChanged.connect(self._run_selected)
         row.addWidget(self.run_combo)
         self.step_label = QLabel()
         row.addWidget(self.step_label, 1)
-        row.addWidget(QLabel(f"one colour per unit (the first {UNITS})"))
+        row.addWidget(QLabel(tr("one colour per unit (the first {units})", units=UNITS)))
         column.addLayout(row)
         self.canvas = pg.GraphicsLayoutWidget()
         column.addWidget(self.canvas, 1)
@@ -66,7 +67,7 @@ class BatchNormHistogram(QWidget):
             plot = self.canvas.addPlot(0, side)
             style_plot(plot, "", "density", "pre-activation")
             plot.getAxis("left").enableAutoSIPrefix(False)
-            set_title(plot, title, size="10pt")
+            set_title(plot, tr(title), size="10pt")
             plot.hideButtons()
             for unit in range(UNITS):
                 color = pg.mkColor(UNIT_COLORS[unit])
@@ -132,7 +133,7 @@ class BatchNormHistogram(QWidget):
     def _draw(self) -> None:
         view = next((v for v in self._views if v.index == self.selected()), None)
         pre = view.preactivations if view is not None else None
-        self.step_label.setText(f"  step {view.step}" if pre is not None else "")
+        self.step_label.setText("  " + tr("step {step}", step=view.step) if pre is not None else "")
         for side in (0, 1):
             values = pre[side][:, :UNITS] if pre is not None else np.empty((0, 0))
             edges = shared_edges(values) if values.size else None

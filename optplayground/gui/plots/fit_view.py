@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
 from ...core.datasets import Dataset
+from ...core.i18n import tr
 from ...core.views import RunView
 from ..live import LiveRuns, RunStyle
 from .base import TEXT_COLOR, make_legend, run_pen, set_title, style_plot
@@ -191,9 +192,9 @@ class FitView(pg.GraphicsLayoutWidget):
         for curve, style in zip(self.curves, self._styles):
             self.legend.addItem(curve, style.name)
         train, test = self._point_items
-        self.legend.addItem(train, "train")
+        self.legend.addItem(train, tr("train"))
         if self.dataset.n_test:
-            self.legend.addItem(test, "test")
+            self.legend.addItem(test, tr("test"))
 
     def _build_maps(self) -> None:
         data, scheme = self.dataset, self._scheme
@@ -226,15 +227,15 @@ class FitView(pg.GraphicsLayoutWidget):
                                       colspan=columns, color=TEXT_COLOR, size="9pt")
 
     def _caption_text(self) -> str:
-        test = "  ■ test" if self.dataset.n_test else ""
+        test = "  ■ " + tr("test") if self.dataset.n_test else ""
         if self._scheme.classes == 2:
-            colours = "background: P(blue class), orange 0 → blue 1"
+            colours = tr("background: P(blue class), orange 0 → blue 1")
         elif self._scheme.classes:
-            colours = "background: the predicted class"
+            colours = tr("background: the predicted class")
         else:
             low, high = self._scheme.levels
-            colours = f"colour: the value, orange {low:.3g} → blue {high:.3g}"
-        return f"● train{test}    {colours}"
+            colours = tr("colour: the value, orange {low} → blue {high}", low=f"{low:.3g}", high=f"{high:.3g}")
+        return f"● {tr('train')}{test}    {colours}"
 
     # ---------------------------------------------------------------- drawing
 
@@ -258,10 +259,11 @@ class FitView(pg.GraphicsLayoutWidget):
         if view is None:
             return ""
         if self._scheme.classes:
-            return f"   accuracy {100 * view.accuracy:.1f}%" if math.isfinite(view.accuracy) else ""
+            return "   " + tr("accuracy {percent}%", percent=f"{100 * view.accuracy:.1f}") if math.isfinite(view.accuracy) else ""
         loss, which = ((view.test_loss, "test") if math.isfinite(view.test_loss)
                        else (view.train_loss, "train"))
-        return f"   {which} loss {loss:.4g}" if math.isfinite(loss) else ""
+        text = tr("test loss {loss}") if which == "test" else tr("train loss {loss}")
+        return "   " + text.format(loss=f"{loss:.4g}") if math.isfinite(loss) else ""
 
     def titles(self) -> list[str]:
         """Each map's title text (2-D; a 1-D fit has a legend instead)."""

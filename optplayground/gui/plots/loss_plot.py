@@ -17,6 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from ..live import LiveRuns, RunStyle
+from ...core.i18n import tr
 from .base import RunCurvesPlot, run_curve, set_title
 from .envelope import Growable
 
@@ -120,8 +121,9 @@ class LossPlot(RunCurvesPlot):
             raise ValueError(f"smoothing weight must be in [0, 1), got {weight!r}")
         self._smoothing = min(weight, MAX_WEIGHT)
         self._states = [None] * len(self._items)
-        suffix = f"  (smoothed: EMA weight {self._smoothing:g})" if self._smoothing else ""
-        set_title(self.plotItem, self.title + suffix)
+        suffix = (tr("  (smoothed: EMA weight {weight})", weight=f"{self._smoothing:g}")
+                  if self._smoothing else "")
+        set_title(self.plotItem, tr(self.title) + suffix)
         self._redraw()
 
     @property
@@ -180,4 +182,4 @@ class LossPlot(RunCurvesPlot):
 
     def _update_label(self) -> None:
         text = "loss − lowest loss seen" if self.log_y and self._shows_gap else "loss"
-        self.plotItem.setLabel("left", text)
+        self.plotItem.setLabel("left", tr(text))

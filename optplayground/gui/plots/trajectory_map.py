@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
 
 from ..live import LiveRuns, RunStyle
+from ...core.i18n import tr
 from .base import (TEXT_COLOR, cache_legend, cache_pixels, legend_columns, make_legend, run_pen,
                    set_title, style_plot)
 from .heat import RESOLUTION, Box, Heat, compute_heat, same_box
@@ -61,7 +62,7 @@ class LossColorBar(pg.ColorBarItem):
     def __init__(self):
         super().__init__(colorMap=colormap(), interactive=False, colorMapMenu=False, width=14)
         self.axis.setWidth(58)
-        self.getAxis("left").setLabel("loss (log scale)", color=TEXT_COLOR)
+        self.getAxis("left").setLabel(tr("loss (log scale)"), color=TEXT_COLOR)
 
     def show_heat(self, heat: Heat) -> None:
         self.setLevels(heat.levels)
@@ -112,7 +113,7 @@ class TrajectoryMap(pg.PlotWidget):
         self.minima.setZValue(30)
         self.start_marker = pg.TargetItem(size=16, pen=pg.mkPen("w", width=2),
                                           hoverPen=pg.mkPen("#ffd700", width=2),
-                                          brush=(255, 255, 255, 40), label="start",
+                                          brush=(255, 255, 255, 40), label=tr("start"),
                                           labelOpts={"color": TEXT_COLOR, "offset": (12, -8),
                                                      "anchor": (0, 1)})
         self.start_marker.setZValue(40)
@@ -212,7 +213,7 @@ class TrajectoryMap(pg.PlotWidget):
             if self._only is None or self._only == i:
                 self.legend.addItem(path, style.name)
         if has_minima:
-            self.legend.addItem(self.minima, "minimum")
+            self.legend.addItem(self.minima, tr("minimum"))
         cache_legend(self.legend)
 
     def show_only(self, index: int | None) -> None:

@@ -1,0 +1,102 @@
+"""The "Inside the update" panel: which internals the map draws, a "→" button that makes one
+update, and that update's rule for the selected run with every term filled in."""
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+
+from ...core.internals import Internals
+from ...core.update_math import to_html
+from ..plots.internals_overlay import KINDS
+
+TOGGLES = {**{kind: label for kind, (label, _) in KINDS.items()}, "phase": "RAdam phase"}
+TIPS = {"grad": "the raw gradient at the point before the update, negated (downhill)",
+        "clipped": "the gradient after clipping (shown when clipping changed it)",
+        "moment": "the momentum buffer or Adam's first moment m, negated",
+        "update": "the step the optimizer actually took (drawn at its true length when it "
+                  "is long enough to see)",
+        "effective": "adaptive methods: each coordinate's step size lr/(√v̂+ε), x and y",
+        "slow": "Lookahead: the slow weights, one point per sync",
+        "phase": "RAdam: the momentum-SGD steps before the rectifier turns on, shaded on "
+                 "the loss plot"}
+
+
+class InsidePanel(QWidget):
+    kindToggled = Signal(str, bool)
+    stepRequested = Signal()
+    stepChosen = Signal(int)  # 0: the latest update; else a recorded update's number
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMinimumWidth(330)  # the rule's numbers: two 4-digit coordinates a line
+        layout = QVBoxLayout(self)
+        toggles = QGridLayout()
+        self.toggles: dict[str, QCheckBox] = {}
+        for i, (kind, label) in enumerate(TOGGLES.items()):
+            box = QCheckBox(label)
+            box.setChecked(True)
+            box.setToolTip(TIPS[kind])
+            box.setIcon(_swatch(KINDS.get(kind, (None, "#ffc85a"))[1]))
+            box.toggled.connect(lambda on, kind=kind: self.kindToggled.emit(kind, on))
+            toggles.addWidget(box, i // 2, i % 2)
+            self.toggles[kind] = box
+        layout.addLayout(toggles)
+
+        row = QHBoxLayout()
+        self.step_button = QPushButton("→  one update")
+        self.step_button.setToolTip("Make one update and show its terms (key: →)")
+        self.step_button.clicked.connect(self.stepRequested)
+        row.addWidget(self.step_button)
+        row.addStretch(1)
+        row.addWidget(QLabel("show update"))
+        self.at = QSpinBox()
+        self.at.setRange(0, 100_000_000)
+        self.at.setSpecialValueText("latest")
+        self.at.setToolTip("Which recorded update the map and the rule show (latest: the "
+                           "run's head)")
+        self.at.valueChanged.connect(self.stepChosen)
+        row.addWidget(self.at)
+        layout.addLayout(row)
+
+        self.heading = QLabel()
+        self.heading.setTextFormat(Qt.RichText)
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        self.math = QLabel()
+        self.math.setObjectName("update-math")
+        self.math.setTextFormat(Qt.RichText)
+        self.math.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.math.setWordWrap(True)  # a long rule (RAdam's r) wraps in the narrow panel
+        self.math.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        self.math.setStyleSheet("QLabel { font-size: 11pt; }")
+        scroll = QScrollArea()
+        scroll.setWidget(self.math)
+        scroll.setWidgetResizable(True)
+        layout.addWidget(scroll, 1)
+        self.show_update(None, "", "")
+
+    def show_update(self, snapshot: Internals | None, run_name: str, why_none: str) -> None:
+        """The rule of `snapshot` (an update of run `run_name`), or why there is none."""
+        if snapshot is None:
+            self.heading.setText(f"<i>{escape(why_none)}</i>")
+            self.math.setText("")
+            return
+        self.heading.setText(f"<b>{escape(run_name)}</b> · {escape(snapshot.optimizer)} · "
+                             f"update <b>{snapshot.step}</b> · lr {snapshot.lr:.4g}")
+        self.math.setText(to_html(snapshot))
+
+
+def _swatch(color: str) -> QIcon:
+    """A small square of the colour the map draws that kind in (on a dark edge)."""
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor("#101420"))
+    inner = QPixmap(10, 10)
+    inner.fill(QColor(color))
+    painter = QPainter(pixmap)
+    painter.drawPixmap(2, 2, inner)
+    painter.end()
+    return QIcon(pixmap)

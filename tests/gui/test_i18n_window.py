@@ -1,0 +1,158 @@
+"""The window in Chinese: every text it shows (menus, panels, tooltips, plots, the status
+line) is translated, in surface and dataset mode; View ▸ Language saves the choice; Qt's own
+dialogs are translated too."""
+import html
+import re
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QLabel, QLineEdit,
+                               QMenu, QSpinBox, QTabWidget, QToolBar, QWidget, QWidgetAction)
+
+from optplayground.core import i18n
+from optplayground.core.batched.race import STATUS as RACE_STATUS
+from optplayground.core.datasets import DATASETS
+from optplayground.core.expression import FUNCTIONS
+from optplayground.core.experiment import CLIP_PARAMS, DEVICES, Experiment, Problem, Run
+from optplayground.core.losses import LOSSES
+from optplayground.core.models import MODEL_PARAMS
+from optplayground.core.optimizers import LOOKAHEAD, OPTIMIZERS
+from optplayground.core.schedules import SCHEDULES
+from optplayground.core.surfaces import SURFACES
+from optplayground.gui.language import (KEY, choose_language, install_library_translations,
+                                       install_qt_translations)
+
+RUNS = [Run("Momentum", "momentum", {"lr": 1e-3}), Run("Adam", "adam", {"lr": 0.02})]
+
+
+def allowed_words() -> set:
+    """English words a Chinese window may show: torch's names (optimizers, parameters, their
+    choices), our run names, and whatever the translations themselves keep."""
+    words = set()
+    for text in [*i18n.load_catalog("zh_CN").values(), *i18n.load_catalog("zh_CN", "pyqtgraph").values()]:
+        words |= set(re.findall(r"[A-Za-z]{3,}", text))
+    specs = [*OPTIMIZERS.values(), LOOKAHEAD, *SCHEDULES.values(), *SURFACES.values(),
+             *DATASETS.values(), *LOSSES.values()]
+    params = [p for spec in specs for p in spec.params] + list(MODEL_PARAMS) + list(CLIP_PARAMS)
+    for text in [*(p.name for p in params), *(str(c) for p in params for c in p.choices),
+                 *(run.name for run in RUNS), *DEVICES, *FUNCTIONS, "optplayground", "SVG",
+                 "English"]:  # a language's own name
+        words |= set(re.findall(r"[A-Za-z]{3,}", text))
+    return words
+
+
+def shown_texts(window) -> list:
+    """Every text of the window's widgets, actions and plots (hidden ones too)."""
+    texts = []
+    for widget in [window, *window.findChildren(QWidget)]:
+        texts.append(widget.toolTip())
+        if isinstance(widget, QLabel):
+            texts.append(widget.text())
+        elif isinstance(widget, QAbstractButton):
+            texts.append(widget.text())
+        elif isinstance(widget, QLineEdit):
+            texts.append(widget.placeholderText())
+        elif isinstance(widget, QSpinBox):
+            texts.append(widget.specialValueText())
+        elif isinstance(widget, QComboBox):
+            for i in range(widget.count()):
+                texts += [widget.itemText(i), widget.itemData(i, Qt.ToolTipRole) or ""]
+        elif isinstance(widget, QTabWidget):
+            for i in range(widget.count()):
+                texts += [widget.tabText(i), widget.tabToolTip(i)]
+        elif isinstance(widget, (QMenu, QToolBar)):
+            texts += [widget.title() if isinstance(widget, QMenu) else widget.windowTitle()]
+        elif isinstance(widget, pg.GraphicsView):
+            texts += scene_texts(widget.scene())
+    for action in window.findChildren(QAction):
+        texts += [action.text(), action.toolTip(), action.statusTip()]
+    return [t for t in texts if isinstance(t, str) and t.strip()]
+
+
+def scene_texts(scene) -> list:
+    """A pyqtgraph scene's titles, axis labels, legends and context menus."""
+    texts = [action.text() for action in scene.contextMenu]
+    for item in scene.items():
+        if isinstance(item, pg.PlotItem):
+            texts.append(item.titleLabel.text)
+            texts += [item.getAxis(side).labelText for side in ("left", "bottom")]
+            texts += menu_texts(item.ctrlMenu)
+        elif isinstance(item, pg.LegendItem):
+            texts += [label.text for _sample, label in item.items]
+        elif isinstance(item, pg.ViewBox) and item.menu is not None:
+            texts += menu_texts(item.menu)
+    return texts
+
+
+def menu_texts(menu) -> list:
+    texts = [menu.title()]
+    for action in menu.actions():
+        texts += [action.text(), action.toolTip()]
+        if action.menu() is not None:
+            texts += menu_texts(action.menu())
+        widget = action.defaultWidget() if isinstance(action, QWidgetAction) else None
+        for child in [widget, *widget.findChildren(QWidget)] if widget is not None else []:
+            texts.append(child.toolTip())
+            if isinstance(child, (QLabel, QAbstractButton)):
+                texts.append(child.text())
+    return texts
+
+
+def untranslated(texts, allowed) -> list:
+    out = []
+    for text in texts:
+        plain = html.unescape(re.sub(r"<[^>]+>", " ", text))
+        if any(word not in allowed for word in re.findall(r"[A-Za-z]{3,}", plain)):
+            out.append(text)
+    return out
+
+
+@pytest.fixture
+def chinese(qapp):
+    i18n.misses.clear()
+    i18n.set_language("zh_CN")
+    plots = install_library_translations(qapp, "zh_CN")  # as use_language does at start-up
+    yield
+    qapp.removeTranslator(plots)
+    i18n.set_language("en")
+    i18n.misses.clear()
+
+
+def test_every_text_the_window_shows_is_chinese_and_view_language_saves_a_choice(
+        window, qtbot, chinese, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    w = window(Experiment(name="Rosenbrock race", problem=Problem(surface="rosenbrock"), runs=RUNS,
+                          steps=20), autoplay=False, settings=settings)
+    w.runs_panel.editor.schedule_editor.add_stage()  # a stage's own widgets
+    w.runs_panel.editor.schedule_editor.add_stage()
+    texts = shown_texts(w)
+    assert "文件(&F)" in texts and "学习率" in texts and "Rosenbrock 比赛" in w.windowTitle()
+
+    w.problem_panel.mode_combo.setCurrentIndex(w.problem_panel.mode_combo.findData("dataset"))
+    w.files._fill_export_menu()
+    texts += shown_texts(w)
+    assert "拟合" in texts and "数据集视图（PNG）…" in texts and "显示全部" in texts  # pyqtgraph's menu
+    texts += [i18n.tr(status) for status in (*RACE_STATUS, "error")]  # the status line's, once a run ends
+    assert not i18n.misses, f"texts without a translation: {sorted(i18n.misses)}"
+    left = sorted(set(untranslated(texts, allowed_words())))
+    assert not left, f"English left in the window: {left}"
+
+    menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "视图(&V)")
+    languages = next(a.menu() for a in menu.actions() if a.text() == "语言(&L)")
+    assert [a.text() for a in languages.actions() if a.isCheckable()] == ["跟随系统", "English", "简体中文"]
+    choose_language(w, "en")
+    assert settings.value(KEY) == "en"
+    assert w.statusBar().currentMessage() == "The language changes when optplayground starts again."
+
+
+def test_qt_own_dialog_texts_come_in_chinese(qapp):
+    app = QApplication.instance()
+    assert install_qt_translations(app, "en") is None
+    translator = install_qt_translations(app, "zh_CN")
+    try:
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+    finally:
+        app.removeTranslator(translator)
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
