@@ -21,11 +21,12 @@ class LRFinderPlot(pg.PlotWidget):
         self.raw = item.plot(pen=RAW_PEN, name="batch loss")
         self.smoothed = item.plot(pen=SMOOTHED_PEN, name="smoothed loss")
         self.marker = pg.InfiniteLine(angle=90, movable=False,
-                                      pen=pg.mkPen("#56b4e9", width=1.5, style=pg.QtCore.Qt.DashLine),
-                                      label="", labelOpts={"color": TEXT_COLOR, "position": 0.9,
-                                                           "fill": (20, 22, 30, 200)})
+                                      pen=pg.mkPen("#56b4e9", width=1.5, style=pg.QtCore.Qt.DashLine))
         item.addItem(self.marker, ignoreBounds=True)
         self.marker.setVisible(False)
+        self.note = pg.TextItem(color=TEXT_COLOR, anchor=(0, 0), fill=(20, 22, 30, 200))
+        item.addItem(self.note, ignoreBounds=True)
+        self.note.setVisible(False)
         self.result = None
 
     def show_result(self, result) -> None:
@@ -33,20 +34,24 @@ class LRFinderPlot(pg.PlotWidget):
         self.raw.setData(result.lrs, result.losses)
         self.smoothed.setData(result.lrs, result.smoothed)
         finite = result.smoothed[np.isfinite(result.smoothed)]
+        top = 1.0
         if finite.size:  # the ramp's end blows up: keep the interesting part in view
             lo, hi = float(finite.min()), float(min(finite.max(), 5 * finite[0] + 1e-12))
             pad = 0.05 * (hi - lo or 1.0)
             self.plotItem.setYRange(lo - pad, hi + pad, padding=0)
+            top = hi
         self.plotItem.setXRange(np.log10(result.lrs[0]), np.log10(result.lrs[-1]), padding=0.02)
-        if result.suggested_lr is not None:
+        shown = result.suggested_lr is not None
+        if shown:
             self.marker.setPos(np.log10(result.suggested_lr))
-            self.marker.label.setFormat(f"suggested lr {result.suggested_lr:.3g}")
-            self.marker.setVisible(True)
-        else:
-            self.marker.setVisible(False)
+            self.note.setText(f"suggested lr {result.suggested_lr:.3g}")
+            self.note.setPos(np.log10(result.suggested_lr), top)
+        self.marker.setVisible(shown)
+        self.note.setVisible(shown)
 
     def clear_result(self) -> None:
         self.result = None
         self.raw.setData([], [])
         self.smoothed.setData([], [])
         self.marker.setVisible(False)
+        self.note.setVisible(False)
