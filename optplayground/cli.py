@@ -5,6 +5,7 @@
     optplayground run …                race headless, print a summary, write CSV
     optplayground shot …               open the window offscreen, race, save a screenshot
     optplayground basin …, sweep …     many runs as rows of one batched race (swarm_cli.py)
+    optplayground lrfind …             the LR range test of a dataset race (lrfind_cli.py)
     optplayground list surfaces|optimizers|schedules|datasets|losses|presets
     optplayground bench [--quick] [--json OUT.json]   measure speed and memory here
 """
@@ -53,6 +54,7 @@ USAGE = """optplayground [EXPERIMENT.toml]
        optplayground shot [EXPERIMENT.toml | --preset NAME | quick form] --out window.png …
        optplayground basin [--surface NAME | --formula EXPR] --opt NAME[:k=v,...] --grid N --steps S --csv OUT.csv …
        optplayground sweep [--surface NAME | --formula EXPR] --opt NAME --vary PARAM=LOW..HIGH[:log]:COUNT --steps S --csv OUT.csv …
+       optplayground lrfind --dataset NAME --opt NAME[:k=v,...] [--start-lr A] [--end-lr B] [--steps N] [--csv OUT.csv] …
        optplayground trace [--surface NAME | --formula EXPR] --opt NAME[:k=v,...] --steps N --csv OUT.csv …
        optplayground list surfaces|optimizers|schedules|datasets|losses|presets
        optplayground bench [--quick] [--json OUT.json]
@@ -186,8 +188,11 @@ def _parser() -> argparse.ArgumentParser:
     from .swarm_cli import add_commands
     from .trace_cli import add_command as add_trace
 
+    from .lrfind_cli import add_command as add_lrfind
+
     add_commands(sub)
     add_trace(sub)
+    add_lrfind(sub)
     return parser
 
 
@@ -200,6 +205,10 @@ def _cmd_run(args) -> int:
     from .progress import Progress
 
     exp = _experiment_from_args(args)
+    from .swarm_cli import preset_view, run_swarm_preset
+
+    if (view := preset_view(args)) is not None:  # basins_himmelblau, lr_momentum_sweep
+        return run_swarm_preset(args, exp, view)
     # Every output path is checked before the race; none may be the file being read.
     check_outputs({f: getattr(args, f[2:]) for f in ("--csv", "--save", "--png", "--svg")},
                   (args.experiment or "",))
@@ -318,7 +327,14 @@ def _cmd_shot(args) -> int:
     exp = _experiment_from_args(args)
     width, height = parse_size(args.size)
     check_outputs({"--out": args.out}, (args.experiment or "",))
-    first_frame = take_screenshot(exp, args.out, (width, height))
+    from .swarm_cli import preset_view
+
+    if (view := preset_view(args)) is not None:  # the window with the preset's swarm view
+        from .gui.swarm.shot import swarm_screenshot
+
+        first_frame = swarm_screenshot(exp, view, args.out, (width, height))
+    else:
+        first_frame = take_screenshot(exp, args.out, (width, height))
     print(f"wrote {args.out} ({width}x{height}, {exp.steps} steps; first frame after {first_frame:.2f} s)")
     return 0
 

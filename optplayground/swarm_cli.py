@@ -15,15 +15,15 @@ import csv
 import math
 import sys
 import time
-from dataclasses import replace
 
 from .core.atomic import check_writable, write_atomic
 from .core.i18n import tr
 from .core.params import ConfigError
+from .core.swarm import (BASIN_HEADER, MAX_ROWS, MINIMUM_TOLERANCE, basin_rows,  # noqa: F401
+                         grid_starts, nearest_minima, parse_axis, spaced, sweep_cells, sweep_header,
+                         sweep_rows, sweep_runs)
 from .quick_form import NewRun, RunOption, quick_experiment
 
-MAX_ROWS = 1 << 20  # a million runs: about 100 MB of row state, seconds per update on a CPU
-MINIMUM_TOLERANCE = 0.01  # `minimum`: within 1 % of the view box's diagonal of a known minimum
 
 EPILOG_BASIN = """\
   optplayground basin --surface himmelblau --opt adam:lr=0.05 --grid 64 --steps 500 \\
@@ -91,11 +91,9 @@ def _cmd_basin(args) -> int:
     summary = _race(exp, [exp.runs[0]] * len(starts), starts, "basin")
     minima = surface.minima_for(params)
     (x0, x1), (y0, y1) = box
-    near = nearest_minima(summary, minima, MINIMUM_TOLERANCE * math.hypot(x1 - x0, y1 - y0))
-    header = ["start_x", "start_y", "step", "x", "y", "loss", "status", "minimum", "best_loss"]
-    rows = ([repr(sx), repr(sy), *_ending(summary, r), "" if near[r] < 0 else str(near[r]),
-             _cell(summary.best_loss[r])] for r, (sx, sy) in enumerate(starts))
-    _write(args.csv, header, rows)
+    near = nearest_minima(summary.x, summary.y, minima,
+                          MINIMUM_TOLERANCE * math.hypot(x1 - x0, y1 - y0)).tolist()
+    _write(args.csv, BASIN_HEADER, basin_rows(starts, summary, near))
     if not args.quiet:
         print(basin_summary(exp, surface, summary, near, minima, n))
     return 0
@@ -115,10 +113,7 @@ def _cmd_sweep(args) -> int:
     runs = sweep_runs(exp.runs[0], [name for name, _ in axes], cells)
     start = exp.problem.start or _surface(exp)[0].start
     summary = _race(exp, runs, [start] * len(runs), "sweep")
-    header = ["cell", *(name for name, _ in axes), "step", "x", "y", "loss", "status", "best_loss"]
-    rows = ([str(c), *(repr(v) for v in values), *_ending(summary, c), _cell(summary.best_loss[c])]
-            for c, values in enumerate(cells))
-    _write(args.csv, header, rows)
+    _write(args.csv, sweep_header([name for name, _ in axes]), sweep_rows(cells, summary))
     if not args.quiet:
         print(sweep_summary(exp, [name for name, _ in axes], cells, summary))
     return 0
@@ -175,73 +170,10 @@ def _box(text: str) -> tuple[tuple[float, float], tuple[float, float]]:
     return (x0, x1), (y0, y1)
 
 
-def grid_starts(box, n: int) -> list[tuple[float, float]]:
-    """The centres of n×n equal cells over the box, x fastest (row r = j·n + i)."""
-    (x0, x1), (y0, y1) = box
-    xs = [x0 + (i + 0.5) * (x1 - x0) / n for i in range(n)]
-    ys = [y0 + (j + 0.5) * (y1 - y0) / n for j in range(n)]
-    return [(x, y) for y in ys for x in xs]
-
-
 def parse_vary(text: str, optimizer: str) -> tuple[str, list[float]]:
     """'lr=1e-4..1e-2:log:50' -> ('lr', the 50 values)."""
-    from .core.optimizers import get_optimizer
-
-    name, eq, rest = text.partition("=")
-    name = name.strip()
-    floats = [p.name for p in get_optimizer(optimizer).params if p.kind == "float"]
-    if not eq or name not in floats:
-        raise ConfigError("--vary", tr("expected PARAM=LOW..HIGH[:log]:COUNT with PARAM one of "
-                                       "{optimizer}'s {params}; got {value}", optimizer=optimizer,
-                                       params=", ".join(floats), value=repr(text)))
-    pieces = rest.split(":")
-    low_high, scale, count = pieces[0], pieces[1:-1], pieces[-1] if len(pieces) > 1 else ""
-    try:
-        low, high = (float(v) for v in low_high.split(".."))
-        count = int(count)
-    except ValueError:
-        raise ConfigError(f"--vary {name}", tr("expected LOW..HIGH[:log]:COUNT, got {value}", value=repr(rest))) from None
-    if scale not in ([], ["log"]):
-        raise ConfigError(f"--vary {name}", tr("expected :log or nothing before :COUNT, got {value}", value=repr(rest)))
-    _count(count, f"--vary {name}", 1, MAX_ROWS)
-    if not (math.isfinite(low) and math.isfinite(high)) or (scale and not (low > 0 and high > 0)):
-        raise ConfigError(f"--vary {name}", tr("expected finite bounds (positive for :log)"))
-    return name, spaced(low, high, count, bool(scale))
-
-
-def spaced(low: float, high: float, count: int, log: bool) -> list[float]:
-    """count values from low to high, both exact; evenly, or evenly in log space."""
-    if count == 1:
-        return [low]
-    if log:
-        inner = [low * (high / low) ** (i / (count - 1)) for i in range(1, count - 1)]
-    else:
-        inner = [low + (high - low) * i / (count - 1) for i in range(1, count - 1)]
-    return [low, *inner, high]
-
-
-def sweep_cells(axes) -> list[tuple[float, ...]]:
-    if len(axes) == 1:
-        return [(v,) for v in axes[0][1]]
-    return [(a, b) for a in axes[0][1] for b in axes[1][1]]
-
-
-def sweep_runs(run, names: list[str], cells) -> list:
-    """One run per cell, its hyperparameters checked as `run --opt` checks them."""
-    from .core.optimizers import get_optimizer
-
-    spec = get_optimizer(run.optimizer)
-    runs = []
-    for c, values in enumerate(cells):
-        hyper = dict(run.hyper, **dict(zip(names, values)))
-        try:
-            hyper = spec.validate(hyper)
-        except ConfigError as error:
-            cell = ", ".join(f"{n}={v!r}" for n, v in zip(names, values))
-            raise ConfigError("--vary", tr("cell {n} ({cell}): {field}: {message}", n=c, cell=cell,
-                                           field=error.field, message=error.message)) from None
-        runs.append(replace(run, hyper=hyper))
-    return runs
+    axis = parse_axis(text, optimizer)
+    return axis.name, axis.values()
 
 
 # ---------------------------------------------------------------- racing and output
@@ -271,27 +203,6 @@ def _race(exp, runs, starts, label: str):
     if shown:
         print(file=sys.stderr)
     return race.summary()
-
-
-def _cell(value: float) -> str:
-    return "" if value != value or math.isinf(value) else repr(float(value))
-
-
-def _ending(summary, r: int) -> list[str]:
-    """step, x, y, loss, status of the run's last CSV row (history.write_csv's cells)."""
-    return [str(int(summary.step[r])), _cell(summary.x[r]), _cell(summary.y[r]),
-            _cell(summary.loss[r]), summary.status_of(r)]
-
-
-def nearest_minima(summary, minima, tolerance: float) -> list[int]:
-    """Per row: the index of the known minimum within `tolerance` of its last point, else -1."""
-    import numpy as np
-
-    out = np.full(len(summary.x), -1)
-    for index, (mx, my) in enumerate(minima):
-        close = np.hypot(summary.x - mx, summary.y - my) <= tolerance
-        out[close & (out < 0)] = index
-    return out.tolist()
 
 
 def _write(path: str, header: list[str], rows) -> None:
@@ -339,3 +250,70 @@ def sweep_summary(exp, names, cells, summary) -> str:
         lines.append(f"  best cell {best}: {values}: loss {summary.loss[best]:.6g} at step "
                      f"{int(summary.step[best])} ({summary.status_of(best)})")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- presets with a swarm view
+
+def preset_view(args):
+    """The swarm view of `--preset NAME` (core/swarm_preset.py), or None."""
+    if not getattr(args, "preset", None):
+        return None
+    from .core.presets import preset_swarm_view
+
+    return preset_swarm_view(args.preset)
+
+
+def run_swarm_preset(args, exp, view) -> int:
+    """`run --preset NAME` of a preset with a swarm view: its CSV is the view's (a basin:
+    every batchable run's rows, `run` first; a sweep: the sweep's), --png the window."""
+    from .core.swarm import BASIN_HEADER, Swarm, swarm_csv
+    from .core.swarm_preset import jobs_for
+    from .core.threads import use_torch_threads
+
+    if args.svg or args.scale:
+        raise ConfigError("--svg/--scale", "a preset with a swarm view writes its CSV and a PNG "
+                                           "of the window (--csv, --png)")
+    for flag in ("csv", "png", "save"):
+        if getattr(args, flag):
+            check_writable(getattr(args, flag), f"--{flag}")
+    jobs = jobs_for(view, exp)
+    if not jobs:
+        raise ConfigError("--preset", "no run of this preset can race as rows of a batched race")
+    use_torch_threads()
+    blocks, lines = [], []
+    for name, job in jobs:
+        swarm = Swarm(job)
+        while not swarm.done:
+            swarm.advance(max(1, min(100, exp.steps // 20)))
+        header, rows = swarm_csv(swarm)
+        blocks.append((name, list(rows)))
+        lines.append(_preset_line(name, swarm))
+    if args.csv:
+        if view.view == "basin":
+            _write(args.csv, ["run", *BASIN_HEADER], ([name, *row] for name, rows in blocks
+                                                      for row in rows))
+        else:
+            _write(args.csv, header, blocks[0][1])
+    if args.save:
+        from .core import experiment as xp
+
+        xp.save(exp, args.save)
+    if args.png:
+        from .gui.swarm.shot import swarm_screenshot
+
+        swarm_screenshot(exp, view, args.png, (1600, 1000))
+    if not args.quiet:
+        print("\n".join(lines))
+    return 0
+
+
+def _preset_line(name: str, swarm) -> str:
+    from collections import Counter
+
+    frame = swarm.frame()
+    if swarm.kind == "basin":
+        counts = Counter(frame.minimum.tolist())
+        found = ", ".join(f"minimum {i}: {counts.get(i, 0):,}" for i in range(len(swarm.meta["minima"])))
+        return f"{name}: {len(frame.x):,} starts: {found}, none: {counts.get(-1, 0):,}"
+    return sweep_summary(swarm.job.experiment, [a.name for a in swarm.meta["axes"]],
+                         swarm.meta["cells"], swarm.race.summary())

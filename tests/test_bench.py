@@ -14,7 +14,8 @@ from optplayground.bench import GOALS
 KEYS = ("engine_ratio", "ui_frame_p50_ms", "ui_frame_p99_ms", "ui_frame_max_ms",
         "ui_map_frame_p99_ms", "ui_step_plot_frame_p50_ms", "ui_step_plot_frame_p99_ms",
         "bytes_per_run_step", "redraw_ms", "startup_ratio", "gui_steps_ratio",
-        "headless_steps_per_s", "batched_speedup", "per_run_engine_run_steps_per_s")
+        "headless_steps_per_s", "batched_speedup", "per_run_engine_run_steps_per_s",
+        "whatif_ms", "swarm_updates_per_s")
 
 
 def is_number(value) -> bool:

@@ -46,7 +46,7 @@ def test_every_shipped_file_has_its_place_in_the_teaching_order():
                    if entry.name.endswith(".toml"))
     assert sorted(NAMES) == files
     assert NAMES == list(presets.ORDER)
-    assert len(NAMES) == 14
+    assert len(NAMES) == 16
 
 
 def test_files_missing_from_the_order_come_last_alphabetically(monkeypatch):

@@ -48,6 +48,10 @@ GOALS = (
     Goal("bytes_per_run_step", "memory kept per run and step", "B", lambda v: v <= 64, "≤ 64"),
     Goal("redraw_ms", "redraw every plot with the full history", "ms",
          lambda v: v <= 16, "≤ 16"),
+    Goal("whatif_ms", "slider move -> what-if fan (4 runs × 500 steps) raced and drawn, median",
+         "ms", lambda v: v <= 50, "≤ 50"),
+    Goal("swarm_updates_per_s", "basin map updates drawn per second, 65,536 starts racing",
+         "", lambda v: v >= 10, "≥ 10"),
     Goal("startup_ratio", "launch to first frame / bare imports", "",
          lambda v: v <= 1.5, "≤ 1.5"),
 )
@@ -100,7 +104,10 @@ def run_bench(quick: bool = False, progress: Callable[[str], None] = lambda text
              ("steps per second in the window", "gui", ["rates"]),
              ("memory and redraw with a full history", "gui", ["memory"])]
     if quick:  # one process for all: each start-up costs seconds
-        parts = [("everything, briefly", "gui", ["engine", "batched", "frames", "rates", "memory"])]
+        parts = [("everything, briefly", "gui", ["engine", "batched", "frames", "rates", "memory",
+                                                 "swarm"])]
+    else:
+        parts.append(("the what-if fan and a 65,536-start basin map", "swarm", ["swarm"]))
     steps = [(title, lambda module=module, names=names: measure(module, names, quick))
              for title, module, names in parts]
     steps.append(("start-up", lambda: startup(quick)))

@@ -18,6 +18,7 @@ from ..core.engine import Engine
 from ..gui.frames import FRAME_PAINTED
 from .core import MEASUREMENTS as CORE_MEASUREMENTS
 from .core import feed, race, rss_bytes
+from .swarm import MEASUREMENTS as SWARM_MEASUREMENTS
 
 
 class FrameClock(QObject):
@@ -244,5 +245,6 @@ MEASUREMENTS = {
     "memory": lambda quick: (memory_and_redraw(8, 20_000, 3, real_steps=200) if quick
                              else memory_and_redraw(8, 1_000_000, 9)),
     "first-frame": lambda quick: first_frame(),
+    **SWARM_MEASUREMENTS,  # (--quick: in this one process too)
 }
 

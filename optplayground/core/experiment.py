@@ -354,6 +354,7 @@ def from_dict(data: dict) -> Experiment:
         raise ConfigError("format", tr("file format {version} is newer than this app reads "
                                        "({supported}); update optplayground",
                                        version=repr(version), supported=FORMAT_VERSION))
+    data.pop("swarm", None)  # a preset's swarm view (core/swarm_preset.py): not the race's
     problem = _build(Problem, data.pop("problem", {}), "problem")
     problem.params = _tuples(problem.params)
     runs_data = data.pop("runs", [])

@@ -38,6 +38,8 @@ ORDER = (
     "ranger_radam_adam",
     "lbfgs_vs_first_order",
     "linear_regression_tutorial",  # a dataset race, and its (w, b) surface: the bridge
+    "basins_himmelblau",  # thousands of runs at once: where each start ends up,
+    "lr_momentum_sweep",  # and which settings work
 )
 
 
@@ -74,10 +76,23 @@ def load_preset(name: str) -> Experiment:
 
     text = (PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8")
     try:
-        return xp.loads(text)
+        return xp.loads(text)  # (its [swarm] table, if any: preset_swarm_view)
     except ConfigError as e:  # a broken shipped file: say which one
         where = f"preset {name}" + (f": {e.field}" if e.field else "")
         raise ConfigError(where, e.message) from None
 
 
-__all__ = ["PRESET_DIR", "ORDER", "Preset", "preset_names", "list_presets", "load_preset"]
+def preset_swarm_view(name: str):
+    """The preset's swarm view (core/swarm_preset.py), or None where it has none."""
+    if name not in preset_names():
+        return None
+    data = tomllib.loads((PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8"))
+    if "swarm" not in data:
+        return None
+    from .swarm_preset import swarm_view
+
+    return swarm_view(data["swarm"], f"preset {name}: swarm")
+
+
+__all__ = ["PRESET_DIR", "ORDER", "Preset", "preset_names", "list_presets", "load_preset",
+           "preset_swarm_view"]

@@ -36,6 +36,7 @@ from .live import LiveRuns
 from .map_area import MapArea
 from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
 from .status import RaceStatus
+from .swarm import SwarmViews
 from . import trust as trust_ui
 from .worker import BUILD_WAIT_S, WorkerThread
 
@@ -74,7 +75,11 @@ class MainWindow(QMainWindow):
 
         self._build_panels()
         self._build_plots()
+        self.swarm = SwarmViews(self)  # basin map, sweep heat map, what-if fan
         self._build_menus()
+        self.files.export_menu.aboutToShow.connect(
+            lambda: self.swarm.add_export_actions(self.files.export_menu))
+        self.files.presets_menu.triggered.connect(self.swarm.preset_chosen)  # its swarm view
         self._key_filter = InputKeys(self)  # one-key shortcuts give way to a focused input
         QApplication.instance().installEventFilter(self._key_filter)
         self.status = RaceStatus(self.statusBar())
@@ -179,6 +184,7 @@ class MainWindow(QMainWindow):
         self._action(run, tr("&Reset"), "R", self.model.restart)
 
         view = menu.addMenu(tr("&View"))
+        view.addAction(self.swarm.action)
         self.grid_action = self._action(view, tr("Side by side (&grid)"), "G", self.set_grid_view)
         self.grid_action.setCheckable(True)
         self.log_loss_action = self._action(view, tr("&Log loss axis"), "L", self.loss_plot.set_log_y)
@@ -310,7 +316,10 @@ class MainWindow(QMainWindow):
         self.model.set_steps(steps)
 
     def _restyle(self, experiment: Experiment) -> None:
+        before = self.live.styles
         self.live.restyle(experiment)
+        if self.live.styles == before:  # a live edit of a number (a slider drag): the
+            return  # legends and pens are as they were; rebuilding them cost ~40 ms a move
         self.map_area.restyle(self.live.styles)
         for plot in self.step_plots:
             plot.set_styles(self.live.styles)
@@ -364,6 +373,7 @@ class MainWindow(QMainWindow):
             plots["metrics"] = metrics
             if accuracy.isVisibleTo(self):
                 plots["accuracy"] = accuracy
+        plots.update(self.swarm.plot_widgets())
         return plots
 
     def dashboard(self) -> tuple[QWidget, QRect]:
@@ -425,6 +435,7 @@ class MainWindow(QMainWindow):
         self.frames.stop()
         QApplication.instance().removeEventFilter(self._key_filter)
         self.map_area.shutdown()
+        self.swarm.shutdown()
         for view in self.step_plots:
             if hasattr(view, "shutdown"):
                 view.shutdown()

@@ -30,9 +30,16 @@ class RowLRs:
         self.drivers: list[LRDriver] = []
         self.driver_of: list[int] = []
         shared: dict[tuple, int] = {}
+        last: tuple | None = None  # (stages, lr, key): a basin repeats one schedule N times
         for row, (stages, lr) in enumerate(zip(schedules, lrs)):
             own = per_row or any(stage.name == "plateau" for stage in stages)
-            key = (row,) if own else _key(stages, lr)
+            if own:
+                key = (row,)
+            elif last is not None and last[0] is stages and last[1] == lr:
+                key = last[2]
+            else:
+                key = _key(stages, lr)
+                last = (stages, lr, key)
             if key not in shared:
                 shared[key] = len(self.drivers)
                 self.drivers.append(LRDriver(list(stages), lr, total_steps))

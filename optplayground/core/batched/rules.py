@@ -88,8 +88,12 @@ def batched_rule(name: str, hyper_rows: Sequence[dict], dtype=torch.float64, dev
 def _validated(spec: OptimizerSpec, hyper_rows: Sequence[dict], where: str) -> list[dict]:
     """Each row validated; identical rows (a basin's thousands of starts) only once."""
     done: dict[Any, dict] = {}
+    seen: dict[int, dict] = {}  # by identity first: a basin passes one dict N times
     out = []
     for i, hyper in enumerate(hyper_rows):
+        if id(hyper) in seen:
+            out.append(seen[id(hyper)])
+            continue
         try:
             key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
                                for k, v in hyper.items()))
@@ -98,6 +102,7 @@ def _validated(spec: OptimizerSpec, hyper_rows: Sequence[dict], where: str) -> l
             key = object()  # unhashable values: validate this row on its own
         if key not in done:
             done[key] = spec.validate(hyper, f"{where}[{i}]" if where else "")
+        seen[id(hyper)] = done[key]
         out.append(done[key])
     return out
 

@@ -362,6 +362,18 @@ class SpecForm(QWidget):
     def slider(self, name: str) -> QSlider | None:
         return self._fields[name].slider
 
+    def slider_values(self, name: str) -> list[float]:
+        """Every value the param's slider can give now, in position order ([]: no slider)."""
+        field = self._fields[name]
+        if field.slider is None:
+            return []
+        low, high = field.scale.limits()
+        key = (field.scale.lo, field.scale.hi, low, high)
+        if getattr(field, "values_for", None) != key:  # a drag asks on every move: keep them
+            field.values_for = key
+            field.values = [field.scale.value_at(position) for position in range(low, high + 1)]
+        return field.values
+
     def error_text(self, name: str) -> str:
         """The message shown under one param's editor."""
         return self._error_labels[name].text() if name in self._errors else ""

@@ -1,0 +1,57 @@
+"""The LR range test's plot: the smoothed loss (and, faint, each batch's loss) against the
+LR on a log axis, the suggested LR marked."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from ..plots.base import TEXT_COLOR, style_plot
+
+SMOOTHED_PEN = pg.mkPen("#ffb000", width=2.2, cosmetic=True)
+RAW_PEN = pg.mkPen((200, 200, 200, 70), width=1, cosmetic=True)
+
+
+class LRFinderPlot(pg.PlotWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        item = self.plotItem
+        style_plot(item, "LR range test", "loss", "learning rate (log scale)")
+        item.setLogMode(x=True, y=False)
+        item.getAxis("bottom").enableAutoSIPrefix(False)
+        self.raw = item.plot(pen=RAW_PEN, name="batch loss")
+        self.smoothed = item.plot(pen=SMOOTHED_PEN, name="smoothed loss")
+        self.marker = pg.InfiniteLine(angle=90, movable=False,
+                                      pen=pg.mkPen("#56b4e9", width=1.5, style=pg.QtCore.Qt.DashLine))
+        item.addItem(self.marker, ignoreBounds=True)
+        self.marker.setVisible(False)
+        self.note = pg.TextItem(color=TEXT_COLOR, anchor=(0, 0), fill=(20, 22, 30, 200))
+        item.addItem(self.note, ignoreBounds=True)
+        self.note.setVisible(False)
+        self.result = None
+
+    def show_result(self, result) -> None:
+        self.result = result
+        self.raw.setData(result.lrs, result.losses)
+        self.smoothed.setData(result.lrs, result.smoothed)
+        finite = result.smoothed[np.isfinite(result.smoothed)]
+        top = 1.0
+        if finite.size:  # the ramp's end blows up: keep the interesting part in view
+            lo, hi = float(finite.min()), float(min(finite.max(), 5 * finite[0] + 1e-12))
+            pad = 0.05 * (hi - lo or 1.0)
+            self.plotItem.setYRange(lo - pad, hi + pad, padding=0)
+            top = hi
+        self.plotItem.setXRange(np.log10(result.lrs[0]), np.log10(result.lrs[-1]), padding=0.02)
+        shown = result.suggested_lr is not None
+        if shown:
+            self.marker.setPos(np.log10(result.suggested_lr))
+            self.note.setText(f"suggested lr {result.suggested_lr:.3g}")
+            self.note.setPos(np.log10(result.suggested_lr), top)
+        self.marker.setVisible(shown)
+        self.note.setVisible(shown)
+
+    def clear_result(self) -> None:
+        self.result = None
+        self.raw.setData([], [])
+        self.smoothed.setData([], [])
+        self.marker.setVisible(False)
+        self.note.setVisible(False)
