@@ -24,7 +24,7 @@ from .about import add_help_menu
 from .controls.common import WrappingLabel
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
-from .controls.transport import TransportBar
+from .controls.transport import TransportBar, remember_speed, remembered_speed
 from .files import FileActions, dropped_experiment
 from .frame_hold import FrameHold
 from .frames import Frames
@@ -33,8 +33,14 @@ from .live import LiveRuns
 from .map_area import MapArea
 from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
 from .status import RaceStatus
+from .timeline import Timeline
 from . import trust as trust_ui
 from .worker import BUILD_WAIT_S, WorkerThread
+
+
+def settings_text(settings: QSettings | None, key: str) -> str:
+    value = settings.value(key, "") if settings is not None else ""
+    return value if isinstance(value, str) else ""
 
 
 class MainWindow(QMainWindow):
@@ -47,9 +53,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("optplayground")
         self.setAcceptDrops(True)  # drop an experiment .toml on the window to open it
         self.settings = settings
-        trust_ui.load_allow_list(settings)  # before the last experiment is restored
-        self._restore_note = ""  # why the last experiment was not restored, if it was not
-        fallback = self._remembered_experiment() or xp.default_experiment()
+        trust_ui.load_allow_list(settings)  # before the last experiment is reopened
+        self._restore_note = ""  # why the last experiment was not reopened, if it was not
+        fallback = xp.default_experiment()  # a plain launch: the default race (README)
         self.model = RaceModel(fallback)  # until `experiment` has passed validation
         self.path: str | None = None
         self.playing = autoplay
@@ -80,12 +86,13 @@ class MainWindow(QMainWindow):
                              self.dataset_area.step_plots, self._show_status)
         self.frames.firstFrame.connect(self.firstFrame)
         self._restore_geometry()
+        if settings is not None:  # a person's window: the pace they chose last
+            self.set_speed(remembered_speed(settings))
+            self.transport.speedChanged.connect(lambda speed: remember_speed(settings, speed))
         self.last_error = ""
         self.opened_given = experiment is not None and self.load_experiment(experiment)
         if not self.opened_given:
             self.load_experiment(fallback)  # a bad one was reported: race the last good one
-        if self._restore_note:
-            self.statusBar().showMessage(self._restore_note, 15000)
 
     # ------------------------------------------------------------ layout
 
@@ -159,13 +166,23 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
         self.splitter.setSizes([360, 700, 540])
-        self.setCentralWidget(self.splitter)
+        self.timeline = Timeline()  # scrub back and forth: the map and the plots follow
+        self.timeline.scrubbed.connect(self.on_scrubbed)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.splitter, 1)
+        column.addWidget(self.timeline)
+        self.setCentralWidget(central)
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file = menu.addMenu("&File")
         self.files = FileActions(self)  # open, recent, presets, save, export, copy
         self.files.build(file)
+        self.reopen_action = self._action(file, "Reopen &Last Experiment", "", self.reopen_last)
+        self.reopen_action.setEnabled(bool(settings_text(self.settings, "last_experiment")))
         file.addSeparator()
         self._action(file, "&Quit", QKeySequence.Quit, self.close)
 
@@ -253,6 +270,8 @@ class MainWindow(QMainWindow):
             plot.set_runs(self.live.styles)
         self.frames.invalidate()
         self.status.reset()
+        self.timeline.reset()
+        self.on_scrubbed(None)
         self.playing = not self.paused_by_user
         self.worker.startRace.emit(exp, generation)
         self.worker.playingChanged.emit(self.playing)
@@ -262,10 +281,18 @@ class MainWindow(QMainWindow):
     def set_playing(self, playing: bool) -> None:
         if playing and self.live.step >= self.experiment.steps:
             self.model.restart()  # play after the end: race again
+        if playing:
+            self.timeline.release()  # the views show the race as it goes on
         self.playing = playing
         self.paused_by_user = not playing
         self.transport.set_playing(playing)
         self.worker.playingChanged.emit(playing)
+        self._show_status()
+
+    def set_speed(self, speed: float | None) -> None:
+        """Steps per second (None: as fast as possible), as if the slider had moved."""
+        self.transport.set_speed(speed)
+        self.worker.speedChanged.emit(self.transport.speed())
 
     @Slot()
     def step_once(self) -> None:
@@ -277,6 +304,7 @@ class MainWindow(QMainWindow):
         if generation == self.generation:
             self.playing = False
             self.transport.set_playing(False)
+            self._show_status()  # "finished", not the last steps/s
 
     @Slot(int, str)
     def on_failed(self, generation: int, message: str) -> None:
@@ -301,6 +329,16 @@ class MainWindow(QMainWindow):
         self.runs_panel.set_total_steps(steps)
         self.model.set_steps(steps)
 
+    @Slot(object)
+    def on_scrubbed(self, step: int | None) -> None:
+        """The timeline moved: every view shows the race at `step` (None: as it is now)."""
+        if step is not None and self.playing:
+            self.set_playing(False)
+        for view in (self.map, self.grid):
+            view.set_cursor(step)
+        for plot in (*self.step_plots, *self.dataset_area.step_plots):
+            plot.set_scrub(step)
+
     def _restyle(self, experiment: Experiment) -> None:
         self.live.restyle(experiment)
         self.map_area.restyle(self.live.styles)
@@ -321,6 +359,7 @@ class MainWindow(QMainWindow):
         self.frames.draw()
 
     def _show_status(self) -> None:
+        self.timeline.follow(self.live.step)
         self.status.show(self.live, self.experiment.steps, self.playing, self.worker.device)
 
     # ------------------------------------------------------------ files
@@ -388,14 +427,25 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ settings and shutdown
 
+    @Slot()
+    def reopen_last(self) -> bool:
+        """File ▸ Reopen Last Experiment: the one raced when the window last closed (its
+        import-path optimizers only if their modules are on the allow-list)."""
+        exp = self._remembered_experiment()
+        if exp is None:
+            self.statusBar().showMessage(self._restore_note or "No last experiment to reopen",
+                                         15000)
+            return False
+        return self.load_experiment(exp)
+
     def _remembered_experiment(self) -> Experiment | None:
         if self.settings is None:
             return None
-        text = self.settings.value("last_experiment", "")
+        text = settings_text(self.settings, "last_experiment")
         try:
-            return xp.validate(xp.loads(text)) if isinstance(text, str) and text else None
+            return xp.validate(xp.loads(text)) if text else None
         except ImportNotAllowed as error:  # restored only with the allow-list's modules
-            self._restore_note = (f"The last experiment was not restored: it imports module "
+            self._restore_note = (f"The last experiment was not reopened: it imports module "
                                   f"{error.module!r}, which is not on the allow-list")
             return None
         except Exception:  # noqa: BLE001 — a corrupt store (ConfigError or worse) is ignored

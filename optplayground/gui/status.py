@@ -5,7 +5,7 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from .live import LiveRuns
 
@@ -17,8 +17,14 @@ class RaceStatus:
         self.rate_label = QLabel()
         self.runs_label = QLabel()
         self.runs_label.setTextFormat(Qt.RichText)
-        for label in (self.device_label, self.step_label, self.rate_label):
-            bar.addWidget(label)
+        self.progress = QProgressBar()  # how far the race is: step / steps
+        self.progress.setObjectName("race-progress")
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedWidth(120)
+        self.progress.setMaximumHeight(12)
+        for widget in (self.device_label, self.step_label, self.progress, self.rate_label):
+            bar.addWidget(widget)
         bar.addPermanentWidget(self.runs_label)
         self.reset()
 
@@ -35,12 +41,17 @@ class RaceStatus:
             rate = (live.step - step_then) / (now - then)
             self._rate = (now, live.step, rate)
         self.step_label.setText(f"step {live.step:,} / {steps:,}")
-        finished = live.step >= steps
-        self.rate_label.setText(f"{rate:,.0f} steps/s" if playing
-                                else "finished" if finished else "paused")
+        self.progress.setValue(round(1000 * min(live.step, steps) / max(steps, 1)))
+        finished = live.step >= steps or self._all_stopped(live)
+        self.rate_label.setText("finished" if finished else f"{rate:,.0f} steps/s" if playing
+                                else "paused")
         self.device_label.setText(f"device {device}")
         self.runs_label.setText("&nbsp;&nbsp;".join(self._run_state(live, i, style)
                                                     for i, style in enumerate(live.styles)))
+
+    @staticmethod
+    def _all_stopped(live: LiveRuns) -> bool:
+        return len(live) > 0 and all(live.run(i).status != "running" for i in range(len(live)))
 
     @staticmethod
     def _run_state(live: LiveRuns, index: int, style) -> str:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from .. import pgcompat
 from ..live import LiveRuns, RunStyle
 from .envelope import Envelope
+from .step_cursor import StepCursor
 
 LEGEND_BRUSH = (18, 18, 24, 150)  # curves under a legend still show through
 LEGEND_PEN = (140, 140, 150, 160)
@@ -165,6 +166,7 @@ class RunCurvesPlot(pg.PlotWidget):
 
     title = ""
     y_label = ""
+    readout_column = ""  # the column a hover or the timeline reads out (StepCursor)
 
     def __init__(self, parent=None, log_y: bool = False):
         self.x_axis = "step"  # or "epoch": every row of a dataset race has one
@@ -192,6 +194,7 @@ class RunCurvesPlot(pg.PlotWidget):
         self._width = 0.0
         self.paint_s = 0.0  # time spent painting since the window last reset it (pacing)
         self.set_log_y(log_y)
+        self.cursor = StepCursor(self, self.readout_column) if self.readout_column else None
 
     # ---------------------------------------------------------------- public API
 
@@ -239,6 +242,18 @@ class RunCurvesPlot(pg.PlotWidget):
                 self._draw_run(i, live)
                 self._drawn_rows[i] = (run, run.rows_seen)
         self._fit_bounds(live.steps if self.x_axis == "step" else 0)
+        if self.cursor is not None and self.cursor.step() is not None:
+            self.cursor.update()  # the values under it may have changed
+
+    def set_scrub(self, step: int | None) -> None:
+        """The timeline's step (a line and each run's value there), None: none."""
+        if self.cursor is not None:
+            self.cursor.set_scrub(step)
+
+    def leaveEvent(self, event) -> None:
+        if self.cursor is not None:
+            self.cursor.leave()
+        super().leaveEvent(event)
 
     def shows(self, live: LiveRuns) -> bool:
         """Whether the plot already shows the race as it is now."""

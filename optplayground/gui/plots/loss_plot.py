@@ -105,6 +105,7 @@ class _RunState:
 class LossPlot(RunCurvesPlot):
     title = "Loss"
     y_label = "loss"
+    readout_column = "loss"
 
     def __init__(self, parent=None, log_y: bool = True):
         self._smoothing = 0.0

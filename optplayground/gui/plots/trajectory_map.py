@@ -86,6 +86,7 @@ class TrajectoryMap(pg.PlotWidget):
         self._thinned: list[PixelPath] = []  # per run: its path as the screen can show it
         self._head_at: list[tuple[float, float] | None] = []  # per run: its last point
         self._only: int | None = None
+        self.cursor: int | None = None  # the timeline's step: paths end there (None: now)
         self._live: LiveRuns | None = None
         self._drawn_version: int | None = None
         self._drawn_rows: list[tuple[object, int] | None] = []  # per run: (its history, rows)
@@ -237,8 +238,7 @@ class TrajectoryMap(pg.PlotWidget):
             run, drawn = live.run(i), self._drawn_rows[i]
             if drawn is not None and drawn[0] is run and drawn[1] == run.rows_seen:
                 continue  # this run has not moved since the last frame
-            x, y = self._thinned[i].points(live.column(i, "x"), live.column(i, "y"), run,
-                                           self.vb.viewPixelSize())
+            x, y = self._points(live, i)
             self._settle(i, x, y)
             self._paths[i].setData(x, y)
             self._head_at[i] = (float(x[-1]), float(y[-1])) if len(x) else None
@@ -246,6 +246,22 @@ class TrajectoryMap(pg.PlotWidget):
             moved = True
         if moved:
             self._place_heads()
+
+    def set_cursor(self, step: int | None) -> None:
+        """Show the race at the timeline's step (paths cut there), or as it is now (None)."""
+        if step != self.cursor:
+            self.cursor = step
+            self._forget_drawn()
+            if self._live is not None:
+                self.refresh(self._live)
+
+    def _points(self, live: LiveRuns, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """What to draw of run `index`'s path: up to the cursor, thinned for the screen."""
+        x, y = live.column(index, "x"), live.column(index, "y")
+        if self.cursor is not None:
+            n = int(np.searchsorted(live.column(index, "step"), self.cursor, side="right"))
+            return path_points(x[:n], y[:n])
+        return self._thinned[index].points(x, y, live.run(index), self.vb.viewPixelSize())
 
     def head(self, index: int) -> tuple[float, float] | None:
         """Where run `index`'s head marker is (None: not shown)."""

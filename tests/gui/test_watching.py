@@ -1,0 +1,87 @@
+"""Watching a race (issue 18): the pace, the timeline, the readouts, the status at the end."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+
+from optplayground.core.experiment import Experiment, Problem, Run
+from optplayground.gui.controls.transport import (DEFAULT_SPEED, remember_speed,
+                                                  remembered_speed)
+from optplayground.gui.headless import race_over, wait_until
+from optplayground.gui.main_window import MainWindow
+from optplayground.gui.plots.step_cursor import format_value, value_at
+
+ENGINE_S = 120
+
+
+def race(steps=40):
+    return Experiment(name="watch race", problem=Problem(surface="rosenbrock", start=(-1.5, 2.0)),
+                      runs=[Run("Momentum", "momentum", {"lr": 1e-3}), Run("Adam", "adam", {"lr": 0.02})],
+                      steps=steps)
+
+
+def test_the_speed_is_remembered_and_a_stranger_value_falls_back(tmp_path):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    assert remembered_speed(settings) == DEFAULT_SPEED == 160.0
+    remember_speed(settings, None)
+    assert remembered_speed(settings) is None
+    remember_speed(settings, 30.0)
+    assert remembered_speed(settings) == 32.0  # the slider's nearest notch
+    for junk in ("nan", "-5", "1e999", "fast"):
+        settings.setValue("speed", junk)
+        assert remembered_speed(settings) == DEFAULT_SPEED
+
+
+def test_value_at_reads_the_last_row_at_or_before_the_step():
+    steps, values = np.array([0.0, 1, 2, 5]), np.array([4.0, 3, 2, 1])
+    assert value_at(steps, values, 0) == 4.0 and value_at(steps, values, 4) == 2.0
+    assert value_at(steps, values, 9) == 1.0 and value_at(steps, values, -1) is None
+    assert format_value(None) == "—" and format_value(0.000123456) == "0.0001235"
+
+
+@pytest.fixture(scope="module")
+def raced(qapp, tmp_path_factory):
+    """One window for the module: a person's window (settings), raced to its end at max."""
+    settings = QSettings(str(tmp_path_factory.mktemp("s") / "s.ini"), QSettings.IniFormat)
+    w = MainWindow(race(), settings=settings)
+    assert w.transport.speed() == DEFAULT_SPEED  # a person's first launch: a pace to follow
+    w.set_speed(None)
+    w.resize(1400, 900)
+    w.show()
+    yield w, settings
+    w.close()
+
+
+def wait_done(w):
+    """(No qtbot here: the module's one window outlives each test's leak check.)"""
+    wait_until(lambda: race_over(w) and not w.playing, ENGINE_S)
+    w.on_frame()
+
+
+def test_the_slider_s_speed_is_saved(raced):
+    w, settings = raced
+    w.transport.speed_slider.setValue(20)  # 100 steps/s
+    assert settings.value("speed") == "100.0"
+
+
+def test_the_end_of_a_race_says_finished_with_full_progress(raced):
+    w, _ = raced
+    wait_done(w)
+    assert w.status.rate_label.text() == "finished"
+    assert w.status.progress.value() == 1000
+    assert w.timeline.slider.maximum() == 40 and w.timeline.cursor is None
+
+
+def test_scrubbing_puts_the_map_and_every_plot_at_that_step(raced):
+    w, _ = raced
+    wait_done(w)
+    w.timeline.show_step(10)
+    assert w.timeline.cursor == 10 and not w.playing
+    for i in range(2):
+        row = int(np.searchsorted(w.live.column(i, "step"), 10))
+        assert w.map.head(i) == (w.live.column(i, "x")[row], w.live.column(i, "y")[row])
+    values = [v for _name, _color, v in w.loss_plot.cursor.values(w.live, 10)]
+    assert values == [w.live.column(i, "loss")[10] for i in range(2)]
+    assert w.lr_plot.cursor.line.isVisible() and w.lr_plot.cursor.line.value() == 10
+    w.timeline.show_step(40)  # back at the end: the race as it is
+    assert w.timeline.cursor is None and not w.grad_plot.cursor.line.isVisible()
+    assert w.map.head(0) == (w.live.column(0, "x")[-1], w.live.column(0, "y")[-1])
