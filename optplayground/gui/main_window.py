@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._key_filter = InputKeys(self)  # one-key shortcuts give way to a focused input
         QApplication.instance().installEventFilter(self._key_filter)
+        self._key_filter.adopt(self)
         self.status = RaceStatus(self.statusBar())
         self.frames = Frames(self, self.live, self.worker, self.frame_hold,
                              self.map_area.currentWidget, self.step_plots,
@@ -198,6 +199,11 @@ class MainWindow(QMainWindow):
         self.log_loss_action = self._action(view, "&Log loss axis", "L", self.loss_plot.set_log_y)
         self.log_loss_action.setCheckable(True)
         self.log_loss_action.setChecked(self.loss_plot.log_y)
+        self.aspect_action = self._action(view, "&Equal axes on the map (1:1)", "E",
+                                          self.set_equal_aspect)
+        self.aspect_action.setCheckable(True)
+        self.aspect_action.setChecked(True)
+        self._action(view, "&View All on the map", "A", self.map.view_all)
         view.addAction(self.dataset_area.epoch_action)
         self.view_bar.addAction(self.grid_action)
         self.view_bar.addAction(self.log_loss_action)
@@ -266,6 +272,9 @@ class MainWindow(QMainWindow):
         self.map_area.show_race(exp, generation, self.live.styles)
         self.grid_action.setEnabled(not exp.problem.is_dataset)
         self.runs_panel.editor.set_dataset_mode(exp.problem.is_dataset)
+        unbounded = not exp.problem.is_dataset and not xp.surface_of(exp.problem).bounded_below
+        self.loss_plot.set_unbounded(unbounded)  # a symmetric log axis: real values
+        self.log_loss_action.setEnabled(not unbounded)
         for plot in self.step_plots:
             plot.set_runs(self.live.styles)
         self.frames.invalidate()
@@ -305,6 +314,8 @@ class MainWindow(QMainWindow):
             self.playing = False
             self.transport.set_playing(False)
             self._show_status()  # "finished", not the last steps/s
+            if self.map_area.currentWidget() is self.map:
+                self.map.fit_runs()  # a path that ran off the view comes into it
 
     @Slot(int, str)
     def on_failed(self, generation: int, message: str) -> None:
@@ -346,9 +357,17 @@ class MainWindow(QMainWindow):
             plot.set_styles(self.live.styles)
 
     @Slot(bool)
+    def set_equal_aspect(self, on: bool) -> None:
+        """One unit of x as long as one of y on the maps (the default), or fill them."""
+        self.aspect_action.setChecked(on)
+        for view in (self.map, *self.grid.maps):
+            view.set_equal_aspect(on)
+
+    @Slot(bool)
     def set_grid_view(self, grid: bool) -> None:
         self.grid_action.setChecked(grid)
         self.map_area.show_grid(grid, self.experiment.problem.is_dataset)
+        self.set_equal_aspect(self.aspect_action.isChecked())  # maps built just now too
         self.frames.invalidate()
 
     # ------------------------------------------------------------ drawing

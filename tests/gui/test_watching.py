@@ -85,3 +85,52 @@ def test_scrubbing_puts_the_map_and_every_plot_at_that_step(raced):
     w.timeline.show_step(40)  # back at the end: the race as it is
     assert w.timeline.cursor is None and not w.grad_plot.cursor.line.isVisible()
     assert w.map.head(0) == (w.live.column(0, "x")[-1], w.live.column(0, "y")[-1])
+
+
+def test_a_surface_unbounded_below_is_drawn_on_a_symmetric_log_scale():
+    from optplayground.core.surfaces import get_surface
+    from optplayground.gui.plots.heat import compute_heat
+    from optplayground.gui.plots.loss_plot import symlog_ticks
+
+    saddle = get_surface("saddle")  # x² − y² on [−2, 2]²: from −4 to 4
+    heat = compute_heat(saddle, {}, saddle.bounds, 41)
+    _xs, _ys, z = saddle.grid(saddle.bounds, 41, {})
+    assert heat.symlog == 0.01  # a decade a hundredth of the largest |f|
+    np.testing.assert_allclose(heat.image, np.sign(z) * np.log10(1 + np.abs(z) / 0.01))
+    assert [t for _, t in heat.ticks()] == ["−1", "−0.1", "−0.01", "0", "0.01", "0.1", "1"]
+    assert heat.loss_at(heat.position_of(-3.0)) == pytest.approx(-3.0)
+    assert [t for _, t in symlog_ticks(-6.5, 3.0, 0.01)] == ["−10000", "−100", "−1", "0", "1"]
+
+
+def test_an_escaped_run_is_marked_where_it_left_the_map():
+    from optplayground.gui.plots.trajectory_map import exit_point
+
+    box = ((-1.0, 1.0), (-1.0, 1.0))
+    x, y = np.array([0.0, 0.5, 0.9, 1.5, 3.0]), np.array([0.0, 0.1, 0.2, 0.3, 0.4])
+    assert exit_point(x, y, box, diverged=True) == (0.9, 0.2)
+    assert exit_point(x[:3], y[:3], box, diverged=False) is None
+    assert exit_point(x[:3], y[:3], box, diverged=True) == (0.9, 0.2)  # diverged inside
+
+
+def test_return_and_escape_give_the_keys_back_to_the_window(raced, qapp):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QPushButton
+
+    w, _ = raced
+    w.activateWindow()
+    steps = w.transport.steps_spin
+    steps.setFocus()
+    qapp.processEvents()
+    assert steps.hasFocus()
+    QTest.keyClick(steps, Qt.Key_Escape)
+    assert not steps.hasFocus()
+    lr = w.runs_panel.editor.hyper_form().editor("lr")
+    lr.setFocus()
+    qapp.processEvents()
+    QTest.keyClick(lr, Qt.Key_Return)
+    qapp.processEvents()
+    assert not lr.hasFocus()  # the next G is the grid, not a "g" in the field
+    buttons = w.findChildren(QPushButton)
+    assert buttons and all(b.focusPolicy() == Qt.FocusPolicy.TabFocus for b in buttons
+                           if b.isVisible())

@@ -180,6 +180,9 @@ class RunCurvesPlot(pg.PlotWidget):
         self._bounds = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))  # a hidden item has no bounds
         self._box: tuple[list, list] = ([], [])
         self.plotItem.addItem(self._bounds)
+        self._diverged_marks = pg.ScatterPlotItem(symbol="x", size=13)  # see _fit_bounds
+        self._diverged_marks.setZValue(40)
+        self.plotItem.addItem(self._diverged_marks, ignoreBounds=True)
         self._styles: list[RunStyle] = []
         self._items: list[list[pg.GraphicsObject]] = []  # per run; [0] stands for it in the legend
         self._live: LiveRuns | None = None
@@ -353,23 +356,36 @@ class RunCurvesPlot(pg.PlotWidget):
 
     # ---------------------------------------------------------------- internals
 
+    def _diverged(self) -> set[int]:
+        """The runs that diverged."""
+        live = self._live
+        if live is None or len(live.history.runs) != len(self._items):
+            return set()
+        return {i for i in range(len(self._items)) if live.run(i).status == "diverged"}
+
     def _fit_bounds(self, last_step: int = 0) -> None:
         """Round bounds around every shown point, for auto-range (see `nice_bounds`); on
-        the step axis no further than the race's `last_step`, where it ends."""
+        the step axis no further than the race's `last_step`, where it ends. A diverged
+        run does not stretch the y-axis (its values reach 1e10 and flatten the others):
+        its curve runs off the plot, and an ✕ on the edge marks the step it diverged at."""
         log = self.log_y
+        diverged = self._diverged()
+        unscaled = diverged if len(diverged) < len(self._items) else set()  # all: scale to them
         x_hi, y_lo, y_hi = -math.inf, math.inf, -math.inf
-        for items in self._items:
+        for index, items in enumerate(self._items):
             for item in items:
                 if not isinstance(item, RunCurve) or not item.isVisible():
                     continue
                 x, y = item.getOriginalDataset()
                 if x is None or not len(x):
                     continue
+                x_hi = max(x_hi, float(x[-1]))
+                if index in unscaled:
+                    continue
                 y = y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)]
                 if len(y):
-                    x_hi = max(x_hi, float(x[-1]))
                     y_lo, y_hi = min(y_lo, float(y.min())), max(y_hi, float(y.max()))
-        if x_hi == -math.inf:
+        if x_hi == -math.inf or y_lo == math.inf:
             box = ([], [])
         else:
             y_lo, y_hi = nice_bounds(y_lo, y_hi, log)
@@ -380,6 +396,21 @@ class RunCurvesPlot(pg.PlotWidget):
         if box != self._box:
             self._box = box
             self._bounds.setData(*box)
+        self._mark_diverged(diverged)
+
+    def _mark_diverged(self, diverged: set[int]) -> None:
+        """An ✕ at each diverged run's last step, on the top edge of the y bounds."""
+        if not diverged and not len(self._diverged_marks.data):
+            return
+        top = self._box[1][1] if self._box[1] else None
+        spots = []
+        for index in sorted(diverged):
+            x, _y = self.curves[index].getOriginalDataset()
+            if top is not None and x is not None and len(x) and self.curves[index].isVisible():
+                y = math.log10(top) if self.log_y and top > 0 else top
+                spots.append({"pos": (float(x[-1]), y), "brush": self._styles[index].color,
+                              "pen": pg.mkPen(self._styles[index].color, width=2)})
+        self._diverged_marks.setData(spots)
 
     def _fill_legend(self) -> None:
         self.legend.clear()
