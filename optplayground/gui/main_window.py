@@ -43,6 +43,19 @@ def settings_text(settings: QSettings | None, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def same_problem_kind(a, b) -> bool:
+    """The same surface, formula or dataset (its start, parameters or noise aside)."""
+    return (a.surface, a.formula, a.dataset) == (b.surface, b.formula, b.dataset)
+
+
+def problem_title(problem) -> str:
+    if problem.is_dataset:
+        return f"dataset {problem.dataset}"
+    if problem.surface == "formula":
+        return f"f = {problem.formula}"
+    return xp.surface_of(problem).title
+
+
 class MainWindow(QMainWindow):
     firstFrame = Signal()  # the window's first frame is on screen (the first race starts now)
 
@@ -158,6 +171,8 @@ class MainWindow(QMainWindow):
         for index, plot in enumerate(self.dataset_area.step_plots, start=1):
             right.insertWidget(index, plot)  # train/test loss and accuracy below the loss
         self.dataset_area.link_steps(self.step_plots)
+        for plot in (*self.step_plots[1:], *self.dataset_area.step_plots):
+            plot.legend.setVisible(False)  # one legend (the loss plot's), not five on the curves
         self.step_splitter = right
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.sidebar)
@@ -248,6 +263,7 @@ class MainWindow(QMainWindow):
         except Exception as error:  # noqa: BLE001 — a stranger's file: say it, keep the current one
             self.show_error("This experiment cannot run", f"{type(error).__name__}: {error}")
             return False
+        self.saved = checked  # as opened: edits since are unsaved (edits_may_go)
         self._show_about(checked)
         self.problem_panel.set_problem(checked.problem, checked.seed)
         self.runs_panel.set_runs(checked.runs)
@@ -258,18 +274,43 @@ class MainWindow(QMainWindow):
         self.model.load(checked)
         return True
 
+    def mark_saved(self) -> None:
+        self.saved = self.experiment
+
+    def edits_may_go(self) -> bool:
+        """Before another experiment replaces this one: True when nothing was edited since
+        it was opened or saved, or the user agrees to discard the edits."""
+        if self.experiment == self.saved:
+            return True
+        box = QMessageBox(QMessageBox.Question, "Discard your edits?",
+                          "This experiment has edits that are not saved. Open another one "
+                          "and discard them?", QMessageBox.Discard | QMessageBox.Cancel, self)
+        box.setObjectName("discard-box")
+        box.setDefaultButton(QMessageBox.Cancel)
+        return box.exec() == QMessageBox.Discard
+
     def _show_about(self, exp: Experiment) -> None:
-        self.setWindowTitle(f"{exp.name} — optplayground" if exp.name else "optplayground")
-        text = f"<b>{html.escape(exp.name)}</b>"
-        if exp.description:
-            text += f"<br>{html.escape(exp.description)}"
+        """The experiment's name and what it shows, while its problem is the one it was
+        opened with; after another surface, formula or dataset was chosen, that problem."""
+        name, description = exp.name, exp.description
+        saved = getattr(self, "saved", None)
+        if saved is not None and not same_problem_kind(exp.problem, saved.problem):
+            name, description = f"Your race: {problem_title(exp.problem)}", ""
+        self.setWindowTitle(f"{name} — optplayground" if name else "optplayground")
+        text = f"<b>{html.escape(name)}</b>"
+        if description:
+            text += f"<br>{html.escape(description)}"
         self.about_label.setText(text)
-        self.about_label.setToolTip(exp.description)
+        self.about_label.setToolTip(description)
 
     def _race(self, exp: Experiment, generation: int) -> None:
         """The model's new race: set up the views, start the worker on it."""
+        self._show_about(exp)
         self.live.reset(exp, generation)
+        shown = self._shown_step_plots()
         self.map_area.show_race(exp, generation, self.live.styles)
+        if self._shown_step_plots() != shown:
+            self._balance_step_plots()
         self.grid_action.setEnabled(not exp.problem.is_dataset)
         self.runs_panel.editor.set_dataset_mode(exp.problem.is_dataset)
         unbounded = not exp.problem.is_dataset and not xp.surface_of(exp.problem).bounded_below
@@ -285,6 +326,18 @@ class MainWindow(QMainWindow):
         self.worker.startRace.emit(exp, generation)
         self.worker.playingChanged.emit(self.playing)
         self.transport.set_playing(self.playing)
+
+    def _shown_step_plots(self) -> list[bool]:
+        splitter = self.step_splitter
+        return [splitter.widget(i).isVisibleTo(self) for i in range(splitter.count())]
+
+    def _balance_step_plots(self) -> None:
+        """Share the column evenly among the step plots shown: plots shown for a dataset
+        race after a surface race were squeezed into strips where they had been hidden."""
+        shown = self._shown_step_plots()
+        total = sum(self.step_splitter.sizes()) or self.step_splitter.height()
+        each = max(1, total // max(1, sum(shown)))
+        self.step_splitter.setSizes([each if on else 0 for on in shown])
 
     @Slot(bool)
     def set_playing(self, playing: bool) -> None:

@@ -134,3 +134,25 @@ def test_return_and_escape_give_the_keys_back_to_the_window(raced, qapp):
     buttons = w.findChildren(QPushButton)
     assert buttons and all(b.focusPolicy() == Qt.FocusPolicy.TabFocus for b in buttons
                            if b.isVisible())
+
+
+def test_the_header_follows_the_problem_and_edits_are_not_dropped_unasked(raced, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from optplayground.gui import main_window
+
+    w, _ = raced
+    assert w.edits_may_go()  # as opened: nothing to lose, nothing asked
+    asked = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text())
+                        or QMessageBox.Cancel)
+    w.model.set_steps(41)  # an edit
+    assert not w.edits_may_go() and "not saved" in asked[0]
+    assert "watch race" in w.about_label.text()  # still the experiment's problem
+    saddle = w.experiment.problem.__class__(surface="saddle", start=(1.0, 0.0))
+    w.model.set_problem(saddle)
+    assert "Your race: Saddle" in w.about_label.text() and "Saddle" in w.windowTitle()
+    assert w.loss_plot.symlog and not w.log_loss_action.isEnabled()
+    assert main_window.same_problem_kind(w.experiment.problem, saddle)
+    w.mark_saved()
+    assert w.edits_may_go() and len(asked) == 1
