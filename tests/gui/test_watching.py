@@ -156,3 +156,29 @@ def test_the_header_follows_the_problem_and_edits_are_not_dropped_unasked(raced,
     assert main_window.same_problem_kind(w.experiment.problem, saddle)
     w.mark_saved()
     assert w.edits_may_go() and len(asked) == 1
+
+
+def test_a_typed_value_moves_the_knob_not_the_slider_s_span(raced):
+    w, _ = raced
+    w.runs_panel.select(1)  # Adam, lr 0.02: its slider spans 2e-4 … 2
+    form = w.runs_panel.editor.hyper_form()
+    field = form._fields["lr"]
+    span = (field.scale.lo, field.scale.hi)
+    assert span == pytest.approx((2e-4, 2.0))
+    form.editor("lr").setText("0.5")
+    form.editor("lr").editingFinished.emit()
+    assert (field.scale.lo, field.scale.hi) == span
+    assert field.slider.value() == field.scale.position_of(0.5)
+    form.editor("lr").setText("50")  # beyond the span: it re-centres there
+    form.editor("lr").editingFinished.emit()
+    assert field.scale.hi > 50
+
+
+def test_help_lists_every_key_of_the_window(raced):
+    from optplayground.gui.about import shortcut_rows
+
+    w, _ = raced
+    rows = dict(shortcut_rows(w))
+    assert rows["Space"] == "Play / Pause" and rows["G"] == "Side by side (grid)"
+    assert rows["E"] == "Equal axes on the map (1:1)" and rows["F1"] == "Keyboard Shortcuts"
+    assert "Escape" in rows and "Ctrl+O" in rows
