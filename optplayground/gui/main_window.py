@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QLabel, QMainWindow,
                                QMessageBox, QScrollArea, QSplitter, QToolBar,
@@ -32,6 +32,7 @@ from .input_keys import InputKeys
 from .live import LiveRuns
 from .map_area import MapArea
 from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
+from .results_table import ResultsTable
 from .status import RaceStatus
 from .timeline import Timeline
 from . import trust as trust_ui
@@ -171,6 +172,14 @@ class MainWindow(QMainWindow):
         for index, plot in enumerate(self.dataset_area.step_plots, start=1):
             right.insertWidget(index, plot)  # train/test loss and accuracy below the loss
         self.dataset_area.link_steps(self.step_plots)
+        self.results = ResultsTable()  # per run: status, final and best loss, … (sortable)
+        right.addWidget(self.results)
+        for index in range(right.count()):  # the plots grow, the table keeps its height
+            right.setStretchFactor(index, 0 if right.widget(index) is self.results else 1)
+        self._results_timer = QTimer(self)  # off the frame: a frame stays a frame's work
+        self._results_timer.setObjectName("results-timer")
+        self._results_timer.timeout.connect(lambda: self.results.refresh(self.live))
+        self._results_timer.start(250)
         for plot in (*self.step_plots[1:], *self.dataset_area.step_plots):
             plot.legend.setVisible(False)  # one legend (the loss plot's), not five on the curves
         self.step_splitter = right
@@ -320,6 +329,7 @@ class MainWindow(QMainWindow):
             plot.set_runs(self.live.styles)
         self.frames.invalidate()
         self.status.reset()
+        self.results.set_experiment(exp)
         self.timeline.reset()
         self.on_scrubbed(None)
         self.playing = not self.paused_by_user
@@ -329,15 +339,19 @@ class MainWindow(QMainWindow):
 
     def _shown_step_plots(self) -> list[bool]:
         splitter = self.step_splitter
-        return [splitter.widget(i).isVisibleTo(self) for i in range(splitter.count())]
+        return [splitter.widget(i).isVisibleTo(self) and splitter.widget(i) is not self.results
+                for i in range(splitter.count())]
 
     def _balance_step_plots(self) -> None:
-        """Share the column evenly among the step plots shown: plots shown for a dataset
-        race after a surface race were squeezed into strips where they had been hidden."""
-        shown = self._shown_step_plots()
-        total = sum(self.step_splitter.sizes()) or self.step_splitter.height()
+        """Share the column evenly among the step plots shown (the results table keeps its
+        height): plots shown for a dataset race after a surface race were squeezed into
+        strips where they had been hidden."""
+        shown, sizes = self._shown_step_plots(), self.step_splitter.sizes()
+        table = self.step_splitter.indexOf(self.results)
+        total = (sum(sizes) or self.step_splitter.height()) - sizes[table]
         each = max(1, total // max(1, sum(shown)))
-        self.step_splitter.setSizes([each if on else 0 for on in shown])
+        self.step_splitter.setSizes([sizes[i] if i == table else each if on else 0
+                                     for i, on in enumerate(shown)])
 
     @Slot(bool)
     def set_playing(self, playing: bool) -> None:
@@ -367,6 +381,7 @@ class MainWindow(QMainWindow):
             self.playing = False
             self.transport.set_playing(False)
             self._show_status()  # "finished", not the last steps/s
+            self.results.refresh(self.live, force=True)
             if self.map_area.currentWidget() is self.map:
                 self.map.fit_runs()  # a path that ran off the view comes into it
 
@@ -537,6 +552,7 @@ class MainWindow(QMainWindow):
             dialog.close()
         self.statusBar().clearMessage()  # its timeout timer
         self.frames.stop()
+        self._results_timer.stop()
         QApplication.instance().removeEventFilter(self._key_filter)
         self.map_area.shutdown()
         for view in self.step_plots:

@@ -1,7 +1,7 @@
 """Watching a race (issue 18): the pace, the timeline, the readouts, the status at the end."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from optplayground.core.experiment import Experiment, Problem, Run
 from optplayground.gui.controls.transport import (DEFAULT_SPEED, remember_speed,
@@ -182,3 +182,30 @@ def test_help_lists_every_key_of_the_window(raced):
     assert rows["Space"] == "Play / Pause" and rows["G"] == "Side by side (grid)"
     assert rows["E"] == "Equal axes on the map (1:1)" and rows["F1"] == "Keyboard Shortcuts"
     assert "Escape" in rows and "Ctrl+O" in rows
+
+
+def test_the_results_table_reads_each_run_and_exports_it(raced, tmp_path):
+    import math
+
+    from optplayground.core.results import COLUMNS
+
+    w, _ = raced
+    assert w.load_experiment(race())  # back on Rosenbrock, minimum (1, 1)
+    wait_done(w)
+    w.results.refresh(w.live, force=True)
+    for i, row in enumerate(w.results.rows):
+        loss, x, y = (w.live.column(i, c) for c in ("loss", "x", "y"))
+        assert (row.run, row.status, row.step) == (w.live.styles[i].name, w.live.run(i).status,
+                                                   int(w.live.column(i, "step")[-1]))
+        assert row.final_loss == loss[-1] and row.best_loss == loss.min()
+        assert row.distance_to_minimum == math.hypot(x[-1] - 1.0, y[-1] - 1.0)  # Rosenbrock
+    table = w.results.table
+    assert table.rowCount() == len(w.live.styles) and table.isSortingEnabled()
+    table.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # by best loss
+    bests = [float(table.item(r, 3).key) for r in range(table.rowCount())]
+    assert bests == sorted(bests)
+    path = tmp_path / "results.csv"
+    w.results.export(str(path))
+    lines = path.read_text().splitlines()
+    assert lines[0] == ",".join(COLUMNS) and len(lines) == 1 + len(w.live.styles)
+    assert lines[1].split(",")[5] == repr(w.results.rows[0].best_loss)
