@@ -37,6 +37,14 @@ def best_loss(loss: np.ndarray, best: float = math.nan) -> float:
     return low if math.isnan(best) else best if math.isnan(low) else min(low, best)
 
 
+def last_finite(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
+    """The last point with both coordinates finite (the last row, unless it diverged)."""
+    if len(x) and math.isfinite(x[-1]) and math.isfinite(y[-1]):
+        return float(x[-1]), float(y[-1])
+    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    return (float(x[ok[-1]]), float(y[ok[-1]])) if len(ok) else None
+
+
 def run_result(record, minima: Sequence[tuple[float, float]], best: float | None = None
                ) -> RunResult:
     """The result of one RunHistory; `minima`: the surface's known minima (none: a dataset,
@@ -46,10 +54,9 @@ def run_result(record, minima: Sequence[tuple[float, float]], best: float | None
     distance = math.nan
     if minima and "x" in record.columns_names:
         x, y = record.column("x"), record.column("y")
-        ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-        if len(ok):
-            px, py = float(x[ok[-1]]), float(y[ok[-1]])
-            distance = min(math.hypot(px - mx, py - my) for mx, my in minima)
+        last = last_finite(x, y)
+        if last is not None:
+            distance = min(math.hypot(last[0] - mx, last[1] - my) for mx, my in minima)
     return RunResult(record.name, record.optimizer, record.status, step,
                      float(loss[-1]) if len(loss) else math.nan,
                      best_loss(loss) if best is None else best,

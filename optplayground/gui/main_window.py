@@ -7,8 +7,7 @@ batches flow into `LiveRuns`; a 60 Hz frame timer redraws what changed.
 """
 from __future__ import annotations
 
-import html
-
+import time
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QLabel, QMainWindow,
@@ -28,12 +27,14 @@ from .controls.transport import TransportBar, remember_speed, remembered_speed
 from .files import FileActions, dropped_experiment
 from .frame_hold import FrameHold
 from .frames import Frames
+from .headline import headline
 from .input_keys import InputKeys
 from .live import LiveRuns
 from .map_area import MapArea
 from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
 from .results_table import ResultsTable
 from .status import RaceStatus
+from .step_column import balance, shown_panes
 from .timeline import Timeline
 from . import trust as trust_ui
 from .worker import BUILD_WAIT_S, WorkerThread
@@ -42,19 +43,6 @@ from .worker import BUILD_WAIT_S, WorkerThread
 def settings_text(settings: QSettings | None, key: str) -> str:
     value = settings.value(key, "") if settings is not None else ""
     return value if isinstance(value, str) else ""
-
-
-def same_problem_kind(a, b) -> bool:
-    """The same surface, formula or dataset (its start, parameters or noise aside)."""
-    return (a.surface, a.formula, a.dataset) == (b.surface, b.formula, b.dataset)
-
-
-def problem_title(problem) -> str:
-    if problem.is_dataset:
-        return f"dataset {problem.dataset}"
-    if problem.surface == "formula":
-        return f"f = {problem.formula}"
-    return xp.surface_of(problem).title
 
 
 class MainWindow(QMainWindow):
@@ -192,6 +180,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(2, 2)
         self.splitter.setSizes([360, 700, 540])
         self.timeline = Timeline()  # scrub back and forth: the map and the plots follow
+        self._timeline_at = 0.0
         self.timeline.scrubbed.connect(self.on_scrubbed)
         central = QWidget()
         column = QVBoxLayout(central)
@@ -299,27 +288,19 @@ class MainWindow(QMainWindow):
         return box.exec() == QMessageBox.Discard
 
     def _show_about(self, exp: Experiment) -> None:
-        """The experiment's name and what it shows, while its problem is the one it was
-        opened with; after another surface, formula or dataset was chosen, that problem."""
-        name, description = exp.name, exp.description
-        saved = getattr(self, "saved", None)
-        if saved is not None and not same_problem_kind(exp.problem, saved.problem):
-            name, description = f"Your race: {problem_title(exp.problem)}", ""
-        self.setWindowTitle(f"{name} — optplayground" if name else "optplayground")
-        text = f"<b>{html.escape(name)}</b>"
-        if description:
-            text += f"<br>{html.escape(description)}"
+        title, text, tip = headline(exp, getattr(self, "saved", None))  # gui/headline.py
+        self.setWindowTitle(title)
         self.about_label.setText(text)
-        self.about_label.setToolTip(description)
+        self.about_label.setToolTip(tip)
 
     def _race(self, exp: Experiment, generation: int) -> None:
         """The model's new race: set up the views, start the worker on it."""
         self._show_about(exp)
         self.live.reset(exp, generation)
-        shown = self._shown_step_plots()
+        shown = shown_panes(self.step_splitter, self, self.results)
         self.map_area.show_race(exp, generation, self.live.styles)
-        if self._shown_step_plots() != shown:
-            self._balance_step_plots()
+        if shown_panes(self.step_splitter, self, self.results) != shown:
+            balance(self.step_splitter, self, self.results)  # no strips (gui/step_column.py)
         self.grid_action.setEnabled(not exp.problem.is_dataset)
         self.runs_panel.editor.set_dataset_mode(exp.problem.is_dataset)
         unbounded = not exp.problem.is_dataset and not xp.surface_of(exp.problem).bounded_below
@@ -336,22 +317,6 @@ class MainWindow(QMainWindow):
         self.worker.startRace.emit(exp, generation)
         self.worker.playingChanged.emit(self.playing)
         self.transport.set_playing(self.playing)
-
-    def _shown_step_plots(self) -> list[bool]:
-        splitter = self.step_splitter
-        return [splitter.widget(i).isVisibleTo(self) and splitter.widget(i) is not self.results
-                for i in range(splitter.count())]
-
-    def _balance_step_plots(self) -> None:
-        """Share the column evenly among the step plots shown (the results table keeps its
-        height): plots shown for a dataset race after a surface race were squeezed into
-        strips where they had been hidden."""
-        shown, sizes = self._shown_step_plots(), self.step_splitter.sizes()
-        table = self.step_splitter.indexOf(self.results)
-        total = (sum(sizes) or self.step_splitter.height()) - sizes[table]
-        each = max(1, total // max(1, sum(shown)))
-        self.step_splitter.setSizes([sizes[i] if i == table else each if on else 0
-                                     for i, on in enumerate(shown)])
 
     @Slot(bool)
     def set_playing(self, playing: bool) -> None:
@@ -446,7 +411,10 @@ class MainWindow(QMainWindow):
         self.frames.draw()
 
     def _show_status(self) -> None:
-        self.timeline.follow(self.live.step)
+        now = time.perf_counter()  # the timeline moves five times a second while racing:
+        if not self.playing or now - self._timeline_at >= 0.2:  # each move repaints it
+            self._timeline_at = now
+            self.timeline.follow(self.live.step)
         self.status.show(self.live, self.experiment.steps, self.playing, self.worker.device)
 
     # ------------------------------------------------------------ files

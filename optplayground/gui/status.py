@@ -31,6 +31,7 @@ class RaceStatus:
     def reset(self) -> None:
         """A new race: no device yet, the rate counts afresh."""
         self._rate = (time.perf_counter(), 0, 0.0)  # time, step, steps/s
+        self._progress_at = 0.0
         self.device_label.setText("")
 
     def show(self, live: LiveRuns, steps: int, playing: bool, device: str) -> None:
@@ -41,7 +42,9 @@ class RaceStatus:
             rate = (live.step - step_then) / (now - then)
             self._rate = (now, live.step, rate)
         self.step_label.setText(f"step {live.step:,} / {steps:,}")
-        self.progress.setValue(round(1000 * min(live.step, steps) / max(steps, 1)))
+        if not playing or now - self._progress_at >= 0.2:  # five repaints a second at most
+            self._progress_at = now
+            self.progress.setValue(round(1000 * min(live.step, steps) / max(steps, 1)))
         finished = live.step >= steps or self._all_stopped(live)
         self.rate_label.setText("finished" if finished else f"{rate:,.0f} steps/s" if playing
                                 else "paused")

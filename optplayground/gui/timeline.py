@@ -28,7 +28,8 @@ class Timeline(QWidget):
         self.slider.valueChanged.connect(self._moved)
         row.addWidget(self.slider, 1)
         self.label = QLabel()
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("step 00,000,000 (live) "))
+        # A fixed width: a label that grew with its text relaid the window out mid-race.
+        self.label.setFixedWidth(self.label.fontMetrics().horizontalAdvance("step 000,000,000 of 000,000,000"))
         row.addWidget(self.label)
         self.cursor: int | None = None  # the step shown, None while following the race
         self._last = 0

@@ -139,7 +139,7 @@ def test_return_and_escape_give_the_keys_back_to_the_window(raced, qapp):
 def test_the_header_follows_the_problem_and_edits_are_not_dropped_unasked(raced, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from optplayground.gui import main_window
+    from optplayground.gui import headline
 
     w, _ = raced
     assert w.edits_may_go()  # as opened: nothing to lose, nothing asked
@@ -153,7 +153,7 @@ def test_the_header_follows_the_problem_and_edits_are_not_dropped_unasked(raced,
     w.model.set_problem(saddle)
     assert "Your race: Saddle" in w.about_label.text() and "Saddle" in w.windowTitle()
     assert w.loss_plot.symlog and not w.log_loss_action.isEnabled()
-    assert main_window.same_problem_kind(w.experiment.problem, saddle)
+    assert headline.same_problem_kind(w.experiment.problem, saddle)
     w.mark_saved()
     assert w.edits_may_go() and len(asked) == 1
 

@@ -118,6 +118,7 @@ class TrajectoryMap(pg.PlotWidget):
         self._head_at: list[tuple[float, float] | None] = []  # per run: its last point
         self._only: int | None = None
         self._hidden: set[int] = set()  # runs hidden by a click on their legend entry
+        self.racing = False  # at full speed: no trail dots (2.5 ms a frame for eight runs)
         self.cursor: int | None = None  # the timeline's step: paths end there (None: now)
         self._live: LiveRuns | None = None
         self._drawn_version: int | None = None
@@ -330,7 +331,8 @@ class TrajectoryMap(pg.PlotWidget):
         shown = [(i, self._head_at[i]) for i in self._shown() if self._head_at[i] is not None]
         self.heads.setData(x=[p[0] for _, p in shown], y=[p[1] for _, p in shown],
                            brush=[self._brushes[i] for i, _ in shown])
-        dots = [self._trail_at[i] + (self._trail_brushes[i],) for i, _ in shown]
+        dots = [] if self.racing else [self._trail_at[i] + (self._trail_brushes[i],)
+                                       for i, _ in shown]
         self.trail.setData(x=np.concatenate([x for x, _y, _b in dots] or [np.empty(0)]),
                            y=np.concatenate([y for _x, y, _b in dots] or [np.empty(0)]),
                            brush=[b for x, _y, brushes in dots if len(x)
@@ -342,6 +344,12 @@ class TrajectoryMap(pg.PlotWidget):
     def exit(self, index: int) -> tuple[float, float] | None:
         """Where run `index`'s ✕ stands (None: it stayed on the map and did not diverge)."""
         return self._exit_at[index] if index in self._shown() else None
+
+    def set_racing(self, racing: bool) -> None:
+        """A race at full speed (no trail dots) or not (the dots come back)."""
+        if racing != self.racing:
+            self.racing = racing
+            self._place_heads()
 
     def set_equal_aspect(self, on: bool) -> None:
         """One unit of x as long as one of y on screen (the default), or fill the view."""
