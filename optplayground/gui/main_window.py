@@ -8,6 +8,7 @@ batches flow into `LiveRuns`; a 60 Hz frame timer redraws what changed.
 from __future__ import annotations
 
 import time
+
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QLabel, QMainWindow,

@@ -166,6 +166,7 @@ class TrajectoryMap(pg.PlotWidget):
         self.exits.setZValue(36)
         item.addItem(self.exits, ignoreBounds=True)
         self._exit_at: list[tuple[float, float] | None] = []
+        self._exits_drawn: list = []  # what `exits` shows
         self._trail_at: list[tuple[np.ndarray, np.ndarray]] = []  # per run: its dots
         self._brushes: list[pg.QtGui.QBrush] = []  # per run: its head's fill
         for obj in (self.image, self.contours, self.minima, self.start_marker):
@@ -241,6 +242,7 @@ class TrajectoryMap(pg.PlotWidget):
 
     def set_styles(self, styles: Sequence[RunStyle]) -> None:
         """Colours or names changed: restyle without recreating."""
+        self._exits_drawn = [None]  # their colours may have changed: draw them again
         if len(styles) != len(self._paths):
             self.set_runs(styles)
             return
@@ -333,13 +335,16 @@ class TrajectoryMap(pg.PlotWidget):
                            brush=[self._brushes[i] for i, _ in shown])
         dots = [] if self.racing else [self._trail_at[i] + (self._trail_brushes[i],)
                                        for i, _ in shown]
-        self.trail.setData(x=np.concatenate([x for x, _y, _b in dots] or [np.empty(0)]),
-                           y=np.concatenate([y for _x, y, _b in dots] or [np.empty(0)]),
-                           brush=[b for x, _y, brushes in dots if len(x)
-                                  for b in brushes[-len(x):]])
+        if dots or len(self.trail.data):  # an empty setData costs a frame ~0.3 ms too
+            self.trail.setData(x=np.concatenate([x for x, _y, _b in dots] or [np.empty(0)]),
+                               y=np.concatenate([y for _x, y, _b in dots] or [np.empty(0)]),
+                               brush=[b for x, _y, brushes in dots if len(x)
+                                      for b in brushes[-len(x):]])
         exits = [(i, self._exit_at[i]) for i in self._shown() if self._exit_at[i] is not None]
-        self.exits.setData(x=[p[0] for _, p in exits], y=[p[1] for _, p in exits],
-                           brush=[self._brushes[i] for i, _ in exits])
+        if exits != self._exits_drawn:
+            self._exits_drawn = exits
+            self.exits.setData(x=[p[0] for _, p in exits], y=[p[1] for _, p in exits],
+                               brush=[self._brushes[i] for i, _ in exits])
 
     def exit(self, index: int) -> tuple[float, float] | None:
         """Where run `index`'s ✕ stands (None: it stayed on the map and did not diverge)."""
