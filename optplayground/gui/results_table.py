@@ -18,7 +18,10 @@ from ..core.params import ConfigError
 from ..core.results import RunResult, best_loss, run_result, to_csv
 from .live import LiveRuns
 
-HEADERS = ("run", "status", "final loss", "best loss", "converged at step", "to minimum")
+HEADERS = ("run", "status", "final loss", "best loss", "converged", "to min")
+HEADER_TIPS = ("", "how the run ended (or running)", "the loss of its last row",
+               "its lowest loss", "the step it converged at",
+               "distance from its last point to the nearest known minimum")
 REFRESH_S = 0.25  # while racing: at most four refreshes a second
 
 
@@ -42,7 +45,7 @@ def number(value: float | int | None) -> tuple[str, float | None]:
         return "—", None
     if isinstance(value, int):
         return f"{value:,}", float(value)
-    return f"{value:.4g}", float(value)
+    return f"{value:.3g}", float(value)
 
 
 class ResultsTable(QWidget):
@@ -62,10 +65,14 @@ class ResultsTable(QWidget):
         column.addLayout(head)
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(HEADERS)
+        for c, tip in enumerate(HEADER_TIPS):
+            self.table.horizontalHeaderItem(c).setToolTip(tip)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()  # numbers as wide as they are, names the rest
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setSortingEnabled(True)
         column.addWidget(self.table)
         self.rows: list[RunResult] = []

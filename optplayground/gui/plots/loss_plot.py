@@ -214,7 +214,7 @@ class LossPlot(RunCurvesPlot):
     def _update_label(self) -> None:
         text = "loss − lowest loss seen" if self.log_y and self._shows_gap else "loss"
         if self._symlog is not None:
-            text = "loss (symmetric log scale)"
+            text = "loss (symlog)"
         self.plotItem.setLabel("left", text)
 
     def _fit_bounds(self, last_step: int = 0) -> None:

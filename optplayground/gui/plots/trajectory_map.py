@@ -372,17 +372,20 @@ class TrajectoryMap(pg.PlotWidget):
         """View All if some path (near the box) runs outside the view: at a race's end."""
         if self.surface is None:
             return
-        (x0, x1), (y0, y1) = self._extent()
+        (x0, x1), (y0, y1) = self._extent(escaped=False)  # one that left is marked, not followed
         (v0, v1), (w0, w1) = self.view_box()
         if x0 < v0 or x1 > v1 or y0 < w0 or y1 > w1:
             self.view_all()
 
-    def _extent(self) -> Box:
-        """The surface's box and the shown paths' points within VIEW_ALL_REACH of it."""
+    def _extent(self, escaped: bool = True) -> Box:
+        """The surface's box and the shown paths' points within VIEW_ALL_REACH of it (of
+        the runs that left the box or diverged too, unless `escaped` is False)."""
         (x0, x1), (y0, y1) = self.surface.bounds
         w, h = x1 - x0, y1 - y0
         xs, ys = [x0, x1], [y0, y1]
         for i in self._shown():
+            if not escaped and self._exit_at[i] is not None:
+                continue
             for curve in (self._paths[i], self._settled[i]):
                 px, py = curve.getData()
                 if px is None or not len(px):
