@@ -74,6 +74,7 @@ class ResultsTable(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setSortingEnabled(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # run order until a click
         column.addWidget(self.table)
         self.rows: list[RunResult] = []
         self._minima: tuple = ()
