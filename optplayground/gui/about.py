@@ -1,4 +1,5 @@
-"""Help > About: what this is, the versions it runs on, the device, where its log is."""
+"""Help > Shortcuts (every key of the window) and Help > About: what this is, the versions
+it runs on, the device, where its log is."""
 from __future__ import annotations
 
 import html
@@ -6,7 +7,7 @@ import platform
 from pathlib import Path
 
 from PySide6 import QtCore
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from .. import __version__, applog
@@ -18,11 +19,48 @@ HOME = "https://github.com/optplayground/optplayground"
 def add_help_menu(window: QMainWindow) -> QAction:
     """The window's Help menu with its About entry (the application menu's on macOS)."""
     menu = window.menuBar().addMenu(tr("&Help"))
+    keys = QAction(tr("Keyboard &Shortcuts"), window)
+    keys.setShortcut("F1")
+    keys.triggered.connect(lambda: show_shortcuts(window))
+    menu.addAction(keys)
+    window.addAction(keys)
     about = QAction(tr("&About optplayground"), window)
     about.setMenuRole(QAction.MenuRole.AboutRole)
     about.triggered.connect(lambda: show_about(window))
     menu.addAction(about)
     return about
+
+
+# Keys that are not menu actions: the window's input rules (gui/input_keys.py) and the map.
+MORE_KEYS = (("Escape", "give the keys back to the window (leave a field)"),
+             ("Return", "take a typed value (the keys go back to the window)"),
+             ("Tab", "move between the inputs"),
+             ("click the map", "start every run from there (or drag the start marker)"),
+             ("click a legend sample", "hide or show that run"),
+             ("drag the timeline", "see the race at an earlier step"))
+
+
+def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
+    """(key, what it does) for every action of the window that has a key, then MORE_KEYS."""
+    rows = []
+    for action in window.actions():
+        key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        if key and action.text():
+            rows.append((key, action.text().replace("&", "")))
+    return rows + list(MORE_KEYS)
+
+
+def show_shortcuts(window: QMainWindow) -> QMessageBox:
+    box = QMessageBox(window)
+    box.setObjectName("shortcuts")
+    box.setWindowTitle("Keyboard shortcuts")
+    box.setTextFormat(QtCore.Qt.TextFormat.RichText)
+    table = "".join(f"<tr><td><b>{html.escape(key)}</b>&nbsp;&nbsp;</td>"
+                    f"<td>{html.escape(text)}</td></tr>" for key, text in shortcut_rows(window))
+    box.setText(f"<table>{table}</table>")
+    box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
 
 
 def show_about(window: QMainWindow) -> QMessageBox:

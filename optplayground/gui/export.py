@@ -49,7 +49,7 @@ def plot_image(widget: QWidget, scale: float = 1, rect: QRect | None = None) -> 
     image = QImage(width, height, QImage.Format.Format_ARGB32)
     image.setDevicePixelRatio(width / rect.width())
     image.fill(widget.palette().window().color())
-    with _curves_widened(_views(widget), width / rect.width()):
+    with _curves_widened(_views(widget), width / rect.width()), _legend_shown(widget):
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         QWidget.render(widget, painter, QPoint(0, 0), QRegion(rect))  # not a view's scene render
@@ -63,7 +63,8 @@ def plot_svg(widget: QWidget) -> str:
     with each plot placed where it is on screen."""
     views = _views(widget)
     if views == [widget]:
-        return _item_svg(_root_item(widget))
+        with _legend_shown(widget):
+            return _item_svg(_root_item(widget))
     root = ET.Element(f"{{{SVG_NS}}}svg", {"version": "1.1", "width": str(widget.width()),
                                            "height": str(widget.height()),
                                            "viewBox": f"0 0 {widget.width()} {widget.height()}"})
@@ -157,6 +158,21 @@ def _scaled(size, scale: float) -> tuple[int, int]:
     if scale <= 0:
         raise ConfigError("scale", tr("must be positive, got {value}", value=scale))
     return max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
+
+
+@contextlib.contextmanager
+def _legend_shown(widget: QWidget) -> Iterator[None]:
+    """A plot exported alone shows its legend, also where the window hides it (the step
+    plots below the first share its legend on screen)."""
+    legend = getattr(widget, "legend", None) if isinstance(widget, pg.PlotWidget) else None
+    hidden = legend is not None and not legend.isVisible()
+    if hidden:
+        legend.setVisible(True)
+    try:
+        yield
+    finally:
+        if hidden:
+            legend.setVisible(False)
 
 
 @contextlib.contextmanager

@@ -203,7 +203,8 @@ class FileActions(QObject):
             action.setToolTip(path)
             action.setStatusTip(path)
             action.setData(path)
-            action.triggered.connect(lambda _=False, p=path: self.window.open_path(p))
+            action.triggered.connect(lambda _=False, p=path:
+                                     self.window.edits_may_go() and self.window.open_path(p))
         if paths:
             menu.addSeparator()
         clear = menu.addAction(tr("Clear List"))
@@ -226,12 +227,15 @@ class FileActions(QObject):
             action.setToolTip(tr(preset.description))
             action.setStatusTip(tr(preset.description))
             action.setData(preset.name)
-            action.triggered.connect(lambda _=False, n=preset.name: self.load_preset(n))
+            action.triggered.connect(lambda _=False, n=preset.name:
+                                     self.window.edits_may_go() and self.load_preset(n))
 
     # ------------------------------------------------------------ what the menu does
 
     @Slot()
     def open_dialog(self) -> None:
+        if not self.window.edits_may_go():
+            return
         path, _ = QFileDialog.getOpenFileName(self.window, tr("Open experiment"), "", tr("Experiments (*.toml)"))
         if path:
             self.window.open_path(path)
@@ -257,6 +261,7 @@ class FileActions(QObject):
             self.window.show_error(tr("Cannot save"), str(error))
             return False
         self.window.path = path
+        self.window.mark_saved()
         self.recent.add(path)
         self.window.statusBar().showMessage(tr("Saved {path}", path=path), 5000)
         return True

@@ -58,6 +58,9 @@ class Frames(QObject):
             for plot in (*self.step_plots, *self.more_step_plots):
                 plot.racing = racing
                 plot._forget_drawn()
+        set_racing = getattr(self.front(), "set_racing", None)  # the map: trail dots or not
+        if set_racing is not None:
+            set_racing(racing)
         behind = [plot for plot in self.step_plots if not plot.shows(self.live)]
         if self.live.version == self._drawn_version and not behind:
             return

@@ -7,9 +7,9 @@ batches flow into `LiveRuns`; a 60 Hz frame timer redraws what changed.
 """
 from __future__ import annotations
 
-import html
+import time
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QLabel, QMainWindow,
                                QMessageBox, QScrollArea, QSplitter, QToolBar,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QLabel, QMainWindow
 
 from ..core import experiment as xp
 from ..core.experiment import Experiment
-from ..core.i18n import tr, translated
+from ..core.i18n import tr
 from ..core.params import ConfigError
 from ..core.race_model import RaceModel
 from ..core.trust import ImportNotAllowed
@@ -25,20 +25,29 @@ from .about import add_help_menu
 from .controls.common import WrappingLabel
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
-from .controls.transport import TransportBar
+from .controls.transport import TransportBar, remember_speed, remembered_speed
 from .files import FileActions, dropped_experiment
 from .frame_hold import FrameHold
 from .frames import Frames
 from .language import add_language_menu
+from .headline import headline
 from .input_keys import InputKeys
 from .inside import Inside
 from .live import LiveRuns
 from .map_area import MapArea
 from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
+from .results_table import ResultsTable
 from .status import RaceStatus
 from .swarm import SwarmViews
+from .step_column import balance, shown_panes
+from .timeline import Timeline
 from . import trust as trust_ui
 from .worker import BUILD_WAIT_S, WorkerThread
+
+
+def settings_text(settings: QSettings | None, key: str) -> str:
+    value = settings.value(key, "") if settings is not None else ""
+    return value if isinstance(value, str) else ""
 
 
 class MainWindow(QMainWindow):
@@ -51,9 +60,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("optplayground")
         self.setAcceptDrops(True)  # drop an experiment .toml on the window to open it
         self.settings = settings
-        trust_ui.load_allow_list(settings)  # before the last experiment is restored
-        self._restore_note = ""  # why the last experiment was not restored, if it was not
-        fallback = self._remembered_experiment() or xp.default_experiment()
+        trust_ui.load_allow_list(settings)  # before the last experiment is reopened
+        self._restore_note = ""  # why the last experiment was not reopened, if it was not
+        fallback = xp.default_experiment()  # a plain launch: the default race (README)
         self.model = RaceModel(fallback)  # until `experiment` has passed validation
         self.path: str | None = None
         self.playing = autoplay
@@ -82,18 +91,20 @@ class MainWindow(QMainWindow):
         self.files.presets_menu.triggered.connect(self.swarm.preset_chosen)  # its swarm view
         self._key_filter = InputKeys(self)  # one-key shortcuts give way to a focused input
         QApplication.instance().installEventFilter(self._key_filter)
+        self._key_filter.adopt(self)
         self.status = RaceStatus(self.statusBar())
         self.frames = Frames(self, self.live, self.worker, self.frame_hold,
                              self.map_area.currentWidget, self.step_plots,
                              self.dataset_area.step_plots, self._show_status)
         self.frames.firstFrame.connect(self.firstFrame)
         self._restore_geometry()
+        if settings is not None:  # a person's window: the pace they chose last
+            self.set_speed(remembered_speed(settings))
+            self.transport.speedChanged.connect(lambda speed: remember_speed(settings, speed))
         self.last_error = ""
         self.opened_given = experiment is not None and self.load_experiment(experiment)
         if not self.opened_given:
             self.load_experiment(fallback)  # a bad one was reported: race the last good one
-        if self._restore_note:
-            self.statusBar().showMessage(self._restore_note, 15000)
 
     # ------------------------------------------------------------ layout
 
@@ -158,6 +169,16 @@ class MainWindow(QMainWindow):
         for index, plot in enumerate(self.dataset_area.step_plots, start=1):
             right.insertWidget(index, plot)  # train/test loss and accuracy below the loss
         self.dataset_area.link_steps(self.step_plots)
+        self.results = ResultsTable()  # per run: status, final and best loss, … (sortable)
+        right.addWidget(self.results)
+        for index in range(right.count()):  # the plots grow, the table keeps its height
+            right.setStretchFactor(index, 0 if right.widget(index) is self.results else 1)
+        self._results_timer = QTimer(self)  # off the frame: a frame stays a frame's work
+        self._results_timer.setObjectName("results-timer")
+        self._results_timer.timeout.connect(lambda: self.results.refresh(self.live))
+        self._results_timer.start(250)
+        for plot in (*self.step_plots[1:], *self.dataset_area.step_plots):
+            plot.legend.setVisible(False)  # one legend (the loss plot's), not five on the curves
         self.step_splitter = right
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.sidebar)
@@ -167,13 +188,24 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
         self.splitter.setSizes([360, 700, 540])
-        self.setCentralWidget(self.splitter)
+        self.timeline = Timeline()  # scrub back and forth: the map and the plots follow
+        self._timeline_at = 0.0
+        self.timeline.scrubbed.connect(self.on_scrubbed)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.splitter, 1)
+        column.addWidget(self.timeline)
+        self.setCentralWidget(central)
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file = menu.addMenu(tr("&File"))
         self.files = FileActions(self)  # open, recent, presets, save, export, copy
         self.files.build(file)
+        self.reopen_action = self._action(file, "Reopen &Last Experiment", "", self.reopen_last)
+        self.reopen_action.setEnabled(bool(settings_text(self.settings, "last_experiment")))
         file.addSeparator()
         self._action(file, tr("&Quit"), QKeySequence.Quit, self.close)
 
@@ -190,6 +222,11 @@ class MainWindow(QMainWindow):
         self.log_loss_action = self._action(view, tr("&Log loss axis"), "L", self.loss_plot.set_log_y)
         self.log_loss_action.setCheckable(True)
         self.log_loss_action.setChecked(self.loss_plot.log_y)
+        self.aspect_action = self._action(view, "&Equal axes on the map (1:1)", "E",
+                                          self.set_equal_aspect)
+        self.aspect_action.setCheckable(True)
+        self.aspect_action.setChecked(True)
+        self._action(view, "&View All on the map", "A", self.map.view_all)
         view.addAction(self.dataset_area.epoch_action)
         self.inside = Inside(self)  # the selected run's update: map overlay, panel, RAdam phase
         self.inside.add_to(view, self.view_bar)
@@ -237,6 +274,7 @@ class MainWindow(QMainWindow):
         except Exception as error:  # noqa: BLE001 — a stranger's file: say it, keep the current one
             self.show_error(tr("This experiment cannot run"), f"{type(error).__name__}: {error}")
             return False
+        self.saved = checked  # as opened: edits since are unsaved (edits_may_go)
         self._show_about(checked)
         self.problem_panel.set_problem(checked.problem, checked.seed)
         self.runs_panel.set_runs(checked.runs)
@@ -247,26 +285,48 @@ class MainWindow(QMainWindow):
         self.model.load(checked)
         return True
 
+    def mark_saved(self) -> None:
+        self.saved = self.experiment
+
+    def edits_may_go(self) -> bool:
+        """Before another experiment replaces this one: True when nothing was edited since
+        it was opened or saved, or the user agrees to discard the edits."""
+        if self.experiment == self.saved:
+            return True
+        box = QMessageBox(QMessageBox.Question, "Discard your edits?",
+                          "This experiment has edits that are not saved. Open another one "
+                          "and discard them?", QMessageBox.Discard | QMessageBox.Cancel, self)
+        box.setObjectName("discard-box")
+        box.setDefaultButton(QMessageBox.Cancel)
+        return box.exec() == QMessageBox.Discard
+
     def _show_about(self, exp: Experiment) -> None:
-        name, description = translated(exp.name), translated(exp.description)  # ours: presets
-        self.setWindowTitle(f"{name} — optplayground" if name else "optplayground")
-        text = f"<b>{html.escape(name)}</b>"
-        if description:
-            text += f"<br>{html.escape(description)}"
+        title, text, tip = headline(exp, getattr(self, "saved", None))  # gui/headline.py
+        self.setWindowTitle(title)
         self.about_label.setText(text)
-        self.about_label.setToolTip(description)
+        self.about_label.setToolTip(tip)
 
     def _race(self, exp: Experiment, generation: int) -> None:
         """The model's new race: set up the views, start the worker on it."""
+        self._show_about(exp)
         self.live.reset(exp, generation)
+        shown = shown_panes(self.step_splitter, self, self.results)
         self.map_area.show_race(exp, generation, self.live.styles)
+        if shown_panes(self.step_splitter, self, self.results) != shown:
+            balance(self.step_splitter, self, self.results)  # no strips (gui/step_column.py)
         self.grid_action.setEnabled(not exp.problem.is_dataset)
         self.runs_panel.editor.set_dataset_mode(exp.problem.is_dataset)
+        unbounded = not exp.problem.is_dataset and not xp.surface_of(exp.problem).bounded_below
+        self.loss_plot.set_unbounded(unbounded)  # a symmetric log axis: real values
+        self.log_loss_action.setEnabled(not unbounded)
         for plot in self.step_plots:
             plot.set_runs(self.live.styles)
         self.frames.invalidate()
         self.status.reset()
         self.inside.race(exp, generation)
+        self.results.set_experiment(exp)
+        self.timeline.reset()
+        self.on_scrubbed(None)
         self.playing = not self.paused_by_user
         self.worker.startRace.emit(exp, generation)
         self.worker.playingChanged.emit(self.playing)
@@ -276,10 +336,18 @@ class MainWindow(QMainWindow):
     def set_playing(self, playing: bool) -> None:
         if playing and self.live.step >= self.experiment.steps:
             self.model.restart()  # play after the end: race again
+        if playing:
+            self.timeline.release()  # the views show the race as it goes on
         self.playing = playing
         self.paused_by_user = not playing
         self.transport.set_playing(playing)
         self.worker.playingChanged.emit(playing)
+        self._show_status()
+
+    def set_speed(self, speed: float | None) -> None:
+        """Steps per second (None: as fast as possible), as if the slider had moved."""
+        self.transport.set_speed(speed)
+        self.worker.speedChanged.emit(self.transport.speed())
 
     @Slot()
     def step_once(self) -> None:
@@ -291,6 +359,10 @@ class MainWindow(QMainWindow):
         if generation == self.generation:
             self.playing = False
             self.transport.set_playing(False)
+            self._show_status()  # "finished", not the last steps/s
+            self.results.refresh(self.live, force=True)
+            if self.map_area.currentWidget() is self.map:
+                self.map.fit_runs()  # a path that ran off the view comes into it
 
     @Slot(int, str)
     def on_failed(self, generation: int, message: str) -> None:
@@ -315,6 +387,16 @@ class MainWindow(QMainWindow):
         self.runs_panel.set_total_steps(steps)
         self.model.set_steps(steps)
 
+    @Slot(object)
+    def on_scrubbed(self, step: int | None) -> None:
+        """The timeline moved: every view shows the race at `step` (None: as it is now)."""
+        if step is not None and self.playing:
+            self.set_playing(False)
+        for view in (self.map, self.grid):
+            view.set_cursor(step)
+        for plot in (*self.step_plots, *self.dataset_area.step_plots):
+            plot.set_scrub(step)
+
     def _restyle(self, experiment: Experiment) -> None:
         before = self.live.styles
         self.live.restyle(experiment)
@@ -325,9 +407,17 @@ class MainWindow(QMainWindow):
             plot.set_styles(self.live.styles)
 
     @Slot(bool)
+    def set_equal_aspect(self, on: bool) -> None:
+        """One unit of x as long as one of y on the maps (the default), or fill them."""
+        self.aspect_action.setChecked(on)
+        for view in (self.map, *self.grid.maps):
+            view.set_equal_aspect(on)
+
+    @Slot(bool)
     def set_grid_view(self, grid: bool) -> None:
         self.grid_action.setChecked(grid)
         self.map_area.show_grid(grid, self.experiment.problem.is_dataset)
+        self.set_equal_aspect(self.aspect_action.isChecked())  # maps built just now too
         self.frames.invalidate()
 
     # ------------------------------------------------------------ drawing
@@ -338,6 +428,10 @@ class MainWindow(QMainWindow):
         self.frames.draw()
 
     def _show_status(self) -> None:
+        now = time.perf_counter()  # the timeline moves five times a second while racing:
+        if not self.playing or now - self._timeline_at >= 0.2:  # each move repaints it
+            self._timeline_at = now
+            self.timeline.follow(self.live.step)
         self.status.show(self.live, self.experiment.steps, self.playing, self.worker.device)
 
     # ------------------------------------------------------------ files
@@ -406,14 +500,25 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ settings and shutdown
 
+    @Slot()
+    def reopen_last(self) -> bool:
+        """File ▸ Reopen Last Experiment: the one raced when the window last closed (its
+        import-path optimizers only if their modules are on the allow-list)."""
+        exp = self._remembered_experiment()
+        if exp is None:
+            self.statusBar().showMessage(self._restore_note or "No last experiment to reopen",
+                                         15000)
+            return False
+        return self.load_experiment(exp)
+
     def _remembered_experiment(self) -> Experiment | None:
         if self.settings is None:
             return None
-        text = self.settings.value("last_experiment", "")
+        text = settings_text(self.settings, "last_experiment")
         try:
-            return xp.validate(xp.loads(text)) if isinstance(text, str) and text else None
+            return xp.validate(xp.loads(text)) if text else None
         except ImportNotAllowed as error:  # restored only with the allow-list's modules
-            self._restore_note = (f"The last experiment was not restored: it imports module "
+            self._restore_note = (f"The last experiment was not reopened: it imports module "
                                   f"{error.module!r}, which is not on the allow-list")
             return None
         except Exception:  # noqa: BLE001 — a corrupt store (ConfigError or worse) is ignored
@@ -433,6 +538,7 @@ class MainWindow(QMainWindow):
             dialog.close()
         self.statusBar().clearMessage()  # its timeout timer
         self.frames.stop()
+        self._results_timer.stop()
         QApplication.instance().removeEventFilter(self._key_filter)
         self.map_area.shutdown()
         self.swarm.shutdown()

@@ -50,6 +50,11 @@ def swap_pen(item, key: str, pen) -> None:
     item.opts[key] = pen
 
 
+def view_all_action(vb: pg.ViewBox):
+    """The "View All" action of a ViewBox's context menu (ViewBox.menu.viewAll)."""
+    return vb.menu.viewAll
+
+
 def legend_entries(legend: pg.LegendItem) -> list:
     """(sample, label) pairs of a legend: LegendItem.items."""
     return legend.items

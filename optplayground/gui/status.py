@@ -5,7 +5,7 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from ..core.i18n import tr
 
@@ -19,14 +19,21 @@ class RaceStatus:
         self.rate_label = QLabel()
         self.runs_label = QLabel()
         self.runs_label.setTextFormat(Qt.RichText)
-        for label in (self.device_label, self.step_label, self.rate_label):
-            bar.addWidget(label)
+        self.progress = QProgressBar()  # how far the race is: step / steps
+        self.progress.setObjectName("race-progress")
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedWidth(120)
+        self.progress.setMaximumHeight(12)
+        for widget in (self.device_label, self.step_label, self.progress, self.rate_label):
+            bar.addWidget(widget)
         bar.addPermanentWidget(self.runs_label)
         self.reset()
 
     def reset(self) -> None:
         """A new race: no device yet, the rate counts afresh."""
         self._rate = (time.perf_counter(), 0, 0.0)  # time, step, steps/s
+        self._progress_at = 0.0
         self.device_label.setText("")
 
     def show(self, live: LiveRuns, steps: int, playing: bool, device: str) -> None:
@@ -37,12 +44,20 @@ class RaceStatus:
             rate = (live.step - step_then) / (now - then)
             self._rate = (now, live.step, rate)
         self.step_label.setText(tr("step {step} / {steps}", step=f"{live.step:,}", steps=f"{steps:,}"))
-        finished = live.step >= steps
-        self.rate_label.setText(tr("{rate} steps/s", rate=f"{rate:,.0f}") if playing
-                                else tr("finished") if finished else tr("paused"))
+        if not playing or now - self._progress_at >= 0.2:  # five repaints a second at most
+            self._progress_at = now
+            self.progress.setValue(round(1000 * min(live.step, steps) / max(steps, 1)))
+        finished = live.step >= steps or self._all_stopped(live)
+        self.rate_label.setText(tr("finished") if finished
+                                else tr("{rate} steps/s", rate=f"{rate:,.0f}") if playing
+                                else tr("paused"))
         self.device_label.setText(tr("device {device}", device=device))
         self.runs_label.setText("&nbsp;&nbsp;".join(self._run_state(live, i, style)
                                                     for i, style in enumerate(live.styles)))
+
+    @staticmethod
+    def _all_stopped(live: LiveRuns) -> bool:
+        return len(live) > 0 and all(live.run(i).status != "running" for i in range(len(live)))
 
     @staticmethod
     def _run_state(live: LiveRuns, index: int, style) -> str:

@@ -13,7 +13,8 @@ def test_help_about_shows_versions_device_and_log_path(window, qtbot, tmp_path):
     try:
         w = window(xp.default_experiment(), autoplay=False)
         [help_menu] = [a.menu() for a in w.menuBar().actions() if a.text() == "&Help"]
-        [about] = help_menu.actions()
+        [shortcuts, about] = help_menu.actions()
+        assert shortcuts.text() == "Keyboard &Shortcuts"
         about.trigger()
         box = w.findChild(QMessageBox, "about")
         qtbot.waitUntil(box.isVisible, timeout=10_000)

@@ -70,7 +70,7 @@ def test_allow_once_imports_and_races_the_users_optimizer(window, evil, monkeypa
     assert trust_ui.allowed_modules(settings) == []  # once: not remembered
 
 
-def test_always_allow_is_remembered_and_restores_at_the_next_start(window, evil, monkeypatch):
+def test_always_allow_is_remembered_and_reopens_in_the_next_session(window, evil, monkeypatch):
     marker, path = evil
     settings = QSettings(os.path.join(os.path.dirname(path), "s.ini"), QSettings.IniFormat)
     _answer(monkeypatch, trust_ui.ALWAYS)
@@ -81,15 +81,17 @@ def test_always_allow_is_remembered_and_restores_at_the_next_start(window, evil,
     POLICY.reset()  # a new session
     asked = _answer(monkeypatch, trust_ui.CANCEL)
     again = window(None, settings=settings)
+    assert again.reopen_last()
     assert again.experiment.name == "shared race" and asked == []
 
 
-def test_the_last_experiment_is_not_restored_without_the_allow_list(window, evil, monkeypatch):
+def test_the_last_experiment_is_not_reopened_without_the_allow_list(window, evil, monkeypatch):
     marker, path = evil
     settings = QSettings(os.path.join(os.path.dirname(path), "s.ini"), QSettings.IniFormat)
     settings.setValue("last_experiment", FILE.format(name="shared race", opt="evil_gui:Opt"))
     asked = _answer(monkeypatch, trust_ui.ONCE)
     w = window(None, settings=settings)
+    assert not w.reopen_last()
     assert asked == [] and not marker.exists()
     assert w.experiment.name == xp.default_experiment().name
     assert "evil_gui" in w.statusBar().currentMessage() and "allow-list" in w.statusBar().currentMessage()

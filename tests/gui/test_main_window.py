@@ -185,12 +185,15 @@ def test_settings_remember_the_experiment_and_a_corrupt_store_is_ignored(qtbot, 
     first.close()
     second = MainWindow(None, settings=settings, autoplay=False)
     qtbot.addWidget(second)
+    assert second.experiment.name == xp.default_experiment().name  # a plain launch
+    assert second.reopen_action.isEnabled() and second.reopen_last()
     assert second.experiment == xp.validate(small_experiment(steps=25))
     second.close()
     settings.setValue("last_experiment", "[[[ not toml")
     settings.setValue("geometry", "garbage")
     third = MainWindow(None, settings=settings, autoplay=False)
     qtbot.addWidget(third)
+    assert not third.reopen_last()
     assert third.experiment.name == xp.default_experiment().name
     third.close()
 

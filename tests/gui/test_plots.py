@@ -346,6 +346,8 @@ def test_trajectory_map_draws_the_log_surface_minima_and_start(qtbot):
     surface = get_surface("rosenbrock")
     view = TrajectoryMap()
     qtbot.addWidget(view)
+    assert view.vb.state["aspectLocked"] == 1.0  # 1:1 by default; here the box fills the view
+    view.set_equal_aspect(False)
     view.set_surface(surface, {}, (-1.5, 2.0))
     xs, ys, z = surface.grid(surface.bounds, 200, {})
     expected, fmin, _floor = log_compress(z)
@@ -449,6 +451,7 @@ def test_dragging_the_start_marker_emits_start_moved(qtbot):
     view.show()
     qtbot.waitExposed(view)
     view.set_surface(get_surface("rosenbrock"), {}, (-1.5, 2.0))
+    box = view.view_box()  # the surface's box, widened to 1:1
     pixel = view.mapFromScene(view.vb.mapViewToScene(QPointF(-1.5, 2.0)))
     target = view.mapFromScene(view.vb.mapViewToScene(QPointF(0.5, 0.0)))
     port = view.viewport()
@@ -459,10 +462,10 @@ def test_dragging_the_start_marker_emits_start_moved(qtbot):
                 qtbot.mouseMove(port, pixel + (target - pixel) * (k / 10))
             qtbot.mouseRelease(port, Qt.MouseButton.LeftButton, pos=target)
     x, y = blocker.args
-    per_pixel = 4 / view.vb.width()
+    per_pixel = (box[0][1] - box[0][0]) / view.vb.width()
     assert abs(x - 0.5) < 2 * per_pixel and abs(y - 0.0) < 2 * per_pixel
     assert view.start() == (x, y)
-    assert same_box(view.view_box(), get_surface("rosenbrock").bounds)  # no pan
+    assert same_box(view.view_box(), box)  # no pan
 
 
 def test_zooming_recomputes_the_picture_for_the_new_box(qtbot):
@@ -472,6 +475,7 @@ def test_zooming_recomputes_the_picture_for_the_new_box(qtbot):
     view.resize(600, 500)
     view.show()
     qtbot.waitExposed(view)
+    view.set_equal_aspect(False)  # the box asked for is the box shown
     view.set_surface(surface, {}, (-1.5, 2.0))
     box = ((0.5, 1.5), (0.5, 1.25))
     view.vb.setRange(xRange=box[0], yRange=box[1], padding=0)
@@ -497,10 +501,14 @@ def test_a_run_flying_away_does_not_move_the_view(qtbot):
     view = TrajectoryMap()
     qtbot.addWidget(view)
     view.set_surface(surface, {}, surface.start)
+    box = view.view_box()  # the surface's box, widened to 1:1
     view.refresh(live)
-    assert same_box(view.view_box(), surface.bounds)
-    view.vb.autoRange(padding=0)  # "View All"
-    assert same_box(view.view_box(), surface.bounds)
+    assert same_box(view.view_box(), box)
+    view.view_all()  # "View All": the box and the paths near it, not out to where it flew
+    (x0, x1), (y0, y1) = view.view_box()
+    assert x0 <= -2 and x1 >= 2 and y0 <= -2 and y1 >= 2
+    assert max(abs(y0), abs(y1)) < 2 + 4 * 4 + 2 < abs(live.column(1, "y")[-1])
+    assert view.exit(1) is not None and view.exit(0) is None  # ✕ where it left the map
     assert np.isfinite(view.image.image).all()
 
 
@@ -511,10 +519,11 @@ def test_non_finite_rows_leave_the_path_and_head_on_finite_points(qtbot):
     view = TrajectoryMap()
     qtbot.addWidget(view)
     view.set_surface(get_surface("rosenbrock"), {}, (-1.5, 2.0))
+    box = view.view_box()
     view.refresh(live)
     assert list(view._paths[0].xData) == [0.0, 0.5, 1.0]
     assert view.head(0) == (1.0, 1.0)
-    assert same_box(view.view_box(), get_surface("rosenbrock").bounds)
+    assert same_box(view.view_box(), box)
 
 
 # ------------------------------------------------------------------ small multiples
@@ -533,6 +542,8 @@ def test_map_grid_one_linked_map_per_run_sharing_one_picture(qtbot, race, monkey
     qtbot.addWidget(grid)
     grid.resize(900, 700)
     grid.set_runs(race.styles)
+    for view in grid.maps:
+        view.set_equal_aspect(False)  # the box asked for is the box shown
     grid.set_surface(surface, {}, (-1.5, 2.0))
     grid.refresh(race)
     grid.show()

@@ -64,6 +64,11 @@ class SliderScale:
             hi = min(hi, p.high)
         self.lo, self.hi = lo, max(hi, lo * 10)
 
+    def covers(self, value: Any) -> bool:
+        """The value has a place on the slider as it is (no need to re-centre it)."""
+        return (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and self.lo <= value <= self.hi and (value > 0 or not self.param.log))
+
     def limits(self) -> tuple[int, int]:
         """Slider range; an open bound at an end of the window is left out."""
         p = self.param
@@ -413,8 +418,10 @@ class SpecForm(QWidget):
         if not from_slider:
             self._updating = True
             for field in self._fields.values():
-                if isinstance(field, _FloatField):
-                    field.place_slider(checked[field.param.name], recentre=True)
+                if isinstance(field, _FloatField) and field.slider is not None:
+                    # a typed value inside the slider's span keeps the span: the knob moves
+                    value = checked[field.param.name]
+                    field.place_slider(value, recentre=not field.scale.covers(value))
             self._updating = False
         if checked != self._valid:
             self._valid = checked

@@ -16,6 +16,10 @@ SPEED_DECADES = 4  # 1 … 10,000 steps/s
 SPEED_PER_DECADE = 10
 SPEED_TOP = SPEED_DECADES * SPEED_PER_DECADE  # the 10,000 steps/s position
 SPEED_MAX = SPEED_TOP + 1  # one more notch: as fast as possible
+# A pace a person can follow: the default race (1,000 steps) takes about 6 s. The window
+# remembers the user's choice; tests, `shot`, `run --png` and the bench race at full speed.
+DEFAULT_SPEED = 160.0
+SPEED_KEY = "speed"
 
 
 def speed_at(position: int) -> float | None:
@@ -30,6 +34,22 @@ def position_of(speed: float | None) -> int:
         return SPEED_MAX
     position = round(math.log10(max(speed, 1.0)) * SPEED_PER_DECADE)
     return min(max(position, 0), SPEED_TOP)
+
+
+def remembered_speed(settings) -> float | None:
+    """The speed the user chose last (QSettings), else DEFAULT_SPEED; None = max."""
+    value = settings.value(SPEED_KEY, "")
+    if value == "max":
+        return None
+    try:
+        speed = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_SPEED
+    return speed_at(position_of(speed)) if math.isfinite(speed) and speed > 0 else DEFAULT_SPEED
+
+
+def remember_speed(settings, speed: float | None) -> None:
+    settings.setValue(SPEED_KEY, "max" if speed is None else repr(float(speed)))
 
 
 def speed_text(speed: float | None) -> str:

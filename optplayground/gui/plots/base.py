@@ -21,6 +21,7 @@ from .. import pgcompat
 from ...core.i18n import tr
 from ..live import LiveRuns, RunStyle
 from .envelope import Envelope
+from .step_cursor import StepCursor
 
 LEGEND_BRUSH = (18, 18, 24, 150)  # curves under a legend still show through
 LEGEND_PEN = (140, 140, 150, 160)
@@ -166,6 +167,7 @@ class RunCurvesPlot(pg.PlotWidget):
 
     title = ""
     y_label = ""
+    readout_column = ""  # the column a hover or the timeline reads out (StepCursor)
 
     def __init__(self, parent=None, log_y: bool = False):
         self.x_axis = "step"  # or "epoch": every row of a dataset race has one
@@ -179,6 +181,9 @@ class RunCurvesPlot(pg.PlotWidget):
         self._bounds = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))  # a hidden item has no bounds
         self._box: tuple[list, list] = ([], [])
         self.plotItem.addItem(self._bounds)
+        self._diverged_marks = pg.ScatterPlotItem(symbol="x", size=13)  # see _fit_bounds
+        self._diverged_marks.setZValue(40)
+        self.plotItem.addItem(self._diverged_marks, ignoreBounds=True)
         self._styles: list[RunStyle] = []
         self._items: list[list[pg.GraphicsObject]] = []  # per run; [0] stands for it in the legend
         self._live: LiveRuns | None = None
@@ -193,6 +198,7 @@ class RunCurvesPlot(pg.PlotWidget):
         self._width = 0.0
         self.paint_s = 0.0  # time spent painting since the window last reset it (pacing)
         self.set_log_y(log_y)
+        self.cursor = StepCursor(self, self.readout_column) if self.readout_column else None
 
     # ---------------------------------------------------------------- public API
 
@@ -240,6 +246,18 @@ class RunCurvesPlot(pg.PlotWidget):
                 self._draw_run(i, live)
                 self._drawn_rows[i] = (run, run.rows_seen)
         self._fit_bounds(live.steps if self.x_axis == "step" else 0)
+        if self.cursor is not None and self.cursor.step() is not None:
+            self.cursor.update()  # the values under it may have changed
+
+    def set_scrub(self, step: int | None) -> None:
+        """The timeline's step (a line and each run's value there), None: none."""
+        if self.cursor is not None:
+            self.cursor.set_scrub(step)
+
+    def leaveEvent(self, event) -> None:
+        if self.cursor is not None:
+            self.cursor.leave()
+        super().leaveEvent(event)
 
     def shows(self, live: LiveRuns) -> bool:
         """Whether the plot already shows the race as it is now."""
@@ -339,23 +357,36 @@ class RunCurvesPlot(pg.PlotWidget):
 
     # ---------------------------------------------------------------- internals
 
+    def _diverged(self) -> set[int]:
+        """The runs that diverged."""
+        live = self._live
+        if live is None or len(live.history.runs) != len(self._items):
+            return set()
+        return {i for i in range(len(self._items)) if live.run(i).status == "diverged"}
+
     def _fit_bounds(self, last_step: int = 0) -> None:
         """Round bounds around every shown point, for auto-range (see `nice_bounds`); on
-        the step axis no further than the race's `last_step`, where it ends."""
+        the step axis no further than the race's `last_step`, where it ends. A diverged
+        run does not stretch the y-axis (its values reach 1e10 and flatten the others):
+        its curve runs off the plot, and an ✕ on the edge marks the step it diverged at."""
         log = self.log_y
+        diverged = self._diverged()
+        unscaled = diverged if len(diverged) < len(self._items) else set()  # all: scale to them
         x_hi, y_lo, y_hi = -math.inf, math.inf, -math.inf
-        for items in self._items:
+        for index, items in enumerate(self._items):
             for item in items:
                 if not isinstance(item, RunCurve) or not item.isVisible():
                     continue
                 x, y = item.getOriginalDataset()
                 if x is None or not len(x):
                     continue
+                x_hi = max(x_hi, float(x[-1]))
+                if index in unscaled:
+                    continue
                 y = y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)]
                 if len(y):
-                    x_hi = max(x_hi, float(x[-1]))
                     y_lo, y_hi = min(y_lo, float(y.min())), max(y_hi, float(y.max()))
-        if x_hi == -math.inf:
+        if x_hi == -math.inf or y_lo == math.inf:
             box = ([], [])
         else:
             y_lo, y_hi = nice_bounds(y_lo, y_hi, log)
@@ -366,6 +397,21 @@ class RunCurvesPlot(pg.PlotWidget):
         if box != self._box:
             self._box = box
             self._bounds.setData(*box)
+        self._mark_diverged(diverged)
+
+    def _mark_diverged(self, diverged: set[int]) -> None:
+        """An ✕ at each diverged run's last step, on the top edge of the y bounds."""
+        if not diverged and not len(self._diverged_marks.data):
+            return
+        top = self._box[1][1] if self._box[1] else None
+        spots = []
+        for index in sorted(diverged):
+            x, _y = self.curves[index].getOriginalDataset()
+            if top is not None and x is not None and len(x) and self.curves[index].isVisible():
+                y = math.log10(top) if self.log_y and top > 0 else top
+                spots.append({"pos": (float(x[-1]), y), "brush": self._styles[index].color,
+                              "pen": pg.mkPen(self._styles[index].color, width=2)})
+        self._diverged_marks.setData(spots)
 
     def _fill_legend(self) -> None:
         self.legend.clear()

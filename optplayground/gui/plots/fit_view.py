@@ -3,7 +3,7 @@
 - 1-D regression: one plot, the train (●) and test (■) points and every run's prediction
   curve in its colour.
 - 2-D inputs: small multiples, one map per run side by side: the model's decision surface
-  as a heat map (two classes: P(class 1) from orange to blue as in TF Playground; more
+  as a heat map (two classes: P(class 1) from tan to teal; more
   classes: the predicted class; regression: the prediction), under the train (●) and test
   (■, dark outline) points coloured by their label, titled with the run's name and
   accuracy (regression: its test loss).
@@ -26,8 +26,10 @@ from ..live import LiveRuns, RunStyle
 from .base import TEXT_COLOR, make_legend, run_pen, set_title, style_plot
 from .map_grid import grid_columns
 
-# TF Playground's colours: class 0 orange, class 1 blue; more classes continue the palette.
-CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728", "#e377c2")
+# Class 0 tan, class 1 teal (ColorBrewer's BrBG, safe for colour-blind eyes): none of the
+# runs' colours (tab10), so a point's class is never read as a run. More classes: pale tones
+# of other hues, still apart from the runs' saturated ones.
+CLASS_COLORS = ("#c9a24d", "#2f9a8f", "#8c6bb1", "#e7298a", "#66a61e", "#a6761d")
 MIDDLE = "#e8eaed"  # the undecided middle of the two-class and regression maps
 MAX_POINTS = 1500  # points drawn per set (the sets are shuffled: a fair sample)
 TRAIN_PEN = pg.mkPen((255, 255, 255, 220), width=1)
@@ -42,7 +44,7 @@ def _rgb(color: str) -> tuple[int, int, int]:
 
 
 def diverging_map() -> pg.ColorMap:
-    """Orange (low, class 0) through a pale middle to blue (high, class 1)."""
+    """Tan (low, class 0) through a pale middle to teal (high, class 1)."""
     return pg.ColorMap([0.0, 0.5, 1.0], [_rgb(CLASS_COLORS[0]), _rgb(MIDDLE),
                                          _rgb(CLASS_COLORS[1])])
 
@@ -208,7 +210,8 @@ class FitView(pg.GraphicsLayoutWidget):
             style_plot(plot, "", "", "")
             plot.showGrid(x=False, y=False)
             plot.hideButtons()
-            plot.setAspectLocked(True)
+            # Not aspect-locked: the picture fills the plot (a locked view left bands
+            # outside the data's box, drawn black).
             image = pg.ImageItem(axisOrder="row-major")
             image.setLookupTable(scheme.lut)
             image.setLevels(scheme.levels)
@@ -229,12 +232,12 @@ class FitView(pg.GraphicsLayoutWidget):
     def _caption_text(self) -> str:
         test = "  ■ " + tr("test") if self.dataset.n_test else ""
         if self._scheme.classes == 2:
-            colours = tr("background: P(blue class), orange 0 → blue 1")
+            colours = tr("background: P(teal class), tan 0 → teal 1")
         elif self._scheme.classes:
             colours = tr("background: the predicted class")
         else:
             low, high = self._scheme.levels
-            colours = tr("colour: the value, orange {low} → blue {high}", low=f"{low:.3g}", high=f"{high:.3g}")
+            colours = tr("colour: the value, tan {low} → teal {high}", low=f"{low:.3g}", high=f"{high:.3g}")
         return f"● {tr('train')}{test}    {colours}"
 
     # ---------------------------------------------------------------- drawing

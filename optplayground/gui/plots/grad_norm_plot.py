@@ -20,6 +20,7 @@ THRESHOLD_DASH = Qt.PenStyle.DotLine
 class GradNormPlot(RunCurvesPlot):
     title = "Gradient norm: raw ─ clipped ┄"
     y_label = "‖g‖"
+    readout_column = "grad_norm"
 
     def __init__(self, parent=None, log_y: bool = True):
         super().__init__(parent, log_y)

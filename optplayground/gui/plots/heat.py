@@ -34,15 +34,34 @@ class Heat:
     levels: tuple[float, float]  # colour range of `image`
     contour_x: np.ndarray  # segment end points, pairwise: (x[2k], y[2k]) – (x[2k+1], y[2k+1])
     contour_y: np.ndarray
+    # > 0: a surface unbounded below, drawn on a symmetric log scale (symlog) instead,
+    # image = sign(f)·log10(1 + |f|/symlog): zero is zero, ±10^k sit evenly on both sides.
+    symlog: float = 0.0
 
     def loss_at(self, value: float) -> float:
-        """The real loss a value of the log image stands for."""
+        """The real loss a value of the image stands for."""
+        if self.symlog:
+            return float(np.sign(value) * self.symlog * (10.0 ** abs(value) - 1.0))
         return self.fmin + 10.0 ** value - self.floor
 
     def position_of(self, loss: float) -> float:
-        """Where a real loss value sits on the log image's scale (NaN below fmin − floor)."""
+        """Where a real loss value sits on the image's scale (log: NaN below fmin − floor)."""
+        if self.symlog:
+            return float(symlog(np.float64(loss), self.symlog))
         with np.errstate(invalid="ignore", divide="ignore"):
             return float(np.log10(loss - self.fmin + self.floor))
+
+    def symlog_ticks(self, count: int) -> list[tuple[float, str]]:
+        """0 and ±10^k inside the range, every other decade where there are too many."""
+        lo, hi = self.levels
+        top = int(np.floor(np.log10(max(abs(self.fmin), abs(self.fmax), self.symlog))))
+        low = int(np.floor(np.log10(self.symlog)))
+        values = [0.0] + [sign * 10.0 ** k for k in range(low, top + 1) for sign in (-1.0, 1.0)]
+        inside = sorted(v for v in values if lo <= self.position_of(v) <= hi)
+        step = max(1, -(-len(inside) // (count + 1)))
+        zero = [v for v in inside if v == 0.0]
+        kept = sorted(set(inside[::step]) | set(zero))
+        return [(self.position_of(v), format_loss(v)) for v in kept]
 
     def ticks(self, count: int = 6) -> list[tuple[float, str]]:
         """Colour-bar ticks at round loss values, spread evenly over the log scale.
@@ -53,6 +72,8 @@ class Heat:
         lo, hi = self.levels
         if not self.fmax > self.fmin:  # flat, or nothing finite: one label or none
             return [(lo, format_loss(self.fmin))] if np.isfinite(self.fmin) else []
+        if self.symlog:
+            return self.symlog_ticks(count)
         out: list[tuple[float, str]] = []
         for position in np.linspace(lo, hi, count + 2)[1:-1]:
             loss = self._round_loss(position)
@@ -90,10 +111,33 @@ def format_loss(value: float) -> str:
     return text.replace("-", "−")
 
 
+def symlog(z: np.ndarray, scale: float) -> np.ndarray:
+    return np.sign(z) * np.log10(1.0 + np.abs(z) / scale)
+
+
+def symlog_compress(z: np.ndarray) -> tuple[np.ndarray, float, float, float]:
+    """sign(z)·log10(1 + |z|/c), c a decade a hundredth of the largest |z| (±inf drawn as
+    the extreme finite values, NaN stays NaN); also fmin, fmax and c."""
+    finite = z[np.isfinite(z)]
+    if not finite.size:
+        return np.full(z.shape, np.nan), np.nan, np.nan, 1.0
+    fmin, fmax = float(finite.min()), float(finite.max())
+    largest = max(abs(fmin), abs(fmax))
+    scale = 10.0 ** (np.floor(np.log10(largest)) - 2) if largest > 0 else 1.0
+    return symlog(np.clip(z, fmin, fmax), scale), fmin, fmax, float(scale)
+
+
 def compute_heat(surface, params: dict, box: Box, resolution: int = RESOLUTION) -> Heat:
+    """The picture of `surface` over `box`: log-compressed, or on a symmetric log scale
+    where the surface is unbounded below (its lowest value in view is no floor)."""
     xs, ys, z = surface.grid(box, resolution, params)
-    image, fmin, floor = log_compress(z)
-    fmax = float(np.nanmax(np.where(np.isfinite(z), z, np.nan))) if np.isfinite(fmin) else fmin
+    scale = 0.0
+    if getattr(surface, "bounded_below", True):
+        image, fmin, floor = log_compress(z)
+        fmax = float(np.nanmax(np.where(np.isfinite(z), z, np.nan))) if np.isfinite(fmin) else fmin
+    else:
+        image, fmin, fmax, scale = symlog_compress(z)
+        floor = 0.0
     finite = image[np.isfinite(image)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if hi <= lo:
@@ -101,7 +145,7 @@ def compute_heat(surface, params: dict, box: Box, resolution: int = RESOLUTION) 
     levels = np.linspace(lo, hi, CONTOUR_LEVELS + 2)[1:-1]
     cx, cy = contour_segments(xs, ys, image, levels)
     return Heat(((float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))), xs, ys,
-                image, fmin, fmax, floor, (lo, hi), cx, cy)
+                image, fmin, fmax, floor, (lo, hi), cx, cy, scale)
 
 
 def log_compress(z: np.ndarray) -> tuple[np.ndarray, float, float]:

@@ -106,9 +106,12 @@ class _RunState:
 class LossPlot(RunCurvesPlot):
     title = "Loss"
     y_label = "loss"
+    readout_column = "loss"
 
     def __init__(self, parent=None, log_y: bool = True):
         self._smoothing = 0.0
+        self._symlog: float | None = None  # unbounded below: its scale (None: not symlog)
+        self._log_wanted = log_y  # the user's log-y, kept while a symlog race shows
         self._states: list[_RunState | None] = []
         self._shows_gap = False
         self._lowest = math.inf
@@ -139,9 +142,36 @@ class LossPlot(RunCurvesPlot):
     def _log_mode_changed(self) -> None:
         self._update_label()
 
+    def set_unbounded(self, unbounded: bool) -> None:
+        """A surface unbounded below (the saddles): loss on a symmetric log scale, the
+        real values on the axis — "loss − lowest seen" made an escaping run look
+        converged. Log-y comes back for the next bounded race."""
+        if unbounded == (self._symlog is not None):
+            return
+        if unbounded:
+            self._log_wanted = self.log_y
+            self._symlog = 0.0  # chosen from the first rows
+            self.set_log_y(False)
+        else:
+            self._symlog = None
+            self.plotItem.getAxis("left").setTicks(None)
+            self.set_log_y(self._log_wanted)
+        self._update_label()
+        self._redraw()
+
+    @property
+    def symlog(self) -> bool:
+        return self._symlog is not None
+
     def _prepare(self, live: LiveRuns) -> bool:
         """Track every run's lowest loss; in log scale below zero it moves all curves."""
         states = [self._state(live, i) for i in range(len(self._items))]
+        if self._symlog == 0.0:
+            first = [float(live.column(i, "loss")[0]) for i in range(len(self._items))
+                     if len(live.column(i, "loss"))]
+            largest = max((abs(v) for v in first if math.isfinite(v)), default=0.0)
+            if largest > 0:
+                self._symlog = 10.0 ** (math.floor(math.log10(largest)) - 2)
         lowest = min((s.lowest for s in states), default=math.inf)
         gap = self.log_y and lowest <= 0
         moved = gap != self._shows_gap or (gap and lowest != self._lowest)
@@ -159,7 +189,10 @@ class LossPlot(RunCurvesPlot):
             loss = state.smoother.smooth(loss, min(len(loss), run.cap), stride)
             tag = f"ema {state.smoother.weight!r}"
         transform = None
-        if self._shows_gap:
+        if self._symlog:
+            scale = self._symlog
+            transform = lambda y: np.sign(y) * np.log10(1.0 + np.abs(y) / scale)  # noqa: E731
+        elif self._shows_gap:
             lowest, tiny = self._lowest, 1e-12 * max(1.0, abs(self._lowest))
             transform = lambda y: np.maximum(y - lowest, 0.0) + tiny  # keeps the order
         self._set_curve(self.curves[index], run, self.x_column(live, index), loss, tag,
@@ -182,4 +215,33 @@ class LossPlot(RunCurvesPlot):
 
     def _update_label(self) -> None:
         text = "loss − lowest loss seen" if self.log_y and self._shows_gap else "loss"
+        if self._symlog is not None:
+            text = "loss (symlog)"
         self.plotItem.setLabel("left", tr(text))
+
+    def _fit_bounds(self, last_step: int = 0) -> None:
+        box = self._box
+        super()._fit_bounds(last_step)
+        if self._symlog and self._box != box and self._box[1]:
+            self.plotItem.getAxis("left").setTicks(
+                [symlog_ticks(*self._box[1], self._symlog)])
+
+
+def symlog_ticks(lo: float, hi: float, scale: float, count: int = 7) -> list[tuple[float, str]]:
+    """(position, label) of 0 and ±10^k between symlog positions lo and hi."""
+    top = max(abs(lo), abs(hi))
+    k_hi = math.floor(math.log10(scale) + top) + 1
+    values = [0.0] + [sign * 10.0 ** k for k in range(math.floor(math.log10(scale)), k_hi + 1)
+                      for sign in (-1.0, 1.0)]
+    at = sorted((math.copysign(math.log10(1 + abs(v) / scale), v), v) for v in values)
+    inside = [(p, v) for p, v in at if lo <= p <= hi]
+    step = max(1, -(-len(inside) // count))
+    k0 = math.floor(math.log10(scale))
+
+    def kept(v: float) -> bool:  # 0, and every step-th decade counted from the scale
+        if v == 0.0 or step == 1:
+            return True
+        k = round(math.log10(abs(v))) - k0
+        return k > 0 and k % step == 0
+
+    return [(p, f"{v:g}".replace("-", "−")) for p, v in inside if kept(v)]

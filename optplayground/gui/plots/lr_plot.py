@@ -10,6 +10,7 @@ from .base import RunCurvesPlot, run_curve
 class LRPlot(RunCurvesPlot):
     title = "Learning rate"
     y_label = "learning rate"
+    readout_column = "lr"
 
     def __init__(self, parent=None, log_y: bool = False):
         super().__init__(parent, log_y)

@@ -87,6 +87,14 @@ class MapGrid(QWidget):
             view.set_styles(self._styles)
             view.set_title(style.name, style.color)
 
+    def set_racing(self, racing: bool) -> None:
+        for view in self.maps:
+            view.set_racing(racing)
+
+    def set_cursor(self, step: int | None) -> None:
+        for view in self.maps:
+            view.set_cursor(step)
+
     def refresh(self, live: LiveRuns) -> None:
         if len(live.styles) != len(self.maps):
             self.set_runs(live.styles)

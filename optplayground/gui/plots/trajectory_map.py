@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
 
+from .. import pgcompat
 from ..live import LiveRuns, RunStyle
 from ...core.i18n import tr
 from .base import (TEXT_COLOR, cache_legend, cache_pixels, legend_columns, make_legend, run_pen,
@@ -23,11 +24,16 @@ from .heat import RESOLUTION, Box, Heat, compute_heat, same_box
 from .heat_redraw import HeatRedraw
 from .paths import PATH_MAX, PixelPath, path_points  # noqa: F401 (known from here too)
 
-# Deep slate blue (low loss) to pale grey-blue (high): quiet enough for every run colour
-# and the white contours, minima and start marker to stand out on it.
-COLORMAP_STOPS = ((0.0, (12, 18, 38)), (0.45, (52, 70, 102)), (1.0, (178, 190, 210)))
-CONTOUR_PEN = (255, 255, 255, 60)
-HALO_PEN = pg.mkPen((255, 255, 255, 90), width=5, cosmetic=True)  # lifts paths off dark ground
+# A perceptually uniform grey ramp (colorcet's CET-L1, lightness linear in CIELAB), from
+# near black (low loss) to light grey (high), short of white: every run colour stands out
+# on it and the white minima, contours and start marker still do at its light end.
+COLORMAP_SPAN = (0.04, 0.80)
+CONTOUR_PEN = (255, 255, 255, 55)
+PATH_WIDTH = 1.4  # thin: a zigzag shows its steps instead of one band
+HALO_PEN = pg.mkPen((255, 255, 255, 70), width=3.2, cosmetic=True)  # lifts paths off dark ground
+SETTLED_ALPHA = 150  # the older part of a path fades; its last TAIL_POINTS stay bright
+TRAIL_DOTS = 40  # a path's last steps are dots, fading with age: each step shows
+VIEW_ALL_REACH = 4.0  # View All shows runs up to this many box sizes beyond the box
 # Flat ends: where a path's cached part and its tail meet, two square ends of this
 # translucent pen would overlap into a brighter dot.
 HALO_PEN.setCapStyle(Qt.PenCapStyle.FlatCap)
@@ -37,6 +43,21 @@ HALO_PEN.setCapStyle(Qt.PenCapStyle.FlatCap)
 # run's `settled` curve); each frame paints only the tail. Eight long paths with their
 # halos cost ~5 ms a frame, repainted every frame; their tails cost a fraction of that.
 TAIL_POINTS = 64
+
+
+def exit_point(x: np.ndarray, y: np.ndarray, box, diverged: bool) -> tuple[float, float] | None:
+    """Where a path (its finite points) left the box for good — its last point inside —
+    or, for a run that diverged inside it, its last point; None if it ends inside."""
+    if not len(x):
+        return None
+    if box is not None:
+        (x0, x1), (y0, y1) = box
+        inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        if not inside[-1]:
+            was = np.flatnonzero(inside)
+            k = int(was[-1]) if len(was) else 0
+            return float(x[k]), float(y[k])
+    return (float(x[-1]), float(y[-1])) if diverged else None
 
 
 class RunPath(pg.PlotCurveItem):
@@ -52,8 +73,16 @@ class RunPath(pg.PlotCurveItem):
 
 
 def colormap() -> pg.ColorMap:
-    return pg.ColorMap([p for p, _ in COLORMAP_STOPS], [c for _, c in COLORMAP_STOPS],
-                       name="optplayground-slate")
+    ramp = pg.colormap.get("CET-L1")
+    positions = np.linspace(0.0, 1.0, 16)
+    colors = ramp.map(np.linspace(*COLORMAP_SPAN, 16), mode="byte")
+    return pg.ColorMap(positions, colors, name="optplayground-grey")
+
+
+def faded(color: str, alpha: int) -> pg.QtGui.QColor:
+    qcolor = pg.mkColor(color)
+    qcolor.setAlpha(alpha)
+    return qcolor
 
 
 class LossColorBar(pg.ColorBarItem):
@@ -66,7 +95,9 @@ class LossColorBar(pg.ColorBarItem):
 
     def show_heat(self, heat: Heat) -> None:
         self.setLevels(heat.levels)
-        self.axis.setTicks([heat.ticks()])  # positions are log10(f − fmin + floor)
+        self.axis.setTicks([heat.ticks()])  # positions: log10(f − fmin + floor), or symlog(f)
+        scale = "symmetric log scale" if heat.symlog else "log scale"
+        self.getAxis("left").setLabel(f"loss ({scale})", color=TEXT_COLOR)
 
 
 class TrajectoryMap(pg.PlotWidget):
@@ -87,6 +118,9 @@ class TrajectoryMap(pg.PlotWidget):
         self._thinned: list[PixelPath] = []  # per run: its path as the screen can show it
         self._head_at: list[tuple[float, float] | None] = []  # per run: its last point
         self._only: int | None = None
+        self._hidden: set[int] = set()  # runs hidden by a click on their legend entry
+        self.racing = False  # at full speed: no trail dots (2.5 ms a frame for eight runs)
+        self.cursor: int | None = None  # the timeline's step: paths end there (None: now)
         self._live: LiveRuns | None = None
         self._drawn_version: int | None = None
         self._drawn_rows: list[tuple[object, int] | None] = []  # per run: (its history, rows)
@@ -98,7 +132,11 @@ class TrajectoryMap(pg.PlotWidget):
         item.setContentsMargins(2, 10, 2, 2)  # room for the top tick label without a title
         self.vb = item.vb
         self.vb.disableAutoRange()
+        self.vb.setAspectLocked(True, 1.0)  # contours true to shape, gradients at right angles
         self.legend = make_legend(item, (-10, -10)) if legend else None
+        if self.legend is not None:  # a click on a run's sample hides or shows the run
+            self.legend.sigSampleClicked.connect(self._on_legend_clicked)
+        pgcompat.view_all_action(self.vb).triggered.connect(self.view_all)
 
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(colormap())
@@ -120,6 +158,17 @@ class TrajectoryMap(pg.PlotWidget):
         self.heads = pg.ScatterPlotItem(size=12, pen=pg.mkPen("w", width=1.5))
         self.heads.setZValue(35)  # above the minimum's star: a run that got there shows
         item.addItem(self.heads, ignoreBounds=True)
+        self.trail = pg.ScatterPlotItem(size=4, pen=None)  # every run's last steps, as dots
+        self.trail.setZValue(20)
+        item.addItem(self.trail, ignoreBounds=True)
+        self._trail_brushes: list[list[pg.QtGui.QBrush]] = []  # per run: oldest to newest
+        # ✕ where a run left the surface's box or diverged (its last finite point there)
+        self.exits = pg.ScatterPlotItem(symbol="x", size=15, pen=pg.mkPen("w", width=1))
+        self.exits.setZValue(36)
+        item.addItem(self.exits, ignoreBounds=True)
+        self._exit_at: list[tuple[float, float] | None] = []
+        self._exits_drawn: list = []  # what `exits` shows
+        self._trail_at: list[tuple[np.ndarray, np.ndarray]] = []  # per run: its dots
         self._brushes: list[pg.QtGui.QBrush] = []  # per run: its head's fill
         for obj in (self.image, self.contours, self.minima, self.start_marker):
             item.addItem(obj, ignoreBounds=True)
@@ -176,6 +225,9 @@ class TrajectoryMap(pg.PlotWidget):
         self._styles = list(styles)
         self._paths, self._settled = [], []
         self._head_at = [None] * len(self._styles)
+        self._trail_at = [(np.empty(0), np.empty(0)) for _ in self._styles]
+        self._exit_at = [None] * len(self._styles)
+        self._hidden.clear()
         self._thinned = [PixelPath() for _ in self._styles]
         for style in self._styles:
             settled = pg.PlotCurveItem(skipFiniteCheck=True)
@@ -191,15 +243,21 @@ class TrajectoryMap(pg.PlotWidget):
 
     def set_styles(self, styles: Sequence[RunStyle]) -> None:
         """Colours or names changed: restyle without recreating."""
+        self._exits_drawn = [None]  # their colours may have changed: draw them again
         if len(styles) != len(self._paths):
             self.set_runs(styles)
             return
         self._styles = list(styles)
         for path, settled, style in zip(self._paths, self._settled, self._styles):
+            path.setPen(run_pen(style, width=PATH_WIDTH))
+            settled.setPen(pg.mkPen(faded(style.color, SETTLED_ALPHA), width=PATH_WIDTH,
+                                    cosmetic=True))
             for curve in (path, settled):
-                curve.setPen(run_pen(style, width=2.2))
                 curve.setShadowPen(HALO_PEN)
         self._brushes = [pg.mkBrush(style.color) for style in self._styles]
+        alphas = np.linspace(40, 230, TRAIL_DOTS).astype(int)
+        self._trail_brushes = [[pg.mkBrush(faded(style.color, int(a))) for a in alphas]
+                               for style in self._styles]
         self._fill_legend()
         self._apply_visibility()
 
@@ -208,7 +266,7 @@ class TrajectoryMap(pg.PlotWidget):
             return
         has_minima = len(self.minima.data) > 0
         self.legend.clear()
-        self.legend.setColumnCount(legend_columns(len(self._shown()) + has_minima))
+        self.legend.setColumnCount(legend_columns(len(self._paths) + has_minima))
         for i, (path, style) in enumerate(zip(self._paths, self._styles)):
             if self._only is None or self._only == i:
                 self.legend.addItem(path, style.name)
@@ -238,15 +296,33 @@ class TrajectoryMap(pg.PlotWidget):
             run, drawn = live.run(i), self._drawn_rows[i]
             if drawn is not None and drawn[0] is run and drawn[1] == run.rows_seen:
                 continue  # this run has not moved since the last frame
-            x, y = self._thinned[i].points(live.column(i, "x"), live.column(i, "y"), run,
-                                           self.vb.viewPixelSize())
+            x, y = self._points(live, i)
             self._settle(i, x, y)
             self._paths[i].setData(x, y)
             self._head_at[i] = (float(x[-1]), float(y[-1])) if len(x) else None
+            self._trail_at[i] = (x[-TRAIL_DOTS:].copy(), y[-TRAIL_DOTS:].copy())
+            self._exit_at[i] = exit_point(x, y, self.surface.bounds if self.surface else None,
+                                          run.status == "diverged")
             self._drawn_rows[i] = (run, run.rows_seen)
             moved = True
         if moved:
             self._place_heads()
+
+    def set_cursor(self, step: int | None) -> None:
+        """Show the race at the timeline's step (paths cut there), or as it is now (None)."""
+        if step != self.cursor:
+            self.cursor = step
+            self._forget_drawn()
+            if self._live is not None:
+                self.refresh(self._live)
+
+    def _points(self, live: LiveRuns, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """What to draw of run `index`'s path: up to the cursor, thinned for the screen."""
+        x, y = live.column(index, "x"), live.column(index, "y")
+        if self.cursor is not None:
+            n = int(np.searchsorted(live.column(index, "step"), self.cursor, side="right"))
+            return path_points(x[:n], y[:n])
+        return self._thinned[index].points(x, y, live.run(index), self.vb.viewPixelSize())
 
     def head(self, index: int) -> tuple[float, float] | None:
         """Where run `index`'s head marker is (None: not shown)."""
@@ -258,6 +334,69 @@ class TrajectoryMap(pg.PlotWidget):
         shown = [(i, self._head_at[i]) for i in self._shown() if self._head_at[i] is not None]
         self.heads.setData(x=[p[0] for _, p in shown], y=[p[1] for _, p in shown],
                            brush=[self._brushes[i] for i, _ in shown])
+        dots = [] if self.racing else [self._trail_at[i] + (self._trail_brushes[i],)
+                                       for i, _ in shown]
+        if dots or len(self.trail.data):  # an empty setData costs a frame ~0.3 ms too
+            self.trail.setData(x=np.concatenate([x for x, _y, _b in dots] or [np.empty(0)]),
+                               y=np.concatenate([y for _x, y, _b in dots] or [np.empty(0)]),
+                               brush=[b for x, _y, brushes in dots if len(x)
+                                      for b in brushes[-len(x):]])
+        exits = [(i, self._exit_at[i]) for i in self._shown() if self._exit_at[i] is not None]
+        if exits != self._exits_drawn:
+            self._exits_drawn = exits
+            self.exits.setData(x=[p[0] for _, p in exits], y=[p[1] for _, p in exits],
+                               brush=[self._brushes[i] for i, _ in exits])
+
+    def exit(self, index: int) -> tuple[float, float] | None:
+        """Where run `index`'s ✕ stands (None: it stayed on the map and did not diverge)."""
+        return self._exit_at[index] if index in self._shown() else None
+
+    def set_racing(self, racing: bool) -> None:
+        """A race at full speed (no trail dots) or not (the dots come back)."""
+        if racing != self.racing:
+            self.racing = racing
+            self._place_heads()
+
+    def set_equal_aspect(self, on: bool) -> None:
+        """One unit of x as long as one of y on screen (the default), or fill the view."""
+        self.vb.setAspectLocked(bool(on), 1.0)
+
+    @Slot()
+    def view_all(self) -> None:
+        """Show the surface's box and every shown run's path in it or near it (a run that
+        flew off far is marked where it left, not followed)."""
+        if self.surface is not None:
+            (x0, x1), (y0, y1) = self._extent()
+            self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.03)
+
+    def fit_runs(self) -> None:
+        """View All if some path (near the box) runs outside the view: at a race's end."""
+        if self.surface is None:
+            return
+        (x0, x1), (y0, y1) = self._extent(escaped=False)  # one that left is marked, not followed
+        (v0, v1), (w0, w1) = self.view_box()
+        if x0 < v0 or x1 > v1 or y0 < w0 or y1 > w1:
+            self.view_all()
+
+    def _extent(self, escaped: bool = True) -> Box:
+        """The surface's box and the shown paths' points within VIEW_ALL_REACH of it (of
+        the runs that left the box or diverged too, unless `escaped` is False)."""
+        (x0, x1), (y0, y1) = self.surface.bounds
+        w, h = x1 - x0, y1 - y0
+        xs, ys = [x0, x1], [y0, y1]
+        for i in self._shown():
+            if not escaped and self._exit_at[i] is not None:
+                continue
+            for curve in (self._paths[i], self._settled[i]):
+                px, py = curve.getData()
+                if px is None or not len(px):
+                    continue
+                near = ((px > x0 - VIEW_ALL_REACH * w) & (px < x1 + VIEW_ALL_REACH * w)
+                        & (py > y0 - VIEW_ALL_REACH * h) & (py < y1 + VIEW_ALL_REACH * h))
+                if near.any():
+                    xs += [float(px[near].min()), float(px[near].max())]
+                    ys += [float(py[near].min()), float(py[near].max())]
+        return (min(xs), max(xs)), (min(ys), max(ys))
 
     def _settle(self, index: int, x: np.ndarray, y: np.ndarray) -> None:
         """Hand the run's path but its last TAIL_POINTS to its cached curve, which is
@@ -303,8 +442,17 @@ class TrajectoryMap(pg.PlotWidget):
 
     def _shown(self) -> list[int]:
         if self._only is None:
-            return list(range(len(self._paths)))
+            return [i for i in range(len(self._paths)) if i not in self._hidden]
         return [self._only] if 0 <= self._only < len(self._paths) else []
+
+    @Slot(object)
+    def _on_legend_clicked(self, item) -> None:
+        if item in self._paths:
+            self._hidden.symmetric_difference_update({self._paths.index(item)})
+            self._apply_visibility()
+            self._forget_drawn()
+            if self._live is not None:
+                self.refresh(self._live)
 
     def _apply_visibility(self) -> None:
         shown = set(self._shown())

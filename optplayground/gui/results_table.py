@@ -1,0 +1,144 @@
+"""The results table under the step plots: one row per run (core/results.py), sortable by
+any column, refreshed a few times a second while a race runs and at its end; "Export CSV…"
+writes it as a file."""
+from __future__ import annotations
+
+import math
+import time
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView,
+                               QLabel, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from ..core import experiment as xp
+from ..core.atomic import write_text_atomic
+from ..core.params import ConfigError
+from ..core.results import RunResult, best_loss, run_result, to_csv
+from .live import LiveRuns
+
+HEADERS = ("run", "status", "final loss", "best loss", "converged", "to min")
+HEADER_TIPS = ("", "how the run ended (or running)", "the loss of its last row",
+               "its lowest loss", "the step it converged at",
+               "distance from its last point to the nearest known minimum")
+REFRESH_S = 0.25  # while racing: at most four refreshes a second
+
+
+class SortItem(QTableWidgetItem):
+    """A cell shown as text and sorted by its value (numbers as numbers; none last)."""
+
+    def __init__(self, text: str, key):
+        super().__init__(text)
+        self.key = key
+        self.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+
+    def __lt__(self, other) -> bool:
+        mine, theirs = self.key, getattr(other, "key", None)
+        if mine is None or theirs is None:
+            return theirs is None and mine is not None  # values before blanks
+        return mine < theirs
+
+
+def number(value: float | int | None) -> tuple[str, float | None]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—", None
+    if isinstance(value, int):
+        return f"{value:,}", float(value)
+    return f"{value:.3g}", float(value)
+
+
+class ResultsTable(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("results-table")
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 2, 0, 0)
+        column.setSpacing(2)
+        head = QHBoxLayout()
+        head.addWidget(QLabel("<b>Results</b>"))
+        head.addStretch(1)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setToolTip("Write this table as a CSV file")
+        self.export_button.clicked.connect(self.export_dialog)
+        head.addWidget(self.export_button)
+        column.addLayout(head)
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        for c, tip in enumerate(HEADER_TIPS):
+            self.table.horizontalHeaderItem(c).setToolTip(tip)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.table.horizontalHeader()  # numbers as wide as they are, names the rest
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setSortingEnabled(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # run order until a click
+        column.addWidget(self.table)
+        self.rows: list[RunResult] = []
+        self._minima: tuple = ()
+        self._shown = (None, -1)  # (live, version) last shown
+        self._at = 0.0
+        self._bests: dict[int, tuple[int, float]] = {}  # id(record): (rows seen, best loss)
+
+    def set_experiment(self, exp) -> None:
+        """A new race: the minima its distances are measured to (none on a dataset)."""
+        self._minima = () if exp.problem.is_dataset else tuple(
+            xp.surface_of(exp.problem).minima_for(exp.problem.params))
+        self._shown = (None, -1)
+        self._bests.clear()
+
+    def refresh(self, live: LiveRuns, force: bool = False) -> None:
+        """Show the runs' results now (while racing only every REFRESH_S)."""
+        now = time.perf_counter()
+        if (live, live.version) == self._shown or (not force and now - self._at < REFRESH_S):
+            return
+        self._shown, self._at = (live, live.version), now
+        self.rows = [run_result(record, self._minima, self._best(record))
+                     for record in live.history.runs]
+        self._fill(self.rows, [style.color for style in live.styles])
+
+    def _best(self, record) -> float:
+        """The run's best loss, kept up to date from its new rows only (a million-row run
+        would cost milliseconds each time)."""
+        seen, best = self._bests.get(id(record), (0, math.nan))
+        if record.rows_seen < seen:
+            seen, best = 0, math.nan
+        loss = record.column("loss")
+        new = min(record.rows_seen - seen, len(loss))
+        best = best_loss(loss[len(loss) - new:], best) if new else best
+        self._bests[id(record)] = (record.rows_seen, best)
+        return best
+
+    def _fill(self, rows: list[RunResult], colors: list[str]) -> None:
+        table = self.table
+        table.setSortingEnabled(False)  # filling a sorted table moves rows under the hand
+        table.setRowCount(len(rows))
+        for r, (row, color) in enumerate(zip(rows, colors)):
+            name = SortItem(f"■ {row.run}", row.run.lower())
+            name.setForeground(QColor(color))
+            cells = [name, SortItem(row.status, row.status)]
+            for value in (row.final_loss, row.best_loss, row.steps_to_converge,
+                          row.distance_to_minimum):
+                text, key = number(value)
+                cells.append(SortItem(text, key))
+            for c, item in enumerate(cells):
+                if c:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                table.setItem(r, c, item)
+        table.setSortingEnabled(True)
+
+    @Slot()
+    def export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the results", "results.csv",
+                                              "CSV (*.csv)")
+        if path:
+            try:
+                self.export(path)
+            except (ConfigError, OSError) as error:
+                QMessageBox.warning(self, "Cannot export the results", f"{path}\n\n{error}")
+
+    def export(self, path: str) -> None:
+        """Write the table as CSV (atomically: a file is never left half-written)."""
+        write_text_atomic(path, to_csv(self.rows))
