@@ -16,7 +16,7 @@ class LRFinderPlot(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         item = self.plotItem
-        style_plot(item, tr("LR range test"), tr("loss"), tr("learning rate (log scale)"))
+        style_plot(item, "LR range test", "loss", "learning rate (log scale)")  # it translates
         item.setLogMode(x=True, y=False)
         item.getAxis("bottom").enableAutoSIPrefix(False)
         self.raw = item.plot(pen=RAW_PEN, name=tr("batch loss"))
