@@ -142,11 +142,14 @@ def swarm_texts(window) -> list:
     assert swarm.dock.isVisible() and swarm.client._process is None
     swarm.basin.threshold = swarm.sweep_map.threshold = 0.001
     swarm.basin.start_job(2, ((-5.0, 5.0), (-5.0, 5.0)), [(3.0, 2.0)])
-    swarm._on_frame("basin", 0, swarm_frame("basin", 4, np.array([0, 0, -1, 0], dtype=np.int8)))
+    basin = swarm_frame("basin", 4, np.array([0, 0, -1, 0], dtype=np.int8))
+    swarm._on_frame("basin", 0, basin)  # the status line (the map is drawn once the box is ticked)
+    swarm.basin.show_frame(basin)
     texts = [swarm.dock.windowTitle(), panel.basin_status.text()]
     texts += scene_texts(window.map.scene())  # the basin's legend, by minimum
     swarm.basin.set_mode("steps")
     texts += scene_texts(window.map.scene()) + [swarm.basin.bar.axis.labelText]
+    assert "发散或从未到达" in texts  # its legend for numbers
     axes = (SweepAxis("lr", 1e-3, 1e-1, 2, True), SweepAxis("momentum", 0.0, 0.9, 2))
     swarm.sweep_map.start_job(axes, [(a, b) for a in (1e-3, 1e-1) for b in (0.0, 0.9)], (0.01, 0.5))
     swarm._on_frame("sweep", 0, swarm_frame("sweep", 4))
