@@ -211,7 +211,7 @@ class SwarmViews(QObject):
                 import numpy as np
 
                 found = np.bincount(frame.minimum[frame.minimum >= 0], minlength=len(self.basin.minima))
-                counts = " · " + ", ".join(tr("min {i}: {n}", i=i, n=f"{n:,}") for i, n in enumerate(found))
+                counts = " · " + tr("per minimum: {counts}", counts=" / ".join(f"{n:,}" for n in found))
             self.panel.basin_status.setText(status + counts)
         else:
             if frame.meta:
