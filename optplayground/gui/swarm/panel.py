@@ -37,6 +37,7 @@ class AxisEditor(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.name = QComboBox()
+        self.name.setSizeAdjustPolicy(QComboBox.AdjustToContents)  # weight_decay, filled later
         self.low, self.high = QLineEdit(), QLineEdit()
         for edit in (self.low, self.high):
             edit.setMaximumWidth(80)
