@@ -5,6 +5,7 @@ import argparse
 import csv
 
 from .core.atomic import check_writable, write_atomic
+from .core.i18n import tr
 from .core.params import ConfigError
 from .quick_form import NewRun, RunOption, quick_experiment
 
@@ -45,7 +46,7 @@ def _cmd_lrfind(args) -> int:
     from .core.threads import use_torch_threads
 
     if len(getattr(args, "quick_runs", None) or []) != 1:
-        raise ConfigError("--opt", "give exactly one --opt NAME[:key=value,...]")
+        raise ConfigError("--opt", tr("give exactly one --opt NAME[:key=value,...]"))
     quick = argparse.Namespace(**vars(args), surface=None, formula=None, start=None)
     exp = quick_experiment(quick)
     exp.seed = 0 if args.seed is None else args.seed
@@ -65,11 +66,13 @@ def _cmd_lrfind(args) -> int:
 
         write_atomic(args.csv, write)
     if not args.quiet:
-        ended = (f"stopped at update {result.diverged_at} (the smoothed loss passed 5× its best)"
-                 if result.diverged_at is not None else f"ran all {args.steps} updates")
-        print(f"LR range test of {exp.runs[0].optimizer} on {exp.problem.dataset}: {ended}")
+        ended = (tr("stopped at update {n} (the smoothed loss passed 5× its best)", n=result.diverged_at)
+                 if result.diverged_at is not None else tr("ran all {n} updates", n=args.steps))
+        print(tr("LR range test of {optimizer} on {dataset}: {ended}", optimizer=exp.runs[0].optimizer,
+                 dataset=exp.problem.dataset, ended=ended))
         if result.suggested_lr is None:
-            print("  too few updates for a suggestion (need more than 15)")
+            print("  " + tr("too few updates for a suggestion (need more than 15)"))
         else:
-            print(f"  suggested lr: {result.suggested_lr:.6g} (steepest descent of the smoothed loss)")
+            print("  " + tr("suggested lr: {lr} (steepest descent of the smoothed loss)",
+                            lr=f"{result.suggested_lr:.6g}"))
     return 0

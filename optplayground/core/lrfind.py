@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .i18n import tr
 from .params import ConfigError
 
 SMOOTH_F = 0.05
@@ -53,11 +54,12 @@ def exponential_lrs(start_lr: float, end_lr: float, steps: int) -> list[float]:
 
 def check_range(start_lr: float, end_lr: float, steps: int) -> None:
     if not (math.isfinite(start_lr) and start_lr > 0):
-        raise ConfigError("--start-lr", f"expected a positive number, got {start_lr!r}")
+        raise ConfigError("--start-lr", tr("expected a positive number, got {value}", value=repr(start_lr)))
     if not (math.isfinite(end_lr) and end_lr > start_lr):
-        raise ConfigError("--end-lr", f"expected a number above --start-lr, got {end_lr!r}")
+        raise ConfigError("--end-lr", tr("expected a number above --start-lr, got {value}", value=repr(end_lr)))
     if not 2 <= steps <= MAX_STEPS:
-        raise ConfigError("--steps", f"expected a whole number in [2, {MAX_STEPS:,}], got {steps}")
+        raise ConfigError("--steps", tr("expected a whole number in [{low}, {high}], got {value}",
+                                     low=2, high=f"{MAX_STEPS:,}", value=steps))
 
 
 def suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float | None:
@@ -77,12 +79,12 @@ def lr_range_test(experiment, run_index: int = 0, start_lr: float = 1e-7, end_lr
 
     check_range(start_lr, end_lr, steps)
     if not experiment.problem.is_dataset:
-        raise ConfigError("lrfind", "the LR range test trains a model: give a dataset race")
+        raise ConfigError("lrfind", tr("the LR range test trains a model: give a dataset race"))
     run = experiment.runs[run_index]
     spec = get_optimizer(run.optimizer)
     if spec.needs_closure:
-        raise ConfigError("--opt", f"{run.optimizer} needs a closure; the LR range test steps "
-                                   "one batch at a time")
+        raise ConfigError("--opt", tr("{optimizer} needs a closure; the LR range test steps "
+                                      "one batch at a time", optimizer=run.optimizer))
     dev = resolve_device(device or experiment.device)[0]
     task = TrainingTask(experiment.problem.dataset_problem(), experiment.seed, dev)
     model = task.new_model()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .i18n import tr
 from .params import ConfigError
 from .swarm import BasinJob, SweepJob, parse_axis
 
@@ -37,26 +38,30 @@ class SwarmView:
 
 def swarm_view(data: dict, where: str = "swarm") -> SwarmView:
     if not isinstance(data, dict):
-        raise ConfigError(where, "expected a table")
+        raise ConfigError(where, tr("expected a table"))
     known = {"view", "run", "grid", "colour", "vary"}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"{where}.{unknown[0]}", f"unknown key (known: {', '.join(sorted(known))})")
+        raise ConfigError(f"{where}.{unknown[0]}",
+                          tr("unknown key (known: {known})", known=", ".join(sorted(known))))
     view = data.get("view")
     if view not in ("basin", "sweep"):
-        raise ConfigError(f"{where}.view", f"expected 'basin' or 'sweep', got {view!r}")
+        raise ConfigError(f"{where}.view", tr("expected 'basin' or 'sweep', got {value}", value=repr(view)))
     colours = BASIN_COLOURS if view == "basin" else SWEEP_COLOURS
     colour = data.get("colour", colours[0])
     if colour not in colours:
-        raise ConfigError(f"{where}.colour", f"expected one of {', '.join(colours)}, got {colour!r}")
+        raise ConfigError(f"{where}.colour", tr("expected one of {choices}, got {value}",
+                                                choices=", ".join(colours), value=repr(colour)))
     grid, run = data.get("grid", 64), data.get("run", 0)
     for key, value, high in (("grid", grid, 1024), ("run", run, 1 << 16)):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
-            raise ConfigError(f"{where}.{key}", f"expected a whole number in [0, {high}], got {value!r}")
+            raise ConfigError(f"{where}.{key}", tr("expected a whole number in [{low}, {high}], got {value}",
+                                                   low=0, high=high, value=repr(value)))
     vary = data.get("vary", [])
     if not isinstance(vary, list) or not all(isinstance(v, str) for v in vary) or \
             (view == "sweep" and not 1 <= len(vary) <= 2):
-        raise ConfigError(f"{where}.vary", "expected a list of one or two 'PARAM=LOW..HIGH[:log]:COUNT'")
+        raise ConfigError(f"{where}.vary",
+                          tr("expected a list of one or two 'PARAM=LOW..HIGH[:log]:COUNT'"))
     return SwarmView(view, run, grid, colour, tuple(vary))
 
 
@@ -85,7 +90,7 @@ def jobs_for(view: SwarmView, exp) -> list[tuple[str, object]]:
     threshold = threshold_for(exp)
     if view.view == "sweep":
         if view.run >= len(exp.runs):
-            raise ConfigError("swarm.run", f"the experiment has {len(exp.runs)} runs")
+            raise ConfigError("swarm.run", tr("the experiment has {n} runs", n=len(exp.runs)))
         one = replace(exp, runs=[exp.runs[view.run]])
         axes = tuple(parse_axis(text, one.runs[0].optimizer, "swarm.vary") for text in view.vary)
         return [(one.runs[0].name, SweepJob(one, 0, axes, threshold))]

@@ -1,9 +1,10 @@
-"""The window in Chinese: every text it shows (menus, panels, the inside panel, tooltips,
-plots, the status line) is translated, in surface and dataset mode; View ▸ Language saves the choice; Qt's own
+"""The window in Chinese: every text it shows (menus, panels, the inside panel, the swarm
+views, tooltips, plots, the status line) is translated, in surface and dataset mode; View ▸ Language saves the choice; Qt's own
 dialogs are translated too."""
 import html
 import re
 
+import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
@@ -16,6 +17,8 @@ from optplayground.core.batched.race import STATUS as RACE_STATUS
 from optplayground.core.datasets import DATASETS
 from optplayground.core.expression import FUNCTIONS
 from optplayground.core.internals import Internals
+from optplayground.core.lrfind import LRFindResult
+from optplayground.core.swarm import SwarmFrame, SweepAxis
 from optplayground.core.experiment import CLIP_PARAMS, DEVICES, Experiment, Problem, Run
 from optplayground.core.losses import LOSSES
 from optplayground.core.models import MODEL_PARAMS
@@ -121,6 +124,51 @@ def inside_texts(window) -> list:
                     inside.shade.line.label.toPlainText()]
 
 
+def swarm_frame(kind: str, n: int, minimum=None) -> SwarmFrame:
+    """A finished swarm of `n` rows: row 0 diverged at step 7, the others reached the
+    threshold at step 5 (as the swarm child would send it, without racing one)."""
+    status = np.where(np.arange(n) == 0, 3, 1).astype(np.int8)
+    return SwarmFrame(kind, 20, 20, True, np.zeros(n), np.zeros(n), np.linspace(1.0, 2.0, n),
+                      status, np.where(status == 3, 7, 20), np.where(status == 3, -1, 5),
+                      minimum=minimum)
+
+
+def swarm_texts(window) -> list:
+    """The swarm dock opened from View ▸ Swarm Views with a basin, a 2-D sweep, a what-if fan
+    and an LR range test drawn from made-up answers of the swarm child (none is started)."""
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "视图(&V)")
+    next(a for a in view_menu.actions() if a is window.swarm.action).trigger()
+    swarm, panel = window.swarm, window.swarm.panel
+    assert swarm.dock.isVisible() and swarm.client._process is None
+    swarm.basin.threshold = swarm.sweep_map.threshold = 0.001
+    swarm.basin.start_job(2, ((-5.0, 5.0), (-5.0, 5.0)), [(3.0, 2.0)])
+    basin = swarm_frame("basin", 4, np.array([0, 0, -1, 0], dtype=np.int8))
+    swarm._on_frame("basin", 0, basin)  # the status line (the map is drawn once the box is ticked)
+    swarm.basin.show_frame(basin)
+    texts = [swarm.dock.windowTitle(), panel.basin_status.text()]
+    texts += scene_texts(window.map.scene())  # the basin's legend, by minimum
+    swarm.basin.set_mode("steps")
+    texts += scene_texts(window.map.scene()) + [swarm.basin.bar.axis.labelText]
+    assert "发散或从未到达" in texts  # its legend for numbers
+    axes = (SweepAxis("lr", 1e-3, 1e-1, 2, True), SweepAxis("momentum", 0.0, 0.9, 2))
+    swarm.sweep_map.start_job(axes, [(a, b) for a in (1e-3, 1e-1) for b in (0.0, 0.9)], (0.01, 0.5))
+    swarm._on_frame("sweep", 0, swarm_frame("sweep", 4))
+    texts += [panel.sweep_status.text(), swarm.sweep_map.describe(0), swarm.sweep_map.describe(1)]
+    for metric in ("loss", "steps", "diverged"):
+        swarm.sweep_map.set_metric(metric)
+        texts.append(swarm.sweep_map.bar.axis.labelText)
+    swarm._fan_color = "#ff0000"
+    swarm._draw_fan("lr", [0.01, 0.005, 0.02], [np.zeros((3, 2))] * 3)
+    swarm._on_failed("sweep", 0, "?")
+    texts += [swarm.fan.label.toPlainText(), panel.sweep_status.text()]
+    panel.set_dataset_mode(True)
+    lrs = np.geomspace(1e-5, 1.0, 30)
+    swarm.lr_test._on_lr_found(0, LRFindResult(lrs, 1 / (1 + lrs), 1 / (1 + lrs), 0.01, 25), "")
+    texts += [panel.lr_status.text(), swarm.lr_plot.note.toPlainText()]
+    assert "第 7 步已发散" in swarm.sweep_map.describe(0) and "建议学习率 0.01" in texts
+    return texts
+
+
 def untranslated(texts, allowed) -> list:
     out = []
     for text in texts:
@@ -148,7 +196,7 @@ def test_every_text_the_window_shows_is_chinese_and_view_language_saves_a_choice
                           steps=20), autoplay=False, settings=settings)
     w.runs_panel.editor.schedule_editor.add_stage()  # a stage's own widgets
     w.runs_panel.editor.schedule_editor.add_stage()
-    texts = shown_texts(w) + inside_texts(w)
+    texts = shown_texts(w) + inside_texts(w) + swarm_texts(w)
     assert "文件(&F)" in texts and "学习率" in texts and "Rosenbrock 比赛" in w.windowTitle()
 
     w.problem_panel.mode_combo.setCurrentIndex(w.problem_panel.mode_combo.findData("dataset"))

@@ -11,10 +11,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 
+from ...core.i18n import tr
 from ..plots.base import LEGEND_BRUSH, LEGEND_PEN, TEXT_COLOR
 from . import colors
 
-MODES = {"minimum": "minimum reached", "loss": "final loss", "steps": "steps to loss ≤ threshold"}
+MODES = {"minimum": "minimum reached", "loss": "final loss", "steps": "steps to loss ≤ threshold"}  # tr() where shown
 ALPHA = 215  # the contours (drawn above) and a little of the surface show through
 
 
@@ -120,9 +121,10 @@ class BasinLayer(QObject):
             shift = np.nanmin(loss) if np.isfinite(loss).any() else 0.0
             floor = max(1e-12, 1e-6 * float(np.nanmax(np.abs(loss[np.isfinite(loss)]), initial=1)))
             values = loss - min(shift, 0.0) + floor  # log of a loss that may be negative
-            return values, colors.scale_for(values, True, "log10 final loss")
+            return values, colors.scale_for(values, True, tr("log10 final loss"))
         steps = np.where(frame.reached >= 0, frame.reached, np.nan).astype(np.float64)
-        label = "steps to loss ≤ %g" % self.threshold if self.threshold is not None else "steps"
+        label = (tr("steps to loss ≤ {threshold}", threshold=f"{self.threshold:g}")
+                 if self.threshold is not None else tr("steps"))
         return steps, colors.Scale(0.0, float(max(frame.steps, 1)), False, label)
 
     def hide(self) -> None:
@@ -147,13 +149,13 @@ class BasinLayer(QObject):
         self._legend_for = (numbers, tuple(self.minima))
         self.legend.clear()
         if numbers:  # the colour bar says the rest
-            self.legend.addItem(_swatch(colors.DIVERGED), "diverged, or never reached")
+            self.legend.addItem(_swatch(colors.DIVERGED), tr("diverged, or never reached"))
             return
         for index, (mx, my) in enumerate(self.minima):
             rgb = colors.MINIMUM_COLORS[index % len(colors.MINIMUM_COLORS)]
-            self.legend.addItem(_swatch(rgb), f"minimum {index} ({mx:.3g}, {my:.3g})")
-        self.legend.addItem(_swatch(colors.NO_MINIMUM), "no known minimum")
-        self.legend.addItem(_swatch(colors.DIVERGED), "diverged")
+            self.legend.addItem(_swatch(rgb), tr("minimum {index} ({x}, {y})", index=index, x=f"{mx:.3g}", y=f"{my:.3g}"))
+        self.legend.addItem(_swatch(colors.NO_MINIMUM), tr("no known minimum"))
+        self.legend.addItem(_swatch(colors.DIVERGED), tr("diverged"))
 
     def _on_click(self, x: float, y: float) -> None:
         start = self.cell_start(x, y)

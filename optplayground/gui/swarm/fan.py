@@ -46,7 +46,7 @@ class WhatIfFan(QObject):
 
     def __init__(self, trajectory_map):
         super().__init__(trajectory_map)
-        item = trajectory_map.plotItem
+        item = self.item = trajectory_map.plotItem
         self.curves = []
         for index in range(len(LOG_FACTORS)):
             curve = pg.PlotCurveItem(skipFiniteCheck=True)
@@ -75,8 +75,11 @@ class WhatIfFan(QObject):
             curve.setData(paths[index][:, 0], paths[index][:, 1])
             curve.setVisible(True)
         if len(paths) and len(paths[0]):
+            x, y = float(paths[0][0, 0]), float(paths[0][0, 1])
+            (x0, x1), _ = self.item.vb.viewRange()
+            self.label.setAnchor((1, 0) if x > (x0 + x1) / 2 else (0, 0))  # it stays on the map
             self.label.setText(text)
-            self.label.setPos(float(paths[0][0, 0]), float(paths[0][0, 1]))
+            self.label.setPos(x, y)
             self.label.setVisible(True)
 
     def hide(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from ...core.i18n import tr
 from ..plots.base import TEXT_COLOR, style_plot
 
 SMOOTHED_PEN = pg.mkPen("#ffb000", width=2.2, cosmetic=True)
@@ -15,11 +16,11 @@ class LRFinderPlot(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         item = self.plotItem
-        style_plot(item, "LR range test", "loss", "learning rate (log scale)")
+        style_plot(item, "LR range test", "loss", "learning rate (log scale)")  # it translates
         item.setLogMode(x=True, y=False)
         item.getAxis("bottom").enableAutoSIPrefix(False)
-        self.raw = item.plot(pen=RAW_PEN, name="batch loss")
-        self.smoothed = item.plot(pen=SMOOTHED_PEN, name="smoothed loss")
+        self.raw = item.plot(pen=RAW_PEN, name=tr("batch loss"))
+        self.smoothed = item.plot(pen=SMOOTHED_PEN, name=tr("smoothed loss"))
         self.marker = pg.InfiniteLine(angle=90, movable=False,
                                       pen=pg.mkPen("#56b4e9", width=1.5, style=pg.QtCore.Qt.DashLine))
         item.addItem(self.marker, ignoreBounds=True)
@@ -44,7 +45,7 @@ class LRFinderPlot(pg.PlotWidget):
         shown = result.suggested_lr is not None
         if shown:
             self.marker.setPos(np.log10(result.suggested_lr))
-            self.note.setText(f"suggested lr {result.suggested_lr:.3g}")
+            self.note.setText(tr("suggested lr {lr}", lr=f"{result.suggested_lr:.3g}"))
             self.note.setPos(np.log10(result.suggested_lr), top)
         self.marker.setVisible(shown)
         self.note.setVisible(shown)

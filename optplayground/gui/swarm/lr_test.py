@@ -7,6 +7,7 @@ import dataclasses
 from PySide6.QtCore import QObject, Slot
 
 from ...core import experiment as xp
+from ...core.i18n import tr
 
 
 class LRTest(QObject):
@@ -32,13 +33,14 @@ class LRTest(QObject):
     def show_run(self) -> None:
         exp, _ = self._selected()
         if exp is not None:
-            self.panel.run_label.setText(f"Run: <b>{exp.runs[0].name}</b> ({exp.runs[0].optimizer})")
+            self.panel.run_label.setText(tr("Run: <b>{name}</b> ({title})", name=exp.runs[0].name,
+                                                 title=exp.runs[0].optimizer))
 
     @Slot()
     def start_lr_find(self) -> None:
         exp, _ = self._selected()
         if exp is None:
-            self.panel.lr_status.setText("The LR range test trains a model: pick a dataset race.")
+            self.panel.lr_status.setText(tr("The LR range test trains a model: pick a dataset race."))
             return
         try:
             start, end, steps = self.panel.lr_range()
@@ -48,21 +50,21 @@ class LRTest(QObject):
         self.panel.lr_plot.clear_result()
         self.panel.lr_apply.setEnabled(False)
         self._ticket = self.client.lr_find(exp, start, end, steps)
-        self.panel.lr_status.setText(f"testing {exp.runs[0].name}: {steps} updates…")
+        self.panel.lr_status.setText(tr("testing {name}: {steps} updates…", name=exp.runs[0].name, steps=steps))
 
     @Slot(int, object, str)
     def _on_lr_found(self, ticket: int, result, error: str) -> None:
         if ticket != self._ticket:
             return
         if error:
-            self.panel.lr_status.setText(f"Cannot test it: {error}")
+            self.panel.lr_status.setText(tr("Cannot test it: {error}", error=error))
             return
         self.panel.lr_plot.show_result(result)
-        ended = (f"stopped at update {result.diverged_at} (loss > 5× its best)"
-                 if result.diverged_at is not None else "ran every update")
-        suggestion = ("no suggestion (too few updates)" if result.suggested_lr is None
-                      else f"suggested lr {result.suggested_lr:.3g}")
-        self.panel.lr_status.setText(f"{ended}; {suggestion}")
+        ended = (tr("stopped at update {n} (loss > 5× its best)", n=result.diverged_at)
+                 if result.diverged_at is not None else tr("ran every update"))
+        suggestion = (tr("no suggestion (too few updates)") if result.suggested_lr is None
+                      else tr("suggested lr {lr}", lr=f"{result.suggested_lr:.3g}"))
+        self.panel.lr_status.setText(tr("{ended}; {suggestion}", ended=ended, suggestion=suggestion))
         self.panel.lr_apply.setEnabled(result.suggested_lr is not None)
 
     @Slot()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHB
                                QLineEdit, QPushButton, QSpinBox, QStackedWidget, QVBoxLayout,
                                QWidget)
 
+from ...core.i18n import tr
 from ...core.swarm import SweepAxis, default_axis
 from .basin_layer import MODES
 from .lr_finder_plot import LRFinderPlot
@@ -36,14 +37,15 @@ class AxisEditor(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.name = QComboBox()
+        self.name.setSizeAdjustPolicy(QComboBox.AdjustToContents)  # weight_decay, filled later
         self.low, self.high = QLineEdit(), QLineEdit()
         for edit in (self.low, self.high):
             edit.setMaximumWidth(80)
-        self.log = QCheckBox("log")
+        self.log = QCheckBox(tr("log"))
         self.count = QSpinBox()
         self.count.setRange(2, 256)
         self.count.setValue(32)
-        self.count.setToolTip("values along this axis")
+        self.count.setToolTip(tr("values along this axis"))
         for widget in (self.name, self.low, QLabel(".."), self.high, self.log, self.count):
             row.addWidget(widget)
         self.name.currentTextChanged.connect(self._fill_range)
@@ -89,9 +91,9 @@ class AxisEditor(QWidget):
             return None
         low, high = _number(self.low.text()), _number(self.high.text())
         if low is None or high is None or low >= high:
-            raise ValueError(f"{name}: expected LOW < HIGH, two numbers")
+            raise ValueError(tr("{name}: expected LOW < HIGH, two numbers", name=name))
         if self.log.isChecked() and low <= 0:
-            raise ValueError(f"{name}: a log range needs LOW > 0")
+            raise ValueError(tr("{name}: a log range needs LOW > 0", name=name))
         return SweepAxis(name, low, high, self.count.value(), self.log.isChecked())
 
 
@@ -112,9 +114,9 @@ class SwarmPanel(QWidget):
         self.run_label = QLabel()
         left.addWidget(self.run_label)
 
-        basin = QGroupBox("Basin map (over the trajectory map)")
+        basin = QGroupBox(tr("Basin map (over the trajectory map)"))
         grid = QGridLayout(basin)
-        self.show_basin = QCheckBox("Show where every start ends up")
+        self.show_basin = QCheckBox(tr("Show where every start ends up"))
         self.show_basin.toggled.connect(self.basinToggled)
         self.grid_size = QComboBox()
         self.grid_size.addItems([f"{n}×{n}" for n in GRIDS])
@@ -122,25 +124,25 @@ class SwarmPanel(QWidget):
         self.grid_size.currentIndexChanged.connect(lambda _i: self.basinChanged.emit())
         self.mode = QComboBox()
         for key, title in MODES.items():
-            self.mode.addItem(title, key)
+            self.mode.addItem(tr(title), key)
         self.mode.currentIndexChanged.connect(lambda _i: self.modeChanged.emit(self.mode.currentData()))
         self.threshold = QLineEdit()
-        self.threshold.setPlaceholderText("auto")
-        self.threshold.setToolTip("The loss a run must reach for 'steps to loss ≤ threshold' "
-                                  "(auto: the known minimum's loss + 0.001)")
+        self.threshold.setPlaceholderText(tr("auto"))
+        self.threshold.setToolTip(tr("The loss a run must reach for 'steps to loss ≤ threshold' "
+                                     "(auto: the known minimum's loss + 0.001)"))
         self.threshold.editingFinished.connect(self.basinChanged)
         grid.addWidget(self.show_basin, 0, 0, 1, 4)
-        grid.addWidget(QLabel("grid"), 1, 0)
+        grid.addWidget(QLabel(tr("grid")), 1, 0)
         grid.addWidget(self.grid_size, 1, 1)
-        grid.addWidget(QLabel("colour by"), 1, 2)
+        grid.addWidget(QLabel(tr("colour by")), 1, 2)
         grid.addWidget(self.mode, 1, 3)
-        grid.addWidget(QLabel("threshold: loss ≤"), 2, 0, 1, 2)
+        grid.addWidget(QLabel(tr("threshold: loss ≤")), 2, 0, 1, 2)
         grid.addWidget(self.threshold, 2, 2, 1, 2)
         self.basin_status = QLabel()
         grid.addWidget(self.basin_status, 3, 0, 1, 4)
         left.addWidget(basin)
 
-        sweep = QGroupBox("Sweep (one or two hyperparameters)")
+        sweep = QGroupBox(tr("Sweep (one or two hyperparameters)"))
         column = QVBoxLayout(sweep)
         self.axis1, self.axis2 = AxisEditor(False), AxisEditor(True)
         column.addWidget(self.axis1)
@@ -148,13 +150,13 @@ class SwarmPanel(QWidget):
         row = QHBoxLayout()
         self.metric = QComboBox()
         for key, title in METRICS.items():
-            self.metric.addItem(title, key)
+            self.metric.addItem(tr(title), key)
         self.metric.currentIndexChanged.connect(
             lambda _i: self.metricChanged.emit(self.metric.currentData()))
-        self.sweep_button = QPushButton("Sweep")
-        self.sweep_button.setToolTip("Race every setting of the grid (the other settings: the run's)")
+        self.sweep_button = QPushButton(tr("Sweep"))
+        self.sweep_button.setToolTip(tr("Race every setting of the grid (the other settings: the run's)"))
         self.sweep_button.clicked.connect(self.sweepRequested)
-        row.addWidget(QLabel("colour by"))
+        row.addWidget(QLabel(tr("colour by")))
         row.addWidget(self.metric, 1)
         row.addWidget(self.sweep_button)
         column.addLayout(row)
@@ -163,10 +165,10 @@ class SwarmPanel(QWidget):
         column.addWidget(self.sweep_status)
         left.addWidget(sweep)
         left.addWidget(self._lr_group())
-        self.whatif = QCheckBox("What-if fan while dragging a slider")
+        self.whatif = QCheckBox(tr("What-if fan while dragging a slider"))
         self.whatif.setChecked(True)
-        self.whatif.setToolTip("While a hyperparameter slider is dragged, the run's whole path "
-                               "for the new value, with faint paths for nearby values")
+        self.whatif.setToolTip(tr("While a hyperparameter slider is dragged, the run's whole path "
+                                  "for the new value, with faint paths for nearby values"))
         left.addWidget(self.whatif)
         left.addStretch(1)
 
@@ -180,22 +182,22 @@ class SwarmPanel(QWidget):
         self.surface_groups = (basin, sweep, self.whatif)
 
     def _lr_group(self) -> QGroupBox:
-        group = self.lr_group = QGroupBox("LR range test (exponential LR ramp)")
+        group = self.lr_group = QGroupBox(tr("LR range test (exponential LR ramp)"))
         grid = QGridLayout(group)
         self.start_lr, self.end_lr = QLineEdit("1e-6"), QLineEdit("10")
         self.lr_steps = QSpinBox()
         self.lr_steps.setRange(20, 100_000)
         self.lr_steps.setValue(200)
-        self.lr_button = QPushButton("Find LR")
+        self.lr_button = QPushButton(tr("Find LR"))
         self.lr_button.clicked.connect(self.lrFindRequested)
-        self.lr_apply = QPushButton("Apply suggested LR")
+        self.lr_apply = QPushButton(tr("Apply suggested LR"))
         self.lr_apply.setEnabled(False)
         self.lr_apply.clicked.connect(self.lrApplyRequested)
-        grid.addWidget(QLabel("from"), 0, 0)
+        grid.addWidget(QLabel(tr("from")), 0, 0)
         grid.addWidget(self.start_lr, 0, 1)
-        grid.addWidget(QLabel("to"), 0, 2)
+        grid.addWidget(QLabel(tr("to")), 0, 2)
         grid.addWidget(self.end_lr, 0, 3)
-        grid.addWidget(QLabel("steps"), 0, 4)
+        grid.addWidget(QLabel(tr("steps")), 0, 4)
         grid.addWidget(self.lr_steps, 0, 5)
         grid.addWidget(self.lr_button, 1, 0, 1, 3)
         grid.addWidget(self.lr_apply, 1, 3, 1, 3)
@@ -215,7 +217,7 @@ class SwarmPanel(QWidget):
         """(start, end, steps) as edited; ValueError saying what is wrong."""
         start, end = _number(self.start_lr.text()), _number(self.end_lr.text())
         if start is None or end is None or not 0 < start < end:
-            raise ValueError("expected 0 < from < to, two numbers")
+            raise ValueError(tr("expected 0 < from < to, two numbers"))
         return start, end, self.lr_steps.value()
 
     # ------------------------------------------------------------ reading
@@ -231,7 +233,7 @@ class SwarmPanel(QWidget):
 
     def set_run(self, run, spec) -> None:
         """The run the views race: its name, and its optimizer's float hyperparameters."""
-        self.run_label.setText(f"Run: <b>{run.name}</b> ({spec.title})")
+        self.run_label.setText(tr("Run: <b>{name}</b> ({title})", name=run.name, title=tr(spec.title)))
         names = [p.name for p in spec.params if p.kind == "float"]
         first = "lr" if "lr" in names else (names[0] if names else "")
         second = next((n for n in ("momentum", "alpha", "weight_decay") if n in names and n != first), NONE)

@@ -13,11 +13,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 
+from ...core.i18n import tr
 from ..plots.base import TEXT_COLOR, style_plot
 from .basin_layer import SwarmColorBar
 from . import colors
 
-METRICS = {"loss": "final loss", "steps": "steps to loss ≤ threshold", "diverged": "diverged at step"}
+METRICS = {"loss": "final loss", "steps": "steps to loss ≤ threshold", "diverged": "diverged at step"}  # tr() where shown
 STATUS = ("running", "done", "converged", "diverged", "diverged", "detached")
 
 
@@ -52,8 +53,8 @@ class SweepHeatMap(pg.PlotWidget):
         self.hover.setZValue(20)
         self.hover.setVisible(False)
         item.addItem(self.hover, ignoreBounds=True)
-        self.setToolTip("Hover a cell for its values, click it to race that setting")
-        self.hint = pg.TextItem("Pick one or two hyperparameters and press Sweep", color=TEXT_COLOR,
+        self.setToolTip(tr("Hover a cell for its values, click it to race that setting"))
+        self.hint = pg.TextItem(tr("Pick one or two hyperparameters and press Sweep"), color=TEXT_COLOR,
                                 anchor=(0.5, 0.5))
         item.addItem(self.hint, ignoreBounds=True)
         self.metric = "loss"
@@ -74,7 +75,7 @@ class SweepHeatMap(pg.PlotWidget):
         item = self.plotItem
         extent = self._extent()
         for side, axis, (lo, hi) in zip(("bottom", "left"), axes, extent):
-            item.setLabel(side, axis.name + (" (log scale)" if axis.log else ""), color=TEXT_COLOR)
+            item.setLabel(side, axis.name + (tr(" (log scale)") if axis.log else ""), color=TEXT_COLOR)
             item.getAxis(side).setTicks(log_axis_ticks(lo, hi) if axis.log else None)
             item.getAxis(side).setStyle(showValues=True)
         if len(axes) == 1:
@@ -119,13 +120,14 @@ class SweepHeatMap(pg.PlotWidget):
             shift = min(float(finite.min()), 0.0) if finite.size else 0.0
             floor = max(1e-12, 1e-9 * float(np.abs(finite).max())) if finite.size else 1e-12
             values = loss - shift + floor
-            return values, colors.scale_for(values, True, "log10 final loss")
+            return values, colors.scale_for(values, True, tr("log10 final loss"))
         if self.metric == "steps":
             values = np.where(frame.reached >= 0, frame.reached, np.nan).astype(np.float64)
-            label = "steps to loss ≤ %g" % self.threshold if self.threshold is not None else "steps"
+            label = (tr("steps to loss ≤ {threshold}", threshold=f"{self.threshold:g}")
+                     if self.threshold is not None else tr("steps"))
             return values, colors.Scale(0.0, float(max(frame.steps, 1)), False, label)
         values = np.where(diverged, frame.stopped, np.nan).astype(np.float64)
-        return values, colors.Scale(0.0, float(max(frame.steps, 1)), False, "diverged at step")
+        return values, colors.Scale(0.0, float(max(frame.steps, 1)), False, tr("diverged at step"))
 
     def cell_at(self, x: float, y: float) -> int | None:
         """The cell under a point in view coordinates."""
@@ -147,12 +149,16 @@ class SweepHeatMap(pg.PlotWidget):
         if frame is None or cell >= len(frame.x):
             return values
         status = STATUS[int(frame.status[cell])]
-        text = f"{values}\nloss {float(frame.loss[cell]):.4g} ({status}"
+        loss = f"{float(frame.loss[cell]):.4g}"
         if status in ("diverged", "converged"):
-            text += f" at step {int(frame.stopped[cell])}"
-        text += ")"
+            text = tr("loss {loss} ({status} at step {step})", loss=loss, status=tr(status),
+                      step=int(frame.stopped[cell]))
+        else:
+            text = tr("loss {loss} ({status})", loss=loss, status=tr(status))
+        text = f"{values}\n{text}"
         if frame.reached[cell] >= 0:
-            text += f"\nloss ≤ {self.threshold:g} at step {int(frame.reached[cell])}"
+            text += "\n" + tr("loss ≤ {threshold} at step {step}", threshold=f"{self.threshold:g}",
+                               step=int(frame.reached[cell]))
         return text
 
     # ------------------------------------------------------------ internals

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QSlider
 
 from ...core import experiment as xp
+from ...core.i18n import tr
 from ...core.batched.groups import batchable
 from ...core.optimizers import get_optimizer
 from ...core.swarm import BasinJob, SweepJob
@@ -40,14 +41,14 @@ class SwarmViews(QObject):
         self.sweep_map = self.panel.sweep_map
         self.basin = BasinLayer(window.map)
         self.fan = WhatIfFan(window.map)
-        self.dock = QDockWidget("Swarm views", window)
+        self.dock = QDockWidget(tr("Swarm views"), window)
         self.dock.setObjectName("swarm-dock")
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.BottomDockWidgetArea, self.dock)
         self.dock.hide()
         self.dock.visibilityChanged.connect(self._dock_shown)
         self.action = self.dock.toggleViewAction()
-        self.action.setText("S&warm Views (basin map, sweep)")
+        self.action.setText(tr("S&warm Views (basin map, sweep)"))
         self._basin_key = None  # what the basin shown was raced for
         self._sweep_key = None
         self._tickets = {"basin": 0, "sweep": 0, "fan": 0, "fan_table": 0}
@@ -132,7 +133,7 @@ class SwarmViews(QObject):
         exp = self.selected_run()
         if exp is None:
             self.basin.hide()
-            self.panel.run_label.setText("Swarm views race a batchable optimizer on a surface.")
+            self.panel.run_label.setText(tr("Swarm views race a batchable optimizer on a surface."))
             return
         run = self._fan_run = exp.runs[0]
         if self._run_changed(run):
@@ -163,14 +164,14 @@ class SwarmViews(QObject):
         self._tickets["basin"] = self.client.submit("basin", BasinJob(exp, 0, self.panel.grid(),
                                                                       threshold=threshold))
         self._started["basin"] = time.perf_counter()
-        self.panel.basin_status.setText("starting…")
+        self.panel.basin_status.setText(tr("starting…"))
 
     @Slot()
     def start_sweep(self, force: bool = True) -> None:
         """Race the sweep as the panel says (`force`: even if it is the one shown)."""
         exp = self.selected_run()
         if exp is None:
-            self.panel.sweep_status.setText("Sweeps race a batchable optimizer on a surface.")
+            self.panel.sweep_status.setText(tr("Sweeps race a batchable optimizer on a surface."))
             return
         try:
             axes = self.panel.axes()
@@ -178,7 +179,7 @@ class SwarmViews(QObject):
             self.panel.sweep_status.setText(str(error))
             return
         if len(axes) == 2 and axes[0].name == axes[1].name:
-            self.panel.sweep_status.setText(f"{axes[0].name} is chosen twice")
+            self.panel.sweep_status.setText(tr("{name} is chosen twice", name=axes[0].name))
             return
         self._sweep_wanted = True
         threshold = self.threshold(exp)
@@ -190,7 +191,7 @@ class SwarmViews(QObject):
         self.sweep_map.frame = None  # "done" is the new job's from now on
         self._tickets["sweep"] = self.client.submit("sweep", SweepJob(exp, 0, tuple(axes), threshold))
         self._started["sweep"] = time.perf_counter()
-        self.panel.sweep_status.setText("starting…")
+        self.panel.sweep_status.setText(tr("starting…"))
 
     # ------------------------------------------------------------ answers
 
@@ -199,9 +200,9 @@ class SwarmViews(QObject):
         if ticket != self._tickets.get(slot):
             return  # a job since replaced
         took = time.perf_counter() - self._started.get(slot, time.perf_counter())
-        done = "done" if frame.done else "racing"
-        status = (f"{len(frame.x):,} runs · step {frame.step:,}/{frame.steps:,} · {done} · "
-                  f"{took:.1f} s")
+        status = tr("{runs} runs · step {step}/{steps} · {state} · {seconds} s", runs=f"{len(frame.x):,}",
+                    step=f"{frame.step:,}", steps=f"{frame.steps:,}",
+                    state=tr("done") if frame.done else tr("racing"), seconds=f"{took:.1f}")
         if slot == "basin":
             if self.panel.show_basin.isChecked():
                 self.basin.show_frame(frame)
@@ -210,7 +211,7 @@ class SwarmViews(QObject):
                 import numpy as np
 
                 found = np.bincount(frame.minimum[frame.minimum >= 0], minlength=len(self.basin.minima))
-                counts = " · " + ", ".join(f"min {i}: {n:,}" for i, n in enumerate(found))
+                counts = " · " + tr("per minimum: {counts}", counts=" / ".join(f"{n:,}" for n in found))
             self.panel.basin_status.setText(status + counts)
         else:
             if frame.meta:
@@ -222,7 +223,7 @@ class SwarmViews(QObject):
     def _on_failed(self, slot: str, ticket: int, message: str) -> None:
         if ticket == self._tickets.get(slot):
             label = self.panel.basin_status if slot == "basin" else self.panel.sweep_status
-            label.setText(f"Cannot race it: {message}")
+            label.setText(tr("Cannot race it: {message}", message=message))
 
     @Slot(bool)
     def _basin_toggled(self, on: bool) -> None:
@@ -252,7 +253,7 @@ class SwarmViews(QObject):
                                   name=unique_name(f"{base.name} {label}", {r.name for r in runs}),
                                   color=next_color(runs))
         if len(runs) >= xp.MAX_RUNS:
-            self.window.statusBar().showMessage(f"At most {xp.MAX_RUNS} runs", 5000)
+            self.window.statusBar().showMessage(tr("At most {n} runs", n=xp.MAX_RUNS), 5000)
             return
         runs.append(new)
         self.window.runs_panel.set_runs(runs)
@@ -328,7 +329,8 @@ class SwarmViews(QObject):
         self._draw_fan(name, chosen, [table["paths"][table["index"][v]] for v in chosen])
 
     def _draw_fan(self, name: str, values: list[float], paths) -> None:
-        text = f"{name} = {values[0]:.3g} (white); faint: " + ", ".join(f"{v:.3g}" for v in values[1:])
+        text = tr("{name} = {value} (white); faint: {others}", name=name, value=f"{values[0]:.3g}",
+                  others=", ".join(f"{v:.3g}" for v in values[1:]))
         self.fan.show(paths, self._fan_color, text)
         self.fan_latency_s.append(time.perf_counter() - self._fan_asked)
 
@@ -402,7 +404,7 @@ class SwarmViews(QObject):
 
     def add_export_actions(self, menu) -> None:
         """Called as File ▸ Export fills: the basin's and the sweep's CSVs."""
-        for slot, title in (("basin", "Basin map CSV…"), ("sweep", "Sweep CSV…")):
+        for slot, title in (("basin", tr("Basin map CSV…")), ("sweep", tr("Sweep CSV…"))):
             shown = (self.basin.frame is not None and self.panel.show_basin.isChecked()
                      if slot == "basin" else self.sweep_map.frame is not None)
             if shown:
@@ -410,7 +412,8 @@ class SwarmViews(QObject):
                 action.triggered.connect(lambda _=False, s=slot: self._ask_csv(s))
 
     def _ask_csv(self, slot: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, f"Export the {slot} CSV",
+        title = tr("Export the basin map CSV") if slot == "basin" else tr("Export the sweep CSV")
+        path, _ = QFileDialog.getSaveFileName(self.window, title,
                                               f"{slot}.csv", "CSV (*.csv)")
         if path:
             self.export_csv(slot, path)
@@ -420,7 +423,8 @@ class SwarmViews(QObject):
 
     @Slot(str, str)
     def _on_exported(self, path: str, error: str) -> None:
-        message = f"Wrote {path}" if not error else f"Cannot write {path}: {error}"
+        message = (tr("Wrote {path}", path=path) if not error
+                   else tr("Cannot write {path}: {error}", path=path, error=error))
         self.window.statusBar().showMessage(message, 8000)
 
     def shutdown(self) -> None:
