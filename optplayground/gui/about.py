@@ -31,7 +31,8 @@ def add_help_menu(window: QMainWindow) -> QAction:
     return about
 
 
-# Keys that are not menu actions: the window's input rules (gui/input_keys.py) and the map.
+# Keys that are not menu actions: the window's input rules (gui/input_keys.py) and the map
+# (tr() when shown).
 MORE_KEYS = (("Escape", "give the keys back to the window (leave a field)"),
              ("Return", "take a typed value (the keys go back to the window)"),
              ("Tab", "move between the inputs"),
@@ -47,13 +48,13 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
         key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         if key and action.text():
             rows.append((key, action.text().replace("&", "")))
-    return rows + list(MORE_KEYS)
+    return rows + [(tr(key), tr(text)) for key, text in MORE_KEYS]
 
 
 def show_shortcuts(window: QMainWindow) -> QMessageBox:
     box = QMessageBox(window)
     box.setObjectName("shortcuts")
-    box.setWindowTitle("Keyboard shortcuts")
+    box.setWindowTitle(tr("Keyboard shortcuts"))
     box.setTextFormat(QtCore.Qt.TextFormat.RichText)
     table = "".join(f"<tr><td><b>{html.escape(key)}</b>&nbsp;&nbsp;</td>"
                     f"<td>{html.escape(text)}</td></tr>" for key, text in shortcut_rows(window))
