@@ -82,7 +82,8 @@ class StepCursor:
         rows = [f"<span style='color:{color}'>■</span> {html.escape(name)}: {format_value(v)}"
                 for name, color, v in self.values(live, step)]
         axis = self.plot.x_axis
-        label = f"{tr(axis)} {step:,.0f}" if axis == "step" else f"{tr(axis)} {step:,.2f}"
+        label = (tr("step {step}", step=f"{step:,.0f}") if axis == "step"
+                 else tr("epoch {epoch}", epoch=f"{step:,.2f}"))
         self.text.setHtml(f"<div style='color:#e6e6e6; font-size:9pt'>{label}<br>"
                           + "<br>".join(rows) + "</div>")
         (x0, _x1), (_y0, y1) = self.plot.plotItem.vb.viewRange()
