@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 import platform
+import re
 from pathlib import Path
 
 from PySide6 import QtCore
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
 from .. import __version__, applog
 from ..core.i18n import tr
@@ -31,7 +32,8 @@ def add_help_menu(window: QMainWindow) -> QAction:
     return about
 
 
-# Keys that are not menu actions: the window's input rules (gui/input_keys.py) and the map.
+# Keys that are not menu actions: the window's input rules (gui/input_keys.py) and the map
+# (tr() when shown).
 MORE_KEYS = (("Escape", "give the keys back to the window (leave a field)"),
              ("Return", "take a typed value (the keys go back to the window)"),
              ("Tab", "move between the inputs"),
@@ -46,18 +48,21 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
     for action in window.actions():
         key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         if key and action.text():
-            rows.append((key, action.text().replace("&", "")))
-    return rows + list(MORE_KEYS)
+            rows.append((key, re.sub(r"\(&\w\)", "", action.text()).replace("&", "")))  # "退出(&Q)": 退出
+    return rows + [(tr(key), tr(text)) for key, text in MORE_KEYS]
 
 
 def show_shortcuts(window: QMainWindow) -> QMessageBox:
     box = QMessageBox(window)
     box.setObjectName("shortcuts")
-    box.setWindowTitle("Keyboard shortcuts")
+    box.setWindowTitle(tr("Keyboard shortcuts"))
     box.setTextFormat(QtCore.Qt.TextFormat.RichText)
     table = "".join(f"<tr><td><b>{html.escape(key)}</b>&nbsp;&nbsp;</td>"
                     f"<td>{html.escape(text)}</td></tr>" for key, text in shortcut_rows(window))
     box.setText(f"<table>{table}</table>")
+    label = box.findChild(QLabel, "qt_msgbox_label")  # its width fell short of a CJK row's
+    if label is not None:
+        label.setMinimumWidth(label.sizeHint().width() + 4 * label.fontMetrics().averageCharWidth())
     box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box

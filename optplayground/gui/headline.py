@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from ..core import experiment as xp
+from ..core.datasets import DATASETS
 from ..core.experiment import Experiment, Problem
 from ..core.i18n import tr, translated
 
@@ -17,7 +18,8 @@ def same_problem_kind(a: Problem, b: Problem) -> bool:
 
 def problem_title(problem: Problem) -> str:
     if problem.is_dataset:
-        return tr("dataset {name}", name=translated(problem.dataset))
+        spec = DATASETS.get(problem.dataset)  # its title, as the problem panel shows it
+        return tr("dataset {name}", name=translated(spec.title if spec else problem.dataset))
     if problem.surface == "formula":
         return f"f = {problem.formula}"
     return translated(xp.surface_of(problem).title)

@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
         file = menu.addMenu(tr("&File"))
         self.files = FileActions(self)  # open, recent, presets, save, export, copy
         self.files.build(file)
-        self.reopen_action = self._action(file, "Reopen &Last Experiment", "", self.reopen_last)
+        self.reopen_action = self._action(file, tr("Reopen &Last Experiment"), "", self.reopen_last)
         self.reopen_action.setEnabled(bool(settings_text(self.settings, "last_experiment")))
         file.addSeparator()
         self._action(file, tr("&Quit"), QKeySequence.Quit, self.close)
@@ -222,11 +222,11 @@ class MainWindow(QMainWindow):
         self.log_loss_action = self._action(view, tr("&Log loss axis"), "L", self.loss_plot.set_log_y)
         self.log_loss_action.setCheckable(True)
         self.log_loss_action.setChecked(self.loss_plot.log_y)
-        self.aspect_action = self._action(view, "&Equal axes on the map (1:1)", "E",
+        self.aspect_action = self._action(view, tr("&Equal axes on the map (1:1)"), "E",
                                           self.set_equal_aspect)
         self.aspect_action.setCheckable(True)
         self.aspect_action.setChecked(True)
-        self._action(view, "&View All on the map", "A", self.map.view_all)
+        self._action(view, tr("&View All on the map"), "A", self.map.view_all)
         view.addAction(self.dataset_area.epoch_action)
         self.inside = Inside(self)  # the selected run's update: map overlay, panel, RAdam phase
         self.inside.add_to(view, self.view_bar)
@@ -293,9 +293,9 @@ class MainWindow(QMainWindow):
         it was opened or saved, or the user agrees to discard the edits."""
         if self.experiment == self.saved:
             return True
-        box = QMessageBox(QMessageBox.Question, "Discard your edits?",
-                          "This experiment has edits that are not saved. Open another one "
-                          "and discard them?", QMessageBox.Discard | QMessageBox.Cancel, self)
+        box = QMessageBox(QMessageBox.Question, tr("Discard your edits?"),
+                          tr("This experiment has edits that are not saved. Open another one "
+                             "and discard them?"), QMessageBox.Discard | QMessageBox.Cancel, self)
         box.setObjectName("discard-box")
         box.setDefaultButton(QMessageBox.Cancel)
         return box.exec() == QMessageBox.Discard
@@ -443,8 +443,8 @@ class MainWindow(QMainWindow):
         try:
             exp = xp.load(path)
             if not trust_ui.permit(self, exp, path, self.settings):
-                self.statusBar().showMessage(f"Not opened: {path} (its modules were not "
-                                             "allowed; nothing was imported)", 10000)
+                self.statusBar().showMessage(tr("Not opened: {path} (its modules were not "
+                                                "allowed; nothing was imported)", path=path), 10000)
                 return False
             if not self.load_experiment(exp):
                 return False
@@ -506,7 +506,7 @@ class MainWindow(QMainWindow):
         import-path optimizers only if their modules are on the allow-list)."""
         exp = self._remembered_experiment()
         if exp is None:
-            self.statusBar().showMessage(self._restore_note or "No last experiment to reopen",
+            self.statusBar().showMessage(self._restore_note or tr("No last experiment to reopen"),
                                          15000)
             return False
         return self.load_experiment(exp)
@@ -518,8 +518,9 @@ class MainWindow(QMainWindow):
         try:
             return xp.validate(xp.loads(text)) if text else None
         except ImportNotAllowed as error:  # restored only with the allow-list's modules
-            self._restore_note = (f"The last experiment was not reopened: it imports module "
-                                  f"{error.module!r}, which is not on the allow-list")
+            self._restore_note = tr("The last experiment was not reopened: it imports module "
+                                     "{module}, which is not on the allow-list",
+                                     module=repr(error.module))
             return None
         except Exception:  # noqa: BLE001 — a corrupt store (ConfigError or worse) is ignored
             return None

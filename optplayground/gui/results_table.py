@@ -14,11 +14,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
 
 from ..core import experiment as xp
 from ..core.atomic import write_text_atomic
+from ..core.i18n import tr
 from ..core.params import ConfigError
 from ..core.results import RunResult, best_loss, run_result, to_csv
 from .live import LiveRuns
 
-HEADERS = ("run", "status", "final loss", "best loss", "converged", "to min")
+HEADERS = ("run", "status", "final loss", "best loss", "converged", "to min")  # tr() when shown
 HEADER_TIPS = ("", "how the run ended (or running)", "the loss of its last row",
                "its lowest loss", "the step it converged at",
                "distance from its last point to the nearest known minimum")
@@ -56,17 +57,17 @@ class ResultsTable(QWidget):
         column.setContentsMargins(0, 2, 0, 0)
         column.setSpacing(2)
         head = QHBoxLayout()
-        head.addWidget(QLabel("<b>Results</b>"))
+        head.addWidget(QLabel("<b>" + tr("Results") + "</b>"))
         head.addStretch(1)
-        self.export_button = QPushButton("Export CSV…")
-        self.export_button.setToolTip("Write this table as a CSV file")
+        self.export_button = QPushButton(tr("Export CSV…"))
+        self.export_button.setToolTip(tr("Write this table as a CSV file"))
         self.export_button.clicked.connect(self.export_dialog)
         head.addWidget(self.export_button)
         column.addLayout(head)
         self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setHorizontalHeaderLabels([tr(header) for header in HEADERS])
         for c, tip in enumerate(HEADER_TIPS):
-            self.table.horizontalHeaderItem(c).setToolTip(tip)
+            self.table.horizontalHeaderItem(c).setToolTip(tr(tip) if tip else "")
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -118,7 +119,7 @@ class ResultsTable(QWidget):
         for r, (row, color) in enumerate(zip(rows, colors)):
             name = SortItem(f"■ {row.run}", row.run.lower())
             name.setForeground(QColor(color))
-            cells = [name, SortItem(row.status, row.status)]
+            cells = [name, SortItem(tr(row.status), row.status)]
             for value in (row.final_loss, row.best_loss, row.steps_to_converge,
                           row.distance_to_minimum):
                 text, key = number(value)
@@ -131,13 +132,13 @@ class ResultsTable(QWidget):
 
     @Slot()
     def export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the results", "results.csv",
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export the results"), "results.csv",
                                               "CSV (*.csv)")
         if path:
             try:
                 self.export(path)
             except (ConfigError, OSError) as error:
-                QMessageBox.warning(self, "Cannot export the results", f"{path}\n\n{error}")
+                QMessageBox.warning(self, tr("Cannot export the results"), f"{path}\n\n{error}")
 
     def export(self, path: str) -> None:
         """Write the table as CSV (atomically: a file is never left half-written)."""

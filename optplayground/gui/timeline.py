@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
+from ..core.i18n import tr
+
 
 class Timeline(QWidget):
     scrubbed = Signal(object)  # the step to show, or None: the race as it is now
@@ -19,17 +21,18 @@ class Timeline(QWidget):
         self.setObjectName("timeline")
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 2, 8, 2)
-        row.addWidget(QLabel("timeline"))
+        row.addWidget(QLabel(tr("timeline")))
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setObjectName("timeline-slider")
         self.slider.setRange(0, 0)
-        self.slider.setToolTip("Drag back to see the race at an earlier step: the map and "
-                               "every plot follow (Home / End, ← → with the slider focused)")
+        self.slider.setToolTip(tr("Drag back to see the race at an earlier step: the map and "
+                                  "every plot follow (Home / End, ← → with the slider focused)"))
         self.slider.valueChanged.connect(self._moved)
         row.addWidget(self.slider, 1)
         self.label = QLabel()
         # A fixed width: a label that grew with its text relaid the window out mid-race.
-        self.label.setFixedWidth(self.label.fontMetrics().horizontalAdvance("step 000,000,000 of 000,000,000"))
+        self.label.setFixedWidth(self.label.fontMetrics().horizontalAdvance(
+            tr("step {step} of {last}", step="000,000,000", last="000,000,000")))
         row.addWidget(self.label)
         self.cursor: int | None = None  # the step shown, None while following the race
         self._last = 0
@@ -78,6 +81,6 @@ class Timeline(QWidget):
 
     def _show(self) -> None:
         if self.cursor is None:
-            self.label.setText(f"step {self._last:,} (live)")
+            self.label.setText(tr("step {step} (live)", step=f"{self._last:,}"))
         else:
-            self.label.setText(f"step {self.cursor:,} of {self._last:,}")
+            self.label.setText(tr("step {step} of {last}", step=f"{self.cursor:,}", last=f"{self._last:,}"))

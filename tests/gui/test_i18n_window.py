@@ -25,6 +25,7 @@ from optplayground.core.models import MODEL_PARAMS
 from optplayground.core.optimizers import LOOKAHEAD, OPTIMIZERS
 from optplayground.core.schedules import SCHEDULES
 from optplayground.core.surfaces import SURFACES
+from optplayground.gui.about import show_shortcuts
 from optplayground.gui.language import (KEY, choose_language, install_library_translations,
                                        install_qt_translations)
 
@@ -41,7 +42,7 @@ def allowed_words() -> set:
              *DATASETS.values(), *LOSSES.values()]
     params = [p for spec in specs for p in spec.params] + list(MODEL_PARAMS) + list(CLIP_PARAMS)
     for text in [*(p.name for p in params), *(str(c) for p in params for c in p.choices),
-                 *(run.name for run in RUNS), *OPTIMIZERS, *DEVICES, *FUNCTIONS, "optplayground", "SVG",
+                 *(run.name for run in RUNS), *OPTIMIZERS, *DEVICES, *FUNCTIONS, "optplayground", "SVG", "Ctrl+Shift",
                  "English"]:  # a language's own name
         words |= set(re.findall(r"[A-Za-z]{3,}", text))
     return words
@@ -169,6 +170,26 @@ def swarm_texts(window) -> list:
     return texts
 
 
+def watching_texts(window) -> list:
+    """What issue 18 shows: the results table's headers, the timeline scrubbed back, and
+    Help ▸ Keyboard Shortcuts (its menu actions' names and the keys that are no action)."""
+    header = window.results.table.horizontalHeader().model()
+    texts = [header.headerData(c, Qt.Horizontal, role) for c in range(header.columnCount())
+             for role in (Qt.DisplayRole, Qt.ToolTipRole)]
+    assert "最终损失" in texts
+    window.timeline.follow(20)
+    window.timeline.show_step(5)
+    texts.append(window.timeline.label.text())
+    assert "第 5 步 / 共 20 步" in texts
+    qt = install_qt_translations(QApplication.instance(), "zh_CN")  # Qt names the keys
+    box = show_shortcuts(window)
+    texts += [box.windowTitle(), box.text()]
+    assert "拖动时间轴" in box.text() and "空格" in box.text()
+    box.close()
+    QApplication.instance().removeTranslator(qt)
+    return texts
+
+
 def untranslated(texts, allowed) -> list:
     out = []
     for text in texts:
@@ -196,7 +217,7 @@ def test_every_text_the_window_shows_is_chinese_and_view_language_saves_a_choice
                           steps=20), autoplay=False, settings=settings)
     w.runs_panel.editor.schedule_editor.add_stage()  # a stage's own widgets
     w.runs_panel.editor.schedule_editor.add_stage()
-    texts = shown_texts(w) + inside_texts(w) + swarm_texts(w)
+    texts = shown_texts(w) + inside_texts(w) + swarm_texts(w) + watching_texts(w)
     assert "文件(&F)" in texts and "学习率" in texts and "Rosenbrock 比赛" in w.windowTitle()
 
     w.problem_panel.mode_combo.setCurrentIndex(w.problem_panel.mode_combo.findData("dataset"))

@@ -214,10 +214,10 @@ class LossPlot(RunCurvesPlot):
         return state
 
     def _update_label(self) -> None:
-        text = "loss − lowest loss seen" if self.log_y and self._shows_gap else "loss"
+        text = tr("loss − lowest loss seen") if self.log_y and self._shows_gap else tr("loss")
         if self._symlog is not None:
-            text = "loss (symlog)"
-        self.plotItem.setLabel("left", tr(text))
+            text = tr("loss (symlog)")
+        self.plotItem.setLabel("left", text)
 
     def _fit_bounds(self, last_step: int = 0) -> None:
         box = self._box

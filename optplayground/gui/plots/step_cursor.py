@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from ...core.i18n import tr
 from ..live import LiveRuns
 
 CURSOR_PEN = pg.mkPen((230, 200, 80, 200), width=1, style=Qt.PenStyle.DashLine)
@@ -81,7 +82,8 @@ class StepCursor:
         rows = [f"<span style='color:{color}'>■</span> {html.escape(name)}: {format_value(v)}"
                 for name, color, v in self.values(live, step)]
         axis = self.plot.x_axis
-        label = f"{axis} {step:,.0f}" if axis == "step" else f"{axis} {step:,.2f}"
+        label = (tr("step {step}", step=f"{step:,.0f}") if axis == "step"
+                 else tr("epoch {epoch}", epoch=f"{step:,.2f}"))
         self.text.setHtml(f"<div style='color:#e6e6e6; font-size:9pt'>{label}<br>"
                           + "<br>".join(rows) + "</div>")
         (x0, _x1), (_y0, y1) = self.plot.plotItem.vb.viewRange()

@@ -96,8 +96,8 @@ class LossColorBar(pg.ColorBarItem):
     def show_heat(self, heat: Heat) -> None:
         self.setLevels(heat.levels)
         self.axis.setTicks([heat.ticks()])  # positions: log10(f − fmin + floor), or symlog(f)
-        scale = "symmetric log scale" if heat.symlog else "log scale"
-        self.getAxis("left").setLabel(f"loss ({scale})", color=TEXT_COLOR)
+        text = tr("loss (symmetric log scale)") if heat.symlog else tr("loss (log scale)")
+        self.getAxis("left").setLabel(text, color=TEXT_COLOR)
 
 
 class TrajectoryMap(pg.PlotWidget):
