@@ -4,8 +4,8 @@ when the window opens next: every widget would have to rebuild its texts otherwi
 from __future__ import annotations
 
 from PySide6.QtCore import QLibraryInfo, QSettings, QTranslator
-from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
+from PySide6.QtGui import QActionGroup
+from PySide6.QtWidgets import QApplication, QMenu
 
 from ..core import i18n
 from ..core.i18n import tr
