@@ -230,6 +230,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.dataset_area.epoch_action)
         self.inside = Inside(self)  # the selected run's update: map overlay, panel, RAdam phase
         self.inside.add_to(view, self.view_bar)
+        self.runs_panel.list.currentRowChanged.connect(self._emphasise_selected)
         add_language_menu(self, view)
         self.view_bar.addAction(self.grid_action)
         self.view_bar.addAction(self.log_loss_action)
@@ -324,6 +325,7 @@ class MainWindow(QMainWindow):
         self.frames.invalidate()
         self.status.reset()
         self.inside.race(exp, generation)
+        self._emphasise_selected()
         self.results.set_experiment(exp)
         self.timeline.reset()
         self.on_scrubbed(None)
@@ -331,6 +333,14 @@ class MainWindow(QMainWindow):
         self.worker.startRace.emit(exp, generation)
         self.worker.playingChanged.emit(self.playing)
         self.transport.set_playing(self.playing)
+
+    @Slot()
+    def _emphasise_selected(self) -> None:
+        """The selected run's path stands out on the map, the others dimmed (the map counts
+        only the runs that race)."""
+        runs, row = self.experiment.runs, self.runs_panel.selected()
+        racing = 0 <= row < len(runs) and runs[row].enabled
+        self.map.select(sum(run.enabled for run in runs[:row]) if racing else None)
 
     @Slot(bool)
     def set_playing(self, playing: bool) -> None:

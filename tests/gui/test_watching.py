@@ -9,6 +9,7 @@ from optplayground.gui.controls.transport import (DEFAULT_SPEED, remember_speed,
 from optplayground.gui.headless import race_over, wait_until
 from optplayground.gui.main_window import MainWindow
 from optplayground.gui.plots.step_cursor import format_value, value_at
+from optplayground.gui.plots.trajectory_map import DIMMED_OPACITY
 
 ENGINE_S = 120
 
@@ -209,3 +210,15 @@ def test_the_results_table_reads_each_run_and_exports_it(raced, tmp_path):
     lines = path.read_text().splitlines()
     assert lines[0] == ",".join(COLUMNS) and len(lines) == 1 + len(w.live.styles)
     assert lines[1].split(",")[5] == repr(w.results.rows[0].best_loss)
+
+
+def test_the_selected_run_stands_out_and_the_others_are_dimmed(raced):
+    w, _ = raced
+    paths = w.map._paths
+    w.runs_panel.list.setCurrentRow(1)
+    assert [p.opacity() for p in paths] == [DIMMED_OPACITY, 1.0]
+    assert paths[1].zValue() > paths[0].zValue()
+    w.runs_panel.list.setCurrentRow(0)
+    assert [p.opacity() for p in paths] == [1.0, DIMMED_OPACITY]
+    w.map.select(None)  # no selection: every run alike
+    assert [p.opacity() for p in paths] == [1.0, 1.0]

@@ -32,6 +32,7 @@ CONTOUR_PEN = (255, 255, 255, 55)
 PATH_WIDTH = 1.4  # thin: a zigzag shows its steps instead of one band
 HALO_PEN = pg.mkPen((255, 255, 255, 70), width=3.2, cosmetic=True)  # lifts paths off dark ground
 SETTLED_ALPHA = 150  # the older part of a path fades; its last TAIL_POINTS stay bright
+DIMMED_OPACITY = 0.45  # the runs not selected: still readable, the selected one stands out
 TRAIL_DOTS = 40  # a path's last steps are dots, fading with age: each step shows
 VIEW_ALL_REACH = 4.0  # View All shows runs up to this many box sizes beyond the box
 # Flat ends: where a path's cached part and its tail meet, two square ends of this
@@ -119,6 +120,7 @@ class TrajectoryMap(pg.PlotWidget):
         self._head_at: list[tuple[float, float] | None] = []  # per run: its last point
         self._only: int | None = None
         self._hidden: set[int] = set()  # runs hidden by a click on their legend entry
+        self._selected: int | None = None  # emphasised; the others dimmed
         self.racing = False  # at full speed: no trail dots (2.5 ms a frame for eight runs)
         self.cursor: int | None = None  # the timeline's step: paths end there (None: now)
         self._live: LiveRuns | None = None
@@ -260,6 +262,21 @@ class TrajectoryMap(pg.PlotWidget):
                                for style in self._styles]
         self._fill_legend()
         self._apply_visibility()
+        self._apply_emphasis()
+
+    def select(self, index: int | None) -> None:
+        """Emphasise run `index` (the one selected in the runs list) and dim the others;
+        None: every run alike."""
+        self._selected = index
+        self._apply_emphasis()
+
+    def _apply_emphasis(self) -> None:
+        alike = self._selected is None or not 0 <= self._selected < len(self._paths)
+        for i, items in enumerate(zip(self._paths, self._settled)):
+            chosen = alike or i == self._selected
+            for item in items:
+                item.setOpacity(1.0 if chosen else DIMMED_OPACITY)
+                item.setZValue(11 if chosen and not alike else 10)
 
     def _fill_legend(self) -> None:
         if self.legend is None:
