@@ -77,15 +77,19 @@ def close(app: QApplication, window: MainWindow) -> None:
 # ---------------------------------------------------------------- capture
 
 def take_screenshot(experiment: Experiment, out: str, size: tuple[int, int],
-                    timeout_s: float = 300.0) -> float:
+                    timeout_s: float = 300.0, then=None) -> float:
     """`optplayground shot`: race the experiment to its end in the window and save the
-    window as PNG. Returns the seconds from opening the window to its first painted frame."""
+    window as PNG. Returns the seconds from opening the window to its first painted frame.
+    `then(app, window)`, if given, runs after the race and before the capture (a preset's
+    swarm view, say)."""
     opened = time.perf_counter()
     app, window = open_window(experiment, size)
     app.processEvents()
     first_frame = time.perf_counter() - opened
     try:
         race_to_end(app, window, timeout_s)
+        if then is not None:
+            then(app, window)
         export.save_png(window.grab(), out)
     finally:
         close(app, window)
