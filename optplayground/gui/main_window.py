@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QLabel, QMainWindow,
+from PySide6.QtCore import QRect, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (QApplication, QMainWindow,
                                QMessageBox, QScrollArea, QSplitter, QToolBar,
                                QVBoxLayout, QWidget)
 
@@ -20,19 +19,17 @@ from ..core.experiment import Experiment
 from ..core.i18n import tr
 from ..core.params import ConfigError
 from ..core.race_model import RaceModel
-from ..core.trust import ImportNotAllowed
-from .about import add_help_menu
 from .controls.common import WrappingLabel
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
 from .controls.transport import TransportBar, remember_speed, remembered_speed
-from .files import FileActions, dropped_experiment
+from .files import dropped_experiment
 from .frame_hold import FrameHold
 from .frames import Frames
-from .language import add_language_menu
 from .headline import headline
 from .input_keys import InputKeys
-from .inside import Inside
+from .menus import build_menus
+from .session import remember, remembered_experiment, restore_geometry
 from .live import LiveRuns
 from .map_area import MapArea
 from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
@@ -43,11 +40,6 @@ from .step_column import balance, shown_panes
 from .timeline import Timeline
 from . import trust as trust_ui
 from .worker import BUILD_WAIT_S, WorkerThread
-
-
-def settings_text(settings: QSettings | None, key: str) -> str:
-    value = settings.value(key, "") if settings is not None else ""
-    return value if isinstance(value, str) else ""
 
 
 class MainWindow(QMainWindow):
@@ -61,7 +53,6 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)  # drop an experiment .toml on the window to open it
         self.settings = settings
         trust_ui.load_allow_list(settings)  # before the last experiment is reopened
-        self._restore_note = ""  # why the last experiment was not reopened, if it was not
         fallback = xp.default_experiment()  # a plain launch: the default race (README)
         self.model = RaceModel(fallback)  # until `experiment` has passed validation
         self.path: str | None = None
@@ -85,7 +76,8 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self._build_plots()
         self.swarm = SwarmViews(self)  # basin map, sweep heat map, what-if fan
-        self._build_menus()
+        build_menus(self)  # gui/menus.py
+        self.runs_panel.list.currentRowChanged.connect(self._emphasise_selected)
         self.files.export_menu.aboutToShow.connect(
             lambda: self.swarm.add_export_actions(self.files.export_menu))
         self.files.presets_menu.triggered.connect(self.swarm.preset_chosen)  # its swarm view
@@ -97,7 +89,7 @@ class MainWindow(QMainWindow):
                              self.map_area.currentWidget, self.step_plots,
                              self.dataset_area.step_plots, self._show_status)
         self.frames.firstFrame.connect(self.firstFrame)
-        self._restore_geometry()
+        restore_geometry(self, settings)
         if settings is not None:  # a person's window: the pace they chose last
             self.set_speed(remembered_speed(settings))
             self.transport.speedChanged.connect(lambda speed: remember_speed(settings, speed))
@@ -198,61 +190,6 @@ class MainWindow(QMainWindow):
         column.addWidget(self.splitter, 1)
         column.addWidget(self.timeline)
         self.setCentralWidget(central)
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar()
-        file = menu.addMenu(tr("&File"))
-        self.files = FileActions(self)  # open, recent, presets, save, export, copy
-        self.files.build(file)
-        self.reopen_action = self._action(file, tr("Reopen &Last Experiment"), "", self.reopen_last)
-        self.reopen_action.setEnabled(bool(settings_text(self.settings, "last_experiment")))
-        file.addSeparator()
-        self._action(file, tr("&Quit"), QKeySequence.Quit, self.close)
-
-        run = menu.addMenu(tr("&Run"))
-        self.play_action = self._action(run, tr("&Play / Pause"), "Space",
-                                        lambda _=False: self.set_playing(not self.playing))
-        self._action(run, tr("&Step"), "Right", self.step_once)
-        self._action(run, tr("&Reset"), "R", self.model.restart)
-
-        view = menu.addMenu(tr("&View"))
-        view.addAction(self.swarm.action)
-        self.grid_action = self._action(view, tr("Side by side (&grid)"), "G", self.set_grid_view)
-        self.grid_action.setCheckable(True)
-        self.log_loss_action = self._action(view, tr("&Log loss axis"), "L", self.loss_plot.set_log_y)
-        self.log_loss_action.setCheckable(True)
-        self.log_loss_action.setChecked(self.loss_plot.log_y)
-        self.aspect_action = self._action(view, tr("&Equal axes on the map (1:1)"), "E",
-                                          self.set_equal_aspect)
-        self.aspect_action.setCheckable(True)
-        self.aspect_action.setChecked(True)
-        self._action(view, tr("&View All on the map"), "A", self.map.view_all)
-        view.addAction(self.dataset_area.epoch_action)
-        self.inside = Inside(self)  # the selected run's update: map overlay, panel, RAdam phase
-        self.inside.add_to(view, self.view_bar)
-        self.runs_panel.list.currentRowChanged.connect(self._emphasise_selected)
-        add_language_menu(self, view)
-        self.view_bar.addAction(self.grid_action)
-        self.view_bar.addAction(self.log_loss_action)
-        self.view_bar.addAction(self.dataset_area.epoch_action)
-        self.view_bar.addWidget(QLabel("  " + tr("smoothing") + " "))
-        self.smoothing = QDoubleSpinBox()
-        self.smoothing.setRange(0.0, 0.999)
-        self.smoothing.setSingleStep(0.1)
-        self.smoothing.setDecimals(3)
-        self.smoothing.setToolTip(tr("Debiased exponential moving average of the loss curve "
-                                     "(0 = raw). The LR is never smoothed."))
-        self.smoothing.valueChanged.connect(self.loss_plot.set_smoothing)
-        self.view_bar.addWidget(self.smoothing)
-        add_help_menu(self)  # Help > About
-
-    def _action(self, menu, text, shortcut, slot) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        self.addAction(action)  # shortcuts work while the menu bar is hidden too
-        return action
 
     # ------------------------------------------------------------ the race
 
@@ -512,36 +449,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def reopen_last(self) -> bool:
-        """File ▸ Reopen Last Experiment: the one raced when the window last closed (its
-        import-path optimizers only if their modules are on the allow-list)."""
-        exp = self._remembered_experiment()
+        """File ▸ Reopen Last Experiment: the one raced when the window last closed."""
+        exp, note = remembered_experiment(self.settings)
         if exp is None:
-            self.statusBar().showMessage(self._restore_note or tr("No last experiment to reopen"),
-                                         15000)
+            self.statusBar().showMessage(note or tr("No last experiment to reopen"), 15000)
             return False
         return self.load_experiment(exp)
-
-    def _remembered_experiment(self) -> Experiment | None:
-        if self.settings is None:
-            return None
-        text = settings_text(self.settings, "last_experiment")
-        try:
-            return xp.validate(xp.loads(text)) if text else None
-        except ImportNotAllowed as error:  # restored only with the allow-list's modules
-            self._restore_note = tr("The last experiment was not reopened: it imports module "
-                                     "{module}, which is not on the allow-list",
-                                     module=repr(error.module))
-            return None
-        except Exception:  # noqa: BLE001 — a corrupt store (ConfigError or worse) is ignored
-            return None
-
-    def _restore_geometry(self) -> None:
-        self.resize(1600, 1000)
-        if self.settings is None:
-            return
-        geometry = self.settings.value("geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
 
     def shutdown(self) -> None:
         """The one way out: close dialogs, stop the frame timer and the worker thread."""
@@ -559,10 +472,7 @@ class MainWindow(QMainWindow):
         self.worker.shutdown()
 
     def closeEvent(self, event) -> None:
-        if self.settings is not None:
-            self.settings.setValue("geometry", self.saveGeometry())
-            self.settings.setValue("last_experiment", xp.dumps(self.experiment))
-            self.settings.sync()
+        remember(self, self.settings)
         self.shutdown()
         super().closeEvent(event)
 
