@@ -1,0 +1,39 @@
+"""The results table alone: a refresh changes cells in place, and each row stays one run's
+whatever column the user sorted by."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from optplayground.core.results import RunResult
+from optplayground.gui.results_table import ResultsTable, number
+
+
+def results(final_losses):
+    return [RunResult(f"run{i}", "adam", "running", 10, loss, loss / 2, None, float(i))
+            for i, loss in enumerate(final_losses)]
+
+
+def shown(table) -> list[tuple[str, str, str]]:
+    t = table.table
+    return [(t.item(r, 0).text(), t.item(r, 2).text(), t.item(r, 5).text())
+            for r in range(t.rowCount())]
+
+
+def test_rows_stay_whole_when_a_sorted_table_refreshes(qtbot):
+    table = ResultsTable()
+    qtbot.addWidget(table)
+    colors = ["#ff0000", "#00ff00", "#0000ff"]
+    table._fill(results([3.0, 1.0, 2.0]), colors)
+    table.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # by final loss
+    assert [name for name, _, _ in shown(table)] == ["■ run1", "■ run2", "■ run0"]
+    first = table.table.item(0, 0)
+    table._fill(results([0.5, 4.0, 2.0]), colors)  # the order flips under the sort
+    rows = shown(table)
+    assert [name for name, _, _ in rows] == ["■ run0", "■ run2", "■ run1"]
+    expected = {f"■ run{i}": (number(loss)[0], number(float(i))[0])
+                for i, loss in enumerate([0.5, 4.0, 2.0])}
+    assert all(expected[name] == (loss, distance) for name, loss, distance in rows)
+    assert table.table.item(0, 0) is first  # cells reused, not made anew
+    colours = {table.table.item(r, 0).text(): table.table.item(r, 0).foreground().color().name()
+               for r in range(3)}
+    assert colours == {"■ run0": "#ff0000", "■ run1": "#00ff00", "■ run2": "#0000ff"}
