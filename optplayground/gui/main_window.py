@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         self._results_timer.timeout.connect(lambda: self.results.refresh(self.live))
         self._results_timer.start(250)
         for plot in (*self.step_plots[1:], *self.dataset_area.step_plots):
-            plot.legend.setVisible(False)  # one legend (the loss plot's), not five on the curves
+            plot.show_legend(False)  # one legend (the loss plot's), not five on the curves
         self.step_splitter = right
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.sidebar)

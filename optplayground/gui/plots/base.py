@@ -147,6 +147,7 @@ def nice_bounds(lo: float, hi: float, log: bool) -> tuple[float, float]:
 
 
 LEGEND_ROWS = 8  # more entries than this wrap into another column
+LEGEND_MAX_SHARE = 0.5  # a step plot's legend shows while it is at most half its height and width
 
 
 def legend_columns(entries: int) -> int:
@@ -176,6 +177,7 @@ class RunCurvesPlot(pg.PlotWidget):
         style_plot(self.plotItem, self.title, self.y_label, "step")
         disable_data_options(self.plotItem)
         self.legend = make_legend(self.plotItem, (-10, 10))
+        self.legend_wanted = True  # shown where it leaves the curves room (see _fit_legend)
         # Auto-range fits this invisible box (round bounds around the data) rather than the
         # data itself, so axes and grid keep still while the curves grow.
         self._bounds = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))  # a hidden item has no bounds
@@ -419,6 +421,7 @@ class RunCurvesPlot(pg.PlotWidget):
         for items, style in zip(self._items, self._styles):
             self.legend.addItem(items[0], style.name)
         cache_legend(self.legend)
+        self._fit_legend()
 
     @Slot(bool)
     def _on_log_y_toggled(self, _on: bool) -> None:
@@ -433,7 +436,20 @@ class RunCurvesPlot(pg.PlotWidget):
             self._redraw()
 
     @Slot(object)
+    def show_legend(self, wanted: bool) -> None:
+        self.legend_wanted = wanted
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """A legend that would cover much of a low plot (a 720 px window, many runs) hides:
+        the runs list, the map's legend and the results table name the colours too."""
+        box, view = self.legend.boundingRect(), self.plotItem.vb
+        fits = (box.height() <= LEGEND_MAX_SHARE * view.height()
+                and box.width() <= LEGEND_MAX_SHARE * view.width())
+        self.legend.setVisible(self.legend_wanted and fits)
+
     def _on_resized(self, *_args) -> None:
+        self._fit_legend()
         width = self.plotItem.vb.width()
         if width != self._width:
             self._width = width

@@ -55,11 +55,12 @@ class BasinLayer(QObject):
         self.image.setZValue(-60)  # over the surface picture (−100), under the contours (−50)
         item.addItem(self.image, ignoreBounds=True)
         self.image.clicked.connect(self._on_click)
-        # A legend of its own (the plot's one lists the runs), bottom left over the map.
+        # A legend of its own, top left over the map: the plot's one (bottom right) lists the
+        # runs, and on a narrow map the two met at the bottom.
         self.legend = pg.LegendItem(brush=LEGEND_BRUSH, pen=LEGEND_PEN, labelTextColor=TEXT_COLOR,
                                     labelTextSize="9pt", verSpacing=-4)
         self.legend.setParentItem(item.vb)
-        self.legend.anchor(itemPos=(0, 1), parentPos=(0, 1), offset=(8, -8))
+        self.legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(8, 8))
         self.legend.setVisible(False)
         self.bar = SwarmColorBar()
         item.layout.addItem(self.bar, 2, 6)

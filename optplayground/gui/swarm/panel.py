@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSpinBox, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox,
+                               QStackedWidget, QVBoxLayout, QWidget)
 
 from ...core.i18n import tr
 from ...core.swarm import SweepAxis, default_axis
@@ -109,8 +109,16 @@ class SwarmPanel(QWidget):
     def __init__(self):
         super().__init__()
         outer = QHBoxLayout(self)
-        left = QVBoxLayout()
-        outer.addLayout(left, 0)
+        controls = QWidget()
+        left = QVBoxLayout(controls)
+        left.setContentsMargins(0, 0, 0, 0)
+        # the controls scroll: the dock can be as low as a window of 720 px leaves it
+        scroll = QScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(scroll, 0)
         self.run_label = QLabel()
         left.addWidget(self.run_label)
 
@@ -171,9 +179,11 @@ class SwarmPanel(QWidget):
                                   "for the new value, with faint paths for nearby values"))
         left.addWidget(self.whatif)
         left.addStretch(1)
+        scroll.setMinimumWidth(controls.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        scroll.setMinimumHeight(120)
 
         self.sweep_map = SweepHeatMap()
-        self.sweep_map.setMinimumSize(320, 220)
+        self.sweep_map.setMinimumSize(320, 160)
         self.lr_plot = LRFinderPlot()
         self.right = QStackedWidget()
         self.right.addWidget(self.sweep_map)
