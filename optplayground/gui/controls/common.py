@@ -4,9 +4,9 @@ from __future__ import annotations
 import html
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QScrollArea, QWidget
 
 from ...core.i18n import tr
 
@@ -38,6 +38,28 @@ class WrappingLabel(QLabel):
     def _fit(self) -> None:
         height = self.heightForWidth(self.width()) if self.text() and self.width() > 0 else 0
         self.setMinimumHeight(max(height, 0))
+
+
+class VerticalScroll(QScrollArea):
+    """`widget` at its full width, scrolled up and down when it is taller than the room."""
+
+    def __init__(self, widget: QWidget, min_height: int = 120):
+        super().__init__()
+        self.setWidget(widget)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._min_height = min_height
+
+    def _width(self, hint: QSize) -> int:
+        return hint.width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
+    def sizeHint(self) -> QSize:
+        hint = self.widget().sizeHint()
+        return QSize(self._width(hint), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._width(self.widget().minimumSizeHint()), self._min_height)
 
 
 def add_spec_items(combo: QComboBox, specs) -> QComboBox:

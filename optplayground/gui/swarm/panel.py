@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSpinBox, QStackedWidget, QVBoxLayout,
+                               QWidget)
 
 from ...core.i18n import tr
+from ..controls.common import VerticalScroll
 from ...core.swarm import SweepAxis, default_axis
 from .basin_layer import MODES
 from .lr_finder_plot import LRFinderPlot
@@ -113,12 +114,7 @@ class SwarmPanel(QWidget):
         left = QVBoxLayout(controls)
         left.setContentsMargins(0, 0, 0, 0)
         # the controls scroll: the dock can be as low as a window of 720 px leaves it
-        scroll = QScrollArea()
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(scroll, 0)
+        outer.addWidget(VerticalScroll(controls), 0)
         self.run_label = QLabel()
         left.addWidget(self.run_label)
 
@@ -147,6 +143,7 @@ class SwarmPanel(QWidget):
         grid.addWidget(QLabel(tr("threshold: loss ≤")), 2, 0, 1, 2)
         grid.addWidget(self.threshold, 2, 2, 1, 2)
         self.basin_status = QLabel()
+        self.basin_status.setWordWrap(True)  # a long status takes lines, not the dock's width
         grid.addWidget(self.basin_status, 3, 0, 1, 4)
         left.addWidget(basin)
 
@@ -179,8 +176,6 @@ class SwarmPanel(QWidget):
                                   "for the new value, with faint paths for nearby values"))
         left.addWidget(self.whatif)
         left.addStretch(1)
-        scroll.setMinimumWidth(controls.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
-        scroll.setMinimumHeight(120)
 
         self.sweep_map = SweepHeatMap()
         self.sweep_map.setMinimumSize(320, 160)

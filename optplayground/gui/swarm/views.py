@@ -89,7 +89,7 @@ class SwarmViews(QObject):
     @Slot(bool)
     def _dock_shown(self, shown: bool) -> None:
         if shown and not self.dock.isFloating():  # room for it, the map keeps most
-            height = min(DOCK_HEIGHT, self.window.height() * 2 // 5)  # 720 px: the plots keep room
+            height = min(DOCK_HEIGHT, self.window.height() // 3)  # 720 px: the plots keep room
             self.window.resizeDocks([self.dock], [height], Qt.Vertical)
 
     # ------------------------------------------------------------ which run, which job
