@@ -153,16 +153,16 @@ class SwarmPanel(QWidget):
         column.addWidget(self.axis1)
         column.addWidget(self.axis2)
         row = QHBoxLayout()
-        self.metric = QComboBox()
+        self.metric_box = QComboBox()
         for key, title in METRICS.items():
-            self.metric.addItem(tr(title), key)
-        self.metric.currentIndexChanged.connect(
-            lambda _i: self.metricChanged.emit(self.metric.currentData()))
+            self.metric_box.addItem(tr(title), key)
+        self.metric_box.currentIndexChanged.connect(
+            lambda _i: self.metricChanged.emit(self.metric_box.currentData()))
         self.sweep_button = QPushButton(tr("Sweep"))
         self.sweep_button.setToolTip(tr("Race every setting of the grid (the other settings: the run's)"))
         self.sweep_button.clicked.connect(self.sweepRequested)
         row.addWidget(QLabel(tr("colour by")))
-        row.addWidget(self.metric, 1)
+        row.addWidget(self.metric_box, 1)
         row.addWidget(self.sweep_button)
         column.addLayout(row)
         self.sweep_status = QLabel()

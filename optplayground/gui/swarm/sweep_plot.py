@@ -57,7 +57,7 @@ class SweepHeatMap(pg.PlotWidget):
         self.hint = pg.TextItem(tr("Pick one or two hyperparameters and press Sweep"), color=TEXT_COLOR,
                                 anchor=(0.5, 0.5))
         item.addItem(self.hint, ignoreBounds=True)
-        self.metric = "loss"
+        self.shown_metric = "loss"
         self.threshold: float | None = None
         self.axes: tuple = ()
         self.cells: list = []
@@ -90,7 +90,7 @@ class SweepHeatMap(pg.PlotWidget):
             self.current.setData([], [])
 
     def set_metric(self, metric: str) -> None:
-        self.metric = metric
+        self.shown_metric = metric
         if self.frame is not None:
             self.show_frame(self.frame)
 
@@ -114,14 +114,14 @@ class SweepHeatMap(pg.PlotWidget):
 
     def values(self, frame) -> tuple[np.ndarray, colors.Scale]:
         diverged = (frame.status == 3) | (frame.status == 4)
-        if self.metric == "loss":
+        if self.shown_metric == "loss":
             loss = np.where(diverged, np.nan, frame.loss.astype(np.float64))
             finite = loss[np.isfinite(loss)]
             shift = min(float(finite.min()), 0.0) if finite.size else 0.0
             floor = max(1e-12, 1e-9 * float(np.abs(finite).max())) if finite.size else 1e-12
             values = loss - shift + floor
             return values, colors.scale_for(values, True, tr("log10 final loss"))
-        if self.metric == "steps":
+        if self.shown_metric == "steps":
             values = np.where(frame.reached >= 0, frame.reached, np.nan).astype(np.float64)
             label = (tr("steps to loss ≤ {threshold}", threshold=f"{self.threshold:g}")
                      if self.threshold is not None else tr("steps"))

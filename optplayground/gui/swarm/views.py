@@ -375,7 +375,7 @@ class SwarmViews(QObject):
         axes = [parse_axis(text, optimizer, "swarm.vary") for text in view.vary]
         for editor, axis in zip((panel.axis1, panel.axis2), axes + [None]):
             editor.show_axis(axis)
-        panel.metric.setCurrentIndex(panel.metric.findData(view.colour))
+        panel.metric_box.setCurrentIndex(panel.metric_box.findData(view.colour))
         self.start_sweep()
 
     @Slot(object)
