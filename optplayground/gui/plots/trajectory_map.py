@@ -383,17 +383,22 @@ class TrajectoryMap(pg.PlotWidget):
         """Show the surface's box and every shown run's path in it or near it (a run that
         flew off far is marked where it left, not followed)."""
         if self.surface is not None:
-            (x0, x1), (y0, y1) = self._extent()
-            self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.03)
+            self._show_extent(self._extent())
 
     def fit_runs(self) -> None:
-        """View All if some path (near the box) runs outside the view: at a race's end."""
+        """At a race's end: if some path of a run that stayed (near the box) runs outside the
+        view, show the box and those paths; one that left is marked, not followed (it zoomed
+        a map of ±10 out to ±70)."""
         if self.surface is None:
             return
-        (x0, x1), (y0, y1) = self._extent(escaped=False)  # one that left is marked, not followed
+        (x0, x1), (y0, y1) = extent = self._extent(escaped=False)
         (v0, v1), (w0, w1) = self.view_box()
         if x0 < v0 or x1 > v1 or y0 < w0 or y1 > w1:
-            self.view_all()
+            self._show_extent(extent)
+
+    def _show_extent(self, extent: Box) -> None:
+        (x0, x1), (y0, y1) = extent
+        self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.03)
 
     def _extent(self, escaped: bool = True) -> Box:
         """The surface's box and the shown paths' points within VIEW_ALL_REACH of it (of
