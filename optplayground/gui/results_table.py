@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem,
@@ -23,6 +23,7 @@ HEADERS = ("run", "status", "final loss", "best loss", "converged", "to min")  #
 HEADER_TIPS = ("", "how the run ended (or running)", "the loss of its last row",
                "its lowest loss", "the step it converged at",
                "distance from its last point to the nearest known minimum")
+SHOWN_ROWS = 6  # the table's natural height shows this many runs (more scroll)
 REFRESH_S = 0.25  # while racing: at most four refreshes a second
 
 
@@ -82,6 +83,18 @@ class ResultsTable(QWidget):
         self._shown = (None, -1)  # (live, version) last shown
         self._at = 0.0
         self._bests: dict[int, tuple[int, float]] = {}  # id(record): (rows seen, best loss)
+
+    def sizeHint(self) -> QSize:
+        """As tall as its rows (at least two, at most SHOWN_ROWS): the step plots above it
+        get the rest of the column (its default hint took ~220 px of a 720 px window)."""
+        table = self.table
+        rows = min(max(table.rowCount(), 2), SHOWN_ROWS)
+        height = (table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+                  + rows * table.verticalHeader().defaultSectionSize()
+                  + table.horizontalScrollBar().sizeHint().height())  # a narrow column scrolls
+        head = self.layout().itemAt(0).sizeHint().height() + self.layout().spacing()
+        margins = self.layout().contentsMargins()
+        return QSize(super().sizeHint().width(), head + height + margins.top() + margins.bottom())
 
     def set_experiment(self, exp) -> None:
         """A new race: the minima its distances are measured to (none on a dataset)."""

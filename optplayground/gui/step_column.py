@@ -14,10 +14,13 @@ def shown_panes(splitter: QSplitter, window: QWidget, keep: QWidget) -> list[boo
 
 
 def balance(splitter: QSplitter, window: QWidget, keep: QWidget) -> None:
-    """Share the height evenly among the shown panes; `keep` keeps its height."""
+    """Share the height evenly among the shown panes; `keep` keeps its height (its size
+    hint's before the window was first laid out: a dataset race opened at launch left the
+    results table at 0 px)."""
     shown, sizes = shown_panes(splitter, window, keep), splitter.sizes()
     kept = splitter.indexOf(keep)
-    total = (sum(sizes) or splitter.height()) - (sizes[kept] if kept >= 0 else 0)
+    kept_size = (sizes[kept] or keep.sizeHint().height()) if kept >= 0 else 0
+    total = max(0, (sum(sizes) or splitter.height()) - kept_size)
     each = max(1, total // max(1, sum(shown)))
-    splitter.setSizes([sizes[i] if i == kept else each if on else 0
+    splitter.setSizes([kept_size if i == kept else each if on else 0
                        for i, on in enumerate(shown)])

@@ -37,3 +37,14 @@ def test_rows_stay_whole_when_a_sorted_table_refreshes(qtbot):
     colours = {table.table.item(r, 0).text(): table.table.item(r, 0).foreground().color().name()
                for r in range(3)}
     assert colours == {"■ run0": "#ff0000", "■ run1": "#00ff00", "■ run2": "#0000ff"}
+
+
+def test_the_table_asks_for_the_height_of_its_rows_not_more(qtbot):
+    table = ResultsTable()
+    qtbot.addWidget(table)
+    table._fill(results([1.0, 2.0]), ["#ff0000", "#00ff00"])
+    row = table.table.verticalHeader().defaultSectionSize()
+    two = table.sizeHint().height()
+    assert 2 * row < two < 2 * row + 150  # its header, two rows and a scroll bar
+    table._fill(results([1.0] * 20), ["#ff0000"] * 20)
+    assert table.sizeHint().height() == two + 4 * row  # six rows shown, the rest scroll
