@@ -13,7 +13,8 @@ from optplayground.core.surfaces import SURFACES
 from optplayground.gui.controls.problem_panel import ProblemPanel
 from optplayground.gui.controls.run_editor import RunEditor
 from optplayground.gui.controls.runs_panel import RunsPanel
-from optplayground.gui.controls.spec_form import SLIDER_STEPS, SpecForm
+from optplayground.gui.controls.spec_fields import SLIDER_STEPS
+from optplayground.gui.controls.spec_form import SpecForm
 from optplayground.gui.controls.transport import SPEED_MAX, TransportBar
 
 

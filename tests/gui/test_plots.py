@@ -383,7 +383,7 @@ def test_trajectory_map_paths_heads_and_show_only(qtbot, race):
         assert path.opts["pen"].color().name() == race.styles[i].color
 
     def heads_drawn():  # the one scatter item's spots: where and in which colour
-        return [((s.pos().x(), s.pos().y()), s.brush().color().name()) for s in view.heads.points()]
+        return [((s.pos().x(), s.pos().y()), s.brush().color().name()) for s in view.marks.heads.points()]
 
     assert heads_drawn() == [(view.head(i), style.color) for i, style in enumerate(race.styles)]
     view.show_only(2)
