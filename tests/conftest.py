@@ -17,6 +17,8 @@ settings.register_profile("gate", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile("gate")
 
+pytest.register_assert_rewrite("fuzz_checks")  # a helper of the test_fuzz*.py modules
+
 
 @pytest.fixture(autouse=True)
 def _no_qt_leaks(request):
@@ -118,3 +120,12 @@ def marker_module(tmp_path, monkeypatch):
     yield make
     for name in names:
         sys.modules.pop(name, None)
+
+
+@pytest.fixture(scope="module")
+def warm_torch():
+    """torch's first optimizer step imports a lot (seconds): not inside a timed example."""
+    from optplayground.core.engine import Engine
+    from optplayground.core.experiment import Experiment, Run
+
+    Engine(Experiment(runs=[Run("warm", "sgd")], steps=1, device="cpu")).run_to_end()

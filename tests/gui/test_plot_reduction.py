@@ -13,7 +13,7 @@ from optplayground.gui.plots.base import CURVE_WIDTH, DENSE_WIDTH, nice_bounds, 
 from optplayground.gui.plots.envelope import BLOCK, MIN_RAW, Envelope
 from optplayground.gui.plots.paths import CELL_PIXELS, MIN_THIN, PixelPath, cell_size
 
-from .test_plots import append_rows, original, synthetic_live
+from .live_rows import append_rows, original, synthetic_live
 
 
 def brute_peaks(x, y, i0, i1, k):
