@@ -133,6 +133,16 @@ def test_a_longer_path_keeps_the_thinned_points_of_a_shorter_one():
     assert shorter[-1] == 14_999 and longer[-1] == 24_999
 
 
+def shown_map(qtbot):
+    """A map shown at 600×500 on the screen (the mouse tests need its pixels)."""
+    view = TrajectoryMap()
+    qtbot.addWidget(view)
+    view.resize(600, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
 def click_map_at(qtbot, view, x, y):
     scene_point = view.vb.mapViewToScene(QPointF(x, y))
     pixel = view.mapFromScene(scene_point)
@@ -140,11 +150,7 @@ def click_map_at(qtbot, view, x, y):
 
 
 def test_a_click_on_the_map_picks_a_start(qtbot):
-    view = TrajectoryMap()
-    qtbot.addWidget(view)
-    view.resize(600, 500)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown_map(qtbot)
     view.set_surface(get_surface("rosenbrock"), {}, (-1.5, 2.0))
     with qtbot.waitSignal(view.startPicked, timeout=ENGINE_MS) as blocker:
         click_map_at(qtbot, view, 0.5, 1.5)
@@ -164,11 +170,7 @@ def test_a_click_on_the_map_picks_a_start(qtbot):
 
 
 def test_dragging_the_start_marker_emits_start_moved(qtbot):
-    view = TrajectoryMap()
-    qtbot.addWidget(view)
-    view.resize(600, 500)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown_map(qtbot)
     view.set_surface(get_surface("rosenbrock"), {}, (-1.5, 2.0))
     box = view.view_box()  # the surface's box, widened to 1:1
     pixel = view.mapFromScene(view.vb.mapViewToScene(QPointF(-1.5, 2.0)))
@@ -189,11 +191,7 @@ def test_dragging_the_start_marker_emits_start_moved(qtbot):
 
 def test_zooming_recomputes_the_picture_for_the_new_box(qtbot):
     surface = get_surface("rosenbrock")
-    view = TrajectoryMap()
-    qtbot.addWidget(view)
-    view.resize(600, 500)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown_map(qtbot)
     view.set_equal_aspect(False)  # the box asked for is the box shown
     view.set_surface(surface, {}, (-1.5, 2.0))
     box = ((0.5, 1.5), (0.5, 1.25))

@@ -119,6 +119,16 @@ class Field:
     def edited(self, *_):
         self.form._edited(self.param.name)
 
+    def in_row(self) -> QHBoxLayout:
+        """Put the editor, NUMBER_WIDTH wide, at the left of a row of its own (`widget`);
+        the caller fills the rest of the row."""
+        self.editor.setMaximumWidth(NUMBER_WIDTH)
+        self.widget = QWidget()
+        row = QHBoxLayout(self.widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.editor, 3)
+        return row
+
 
 class TextField(Field):
     """float, floats and str: free text, parsed by the param (1e-3 and "0.9, 0.999" work)."""
@@ -150,11 +160,7 @@ class FloatField(TextField):
 
     def __init__(self, param: Param, form: "SpecForm"):
         super().__init__(param, form)
-        self.editor.setMaximumWidth(NUMBER_WIDTH)
-        self.widget = QWidget()
-        row = QHBoxLayout(self.widget)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.editor, 3)
+        row = self.in_row()
         if not has_slider(param):
             row.addStretch(4)
             return
@@ -190,12 +196,7 @@ class IntField(Field):
 
     def __init__(self, param: Param, form: "SpecForm"):
         super().__init__(param, form)
-        self.editor.setMaximumWidth(NUMBER_WIDTH)
-        self.widget = QWidget()
-        row = QHBoxLayout(self.widget)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.editor, 3)
-        row.addStretch(4)
+        self.in_row().addStretch(4)
 
     def make_editor(self) -> QWidget:
         spin = QSpinBox()
