@@ -1,6 +1,8 @@
 """Shared fixtures. Qt runs offscreen; a GUI test may not leave threads, timers or windows."""
 import gc
 import os
+import sys
+import textwrap
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["OPTPLAYGROUND_LANG"] = "en"  # the tests read English texts, whatever the locale
@@ -14,6 +16,8 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("gate", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile("gate")
+
+pytest.register_assert_rewrite("fuzz_checks")  # a helper of the test_fuzz*.py modules
 
 
 @pytest.fixture(autouse=True)
@@ -89,3 +93,39 @@ def allow_fake_optimizers():
     from optplayground.core.trust import POLICY
 
     POLICY.allow("fake_optimizers")
+
+
+@pytest.fixture
+def marker_module(tmp_path, monkeypatch):
+    """make(name) -> marker: a module `name` in tmp_path/"mods", put on sys.path, whose
+    top-level code appends "x" to the marker file (so a test sees whether it was imported)
+    and which defines `Opt`, a torch.optim.SGD subclass. Forgotten by sys.modules after."""
+    folder = tmp_path / "mods"
+    names = []
+
+    def make(name: str):
+        marker = tmp_path / "imported"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{name}.py").write_text(textwrap.dedent(f"""
+            open({str(marker)!r}, "a").write("x")
+            import torch
+            class Opt(torch.optim.SGD):
+                pass
+        """))
+        monkeypatch.syspath_prepend(str(folder))
+        sys.modules.pop(name, None)
+        names.append(name)
+        return marker
+
+    yield make
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+@pytest.fixture(scope="module")
+def warm_torch():
+    """torch's first optimizer step imports a lot (seconds): not inside a timed example."""
+    from optplayground.core.engine import Engine
+    from optplayground.core.experiment import Experiment, Run
+
+    Engine(Experiment(runs=[Run("warm", "sgd")], steps=1, device="cpu")).run_to_end()

@@ -6,18 +6,35 @@ import threading
 import torch
 
 
-class ExplodingSGD(torch.optim.SGD):
-    """Plain SGD that raises on its fourth step, like a buggy user optimizer."""
+class FaultAt(torch.optim.SGD):
+    """Plain SGD whose step number `at` first calls `fault()`: what goes wrong is the
+    subclass's to say (raise, exit, hang), like a buggy user optimizer."""
 
-    def __init__(self, params, lr: float = 0.01, fail_at: int = 4):
+    at = 4
+
+    def __init__(self, params, lr: float = 0.01):
         super().__init__(params, lr=lr)
-        self.fail_at, self.count = fail_at, 0
+        self.count = 0
+
+    def fault(self) -> None:
+        raise NotImplementedError
 
     def step(self, closure=None):
         self.count += 1
-        if self.count == self.fail_at:
-            raise RuntimeError("boom in step 4")
+        if self.count == self.at:
+            self.fault()
         return super().step(closure)
+
+
+class ExplodingSGD(FaultAt):
+    """Raises on its fourth step (or step `fail_at`)."""
+
+    def __init__(self, params, lr: float = 0.01, fail_at: int = 4):
+        super().__init__(params, lr=lr)
+        self.at = fail_at
+
+    def fault(self) -> None:
+        raise RuntimeError("boom in step 4")
 
 
 NotAnOptimizer = dict
@@ -29,36 +46,26 @@ HANG_RELEASE = threading.Event()  # a test sets it at its end, so the stuck step
 HANG_ENTERED = threading.Event()  # set once the step blocks
 
 
-class Hang(torch.optim.SGD):
-    """SGD whose third step blocks until HANG_RELEASE is set: a step that never returns."""
+class Hang(FaultAt):
+    """Its third step blocks until HANG_RELEASE is set: a step that never returns."""
 
-    def __init__(self, params, lr: float = 0.01):
-        super().__init__(params, lr=lr)
-        self.count = 0
+    at = 3
 
-    def step(self, closure=None):
-        self.count += 1
-        if self.count == 3:
-            HANG_ENTERED.set()
-            marker = os.environ.get("FAKE_HANG_FILE")  # seen from another process (the
-            if marker:  # window's, when the engine runs in a child of it)
-                open(marker, "w").close()
-            HANG_RELEASE.wait()
-        return super().step(closure)
+    def fault(self) -> None:
+        HANG_ENTERED.set()
+        marker = os.environ.get("FAKE_HANG_FILE")  # seen from another process (the
+        if marker:  # window's, when the engine runs in a child of it)
+            open(marker, "w").close()
+        HANG_RELEASE.wait()
 
 
-class Exiting(torch.optim.SGD):
-    """SGD whose fourth step calls sys.exit(3)."""
+class Exiting(FaultAt):
+    """Its fourth step calls sys.exit(3)."""
 
-    def __init__(self, params, lr: float = 0.01):
-        super().__init__(params, lr=lr)
-        self.count = 0
+    at = 4
 
-    def step(self, closure=None):
-        self.count += 1
-        if self.count == 4:
-            sys.exit(3)
-        return super().step(closure)
+    def fault(self) -> None:
+        sys.exit(3)
 
 
 class Interrupting(torch.optim.SGD):
@@ -71,18 +78,13 @@ class Interrupting(torch.optim.SGD):
         return super().step(closure)
 
 
-class DeviceFault(torch.optim.SGD):
-    """SGD whose third step fails as a GPU does when a kernel faults."""
+class DeviceFault(FaultAt):
+    """Its third step fails as a GPU does when a kernel faults."""
 
-    def __init__(self, params, lr: float = 0.01):
-        super().__init__(params, lr=lr)
-        self.count = 0
+    at = 3
 
-    def step(self, closure=None):
-        self.count += 1
-        if self.count == 3:
-            raise RuntimeError("CUDA error: an illegal memory access was encountered")
-        return super().step(closure)
+    def fault(self) -> None:
+        raise RuntimeError("CUDA error: an illegal memory access was encountered")
 
 
 class SlowInit(torch.optim.SGD):
@@ -95,20 +97,15 @@ class SlowInit(torch.optim.SGD):
         super().__init__(params, lr=lr)
 
 
-class Sleeper(torch.optim.SGD):
-    """SGD whose third step never returns (sleeps; killed by the time limit)."""
+class Sleeper(FaultAt):
+    """Its third step never returns (sleeps; killed by the time limit)."""
 
-    def __init__(self, params, lr: float = 0.01):
-        super().__init__(params, lr=lr)
-        self.count = 0
+    at = 3
 
-    def step(self, closure=None):
+    def fault(self) -> None:
         import time
 
-        self.count += 1
-        if self.count == 3:
-            time.sleep(3600)
-        return super().step(closure)
+        time.sleep(3600)
 
 
 class ClosureSGD(torch.optim.LBFGS):

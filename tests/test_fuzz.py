@@ -1,23 +1,19 @@
-"""Property tests: random experiments, files and formulas never crash the core.
+"""Property tests: random experiments and formulas never crash the core.
 
 Every random experiment is either refused by `validate` with a ConfigError that names a real
-field, or runs to its end with only finite rows and a final status. Experiment files and
-formulas of any text give a result or a ConfigError, never another exception or a hang.
-The examples are derandomized so CI sees the same ones on every run.
+field, or runs to its end with only finite rows and a final status. Formulas of any text
+give a result or a ConfigError, never another exception or a hang (files of any text:
+tests/test_fuzz_files.py). The examples are derandomized so CI sees the same ones on every run.
 """
 import math
-import re
 import time
-from dataclasses import fields, is_dataclass
 
-import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optplayground.core import experiment as xp
-from optplayground.core.engine import Engine
 from optplayground.core.experiment import (CLIP_MODES, CLIP_PARAMS, LOOKAHEAD_PARAMS, Clip,
                                            Experiment, Problem, Run, Switch)
 from optplayground.core.expression import FUNCTIONS, FormulaError, compile_formula
@@ -25,11 +21,8 @@ from optplayground.core.optimizers import OPTIMIZERS, get_optimizer
 from optplayground.core.params import ConfigError, Param
 from optplayground.core.schedules import SCHEDULES, Stage
 from optplayground.core.surfaces import SURFACES
-
-FUZZ = settings(max_examples=150, deadline=5000, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-FINAL_STATUSES = ("done", "converged", "diverged")
-
+from fuzz_checks import (FUZZ, assert_names_a_real_field, assert_runs_to_the_end,
+                         assert_saves_and_reads_back)
 
 # ---------------------------------------------------------------- values of one Param
 
@@ -226,63 +219,9 @@ def experiments(draw):
         steps=draw(steps), seed=draw(st.integers(0, 2 ** 32)), device="cpu")
 
 
-# ---------------------------------------------------------------- checks
-
-def assert_names_a_real_field(exp: Experiment, error: ConfigError) -> None:
-    """The error's field is a path into the experiment, e.g. runs[0].schedule[1].gamma.
-
-    A dict key may be missing only at the end of the path (a parameter left at its default).
-    """
-    assert error.message, error
-    tokens = re.findall(r"\[\d+\]|[^.\[\]]+", error.field)
-    assert tokens and "".join(t if t.startswith("[") else "." + t for t in tokens).lstrip(".") \
-        == error.field, error
-    node = exp
-    for i, token in enumerate(tokens):
-        last = i == len(tokens) - 1
-        if token.startswith("["):
-            assert isinstance(node, (list, tuple)) and int(token[1:-1]) < len(node), error
-            node = node[int(token[1:-1])]
-        elif isinstance(node, Stage) and token not in ("name", "params", "steps"):
-            node = node.params.get(token) if token in node.params or last else _missing(error)
-        elif is_dataclass(node):
-            assert token in {f.name for f in fields(node)}, error
-            node = getattr(node, token)
-        else:
-            assert isinstance(node, dict) and (token in node or last), error
-            node = node.get(token)
-
-
-def _missing(error):
-    raise AssertionError(f"{error.field} is not a field of the experiment: {error}")
-
-
-def assert_saves_and_reads_back(exp: Experiment) -> None:
-    """Whatever validates can be written as a file that reads back to the same experiment."""
-    assert xp.validate(xp.loads(xp.dumps(exp))) == exp
-
-
-def assert_runs_to_the_end(exp: Experiment) -> None:
-    engine = Engine(exp)
-    history = engine.run_to_end()
-    assert engine.done and engine.step == exp.steps
-    for record in history.runs:
-        rows = record.array()
-        assert record.status in FINAL_STATUSES, (record.status, record.message)
-        assert np.all(np.isfinite(rows)), rows
-        np.testing.assert_array_equal(rows[:, 0], np.arange(len(rows)))
-        if record.status == "done":
-            assert len(rows) == exp.steps + 1
-        else:
-            assert len(rows) <= exp.steps + 1 and record.message
-
-
 # ---------------------------------------------------------------- properties
 
-@pytest.fixture(autouse=True, scope="module")
-def _warm_torch():
-    """torch's first optimizer step imports a lot (seconds): not inside a timed example."""
-    Engine(Experiment(runs=[Run("warm", "sgd")], steps=1, device="cpu")).run_to_end()
+pytestmark = pytest.mark.usefixtures("warm_torch")
 
 
 @FUZZ
@@ -362,98 +301,6 @@ def test_every_surface_races_with_random_valid_settings(surface):
                           runs=[_valid_run(data, data.draw(st.sampled_from(sorted(OPTIMIZERS))))])
 
     assert _ran_some(draw) >= 1
-
-
-def _mutate(text: str, data) -> str:
-    """A few random edits of a valid file: cut, insert, replace a value, duplicate a line."""
-    for _ in range(data.draw(st.integers(1, 3))):
-        lines = text.split("\n")
-        kind = data.draw(st.sampled_from(["cut", "insert", "value", "line", "swap"]))
-        at = data.draw(st.integers(0, len(text)))
-        if kind == "cut":
-            text = text[:at] + text[at + data.draw(st.integers(1, 20)):]
-        elif kind == "insert":
-            text = text[:at] + data.draw(st.text(max_size=10)) + text[at:]
-        elif kind == "value":
-            assignments = [i for i, line in enumerate(lines) if " = " in line]
-            i = data.draw(st.sampled_from(assignments))
-            key = lines[i].split(" = ")[0]
-            lines[i] = f"{key} = {data.draw(TOML_VALUES)}"
-            text = "\n".join(lines)
-        elif kind == "line":
-            i = data.draw(st.integers(0, len(lines) - 1))
-            text = "\n".join(lines[:i + 1] + [data.draw(TOML_LINES)] + lines[i + 1:])
-        else:
-            line = st.integers(0, len(lines) - 1)
-            i, j = data.draw(line), data.draw(line)
-            lines[i], lines[j] = lines[j], lines[i]
-            text = "\n".join(lines)
-    return text
-
-
-TOML_SCALARS = st.sampled_from([
-    '"ten"', '""', "3", "-1", "0", "9223372036854775807", "2.5", "1e308", "nan", "inf", "-inf",
-    "true", "false", "1979-05-27", "1979-05-27T07:32:00Z", "07:32:00", '"0.9, 0.99"', '"nan"',
-    '"1e999"', '"adam"', '"formula"', '"#00ff00"', "'sin(x)'", '"norm"', '"cuda"'])
-TOML_VALUES = st.recursive(TOML_SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=3).map(lambda v: "[" + ", ".join(v) + "]"),
-    st.lists(st.tuples(st.sampled_from(["a", "lr", "name", "k", "steps"]), inner), max_size=2,
-             unique_by=lambda t: t[0]).map(
-        lambda kv: "{" + ", ".join(f"{k} = {v}" for k, v in kv) + "}")), max_leaves=4)
-KEYS = st.sampled_from(["name", "steps", "seed", "device", "history_cap", "format", "surface",
-                        "formula", "start", "bounds", "params", "optimizer", "hyper", "clip",
-                        "schedule", "lookahead", "color", "enabled", "lr", "betas", "mode",
-                        "max_norm", "k", "alpha", "runs", "problem", "colour"])
-TOML_LINES = st.one_of(
-    st.tuples(KEYS, TOML_VALUES).map(lambda kv: f"{kv[0]} = {kv[1]}"),
-    st.sampled_from(["[problem]", "[[runs]]", "[runs.hyper]", "[runs.clip]", "[[runs.schedule]]",
-                     "[runs.lookahead]", "[problem.params]", "[runs]", "[[problem]]", "[clip]"]))
-
-
-def _valid_file() -> str:
-    exp = Experiment(
-        name="fuzz", problem=Problem(surface="rosenbrock", params={"b": 50.0}, start=(-1.5, 2.0)),
-        runs=[Run("Adam", "adam", {"lr": 0.01, "betas": (0.9, 0.99)}, color="#123abc",
-                  schedule=[Stage("linear", {"start_factor": 0.5}, steps=5),
-                            Stage("multistep", {"milestones": "3,6", "gamma": 0.5})],
-                  clip=Clip(mode="norm", max_norm=5.0)),
-              Run("SGD", "sgd", {"lr": 1e-3, "momentum": 0.9}, lookahead={"k": 3, "alpha": 0.5},
-                  schedule=[Stage("plateau", {"patience": 2})]),
-              Run("Formula", "lbfgs", {"max_iter": 3}, enabled=False)],
-        steps=12, seed=3, device="cpu")
-    return xp.dumps(exp)
-
-
-VALID_FILE = _valid_file()
-
-
-@FUZZ
-@given(st.data())
-def test_a_mutated_file_loads_or_raises_config_error_only(data):
-    text = _mutate(VALID_FILE, data)
-    try:
-        exp = xp.validate(xp.loads(text))
-    except ConfigError as error:  # and no other exception
-        assert error.message
-        return
-    assert_saves_and_reads_back(exp)
-    if exp.steps <= 60:  # a mutation may ask for a long race; the short ones run here
-        assert_runs_to_the_end(exp)
-
-
-@FUZZ
-@given(st.one_of(st.text(max_size=300), TOML_LINES.map(str), st.lists(TOML_LINES, max_size=8).map(
-    "\n".join)))
-def test_random_text_as_a_file_loads_or_raises_config_error_only(text):
-    try:
-        exp = xp.loads(text)
-    except ConfigError as error:
-        assert error.message
-        return
-    try:
-        xp.validate(exp)
-    except ConfigError as error:
-        assert error.message
 
 
 # Long, deep or repetitive text: nesting, exponent towers, long numbers and operator runs.

@@ -55,20 +55,9 @@ def _sigterm_restored():
 
 
 @pytest.fixture
-def evil(tmp_path, monkeypatch):
+def evil(marker_module):
     """A module `evil_mod` on sys.path whose top-level code leaves a marker file."""
-    marker = tmp_path / "imported"
-    (tmp_path / "mods").mkdir()
-    (tmp_path / "mods" / "evil_mod.py").write_text(textwrap.dedent(f"""
-        open({str(marker)!r}, "a").write("x")
-        import torch
-        class Opt(torch.optim.SGD):
-            pass
-    """))
-    monkeypatch.syspath_prepend(str(tmp_path / "mods"))
-    sys.modules.pop("evil_mod", None)
-    yield marker
-    sys.modules.pop("evil_mod", None)
+    return marker_module("evil_mod")
 
 
 # ---------------------------------------------------------------- trust
@@ -115,17 +104,16 @@ def test_shipped_modules_need_no_permission():
     assert modules_to_allow(exp) == [] and exp.allowed_imports == ("torch.optim",)
 
 
-def test_python_m_never_imports_a_module_from_the_current_folder(tmp_path):
+def test_python_m_never_imports_a_module_from_the_current_folder(tmp_path, marker_module):
     """sys.path[0] is the current folder under -m: a module beside the file stays unseen
     even with --allow-import (modules come from PYTHONPATH and installed packages)."""
-    marker = tmp_path / "imported"
-    (tmp_path / "beside.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n"
-                                        "import torch\nclass Opt(torch.optim.SGD): pass\n")
-    (tmp_path / "e.toml").write_text(FILE.format(opt="beside:Opt"))
+    marker = marker_module("beside")
+    folder = tmp_path / "mods"  # the module's folder, the child's current folder
+    (folder / "e.toml").write_text(FILE.format(opt="beside:Opt"))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     for extra in ((), ("--allow-import",)):
         result = subprocess.run([sys.executable, "-m", "optplayground", "run", "e.toml", *extra],
-                                cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+                                cwd=folder, capture_output=True, text=True, env=env, timeout=300)
         assert result.returncode == 2, result.stderr
         assert "'beside'" in result.stderr and "Traceback" not in result.stderr
         assert not marker.exists()

@@ -7,8 +7,8 @@ import torch
 from torch.optim import lr_scheduler as S
 
 from optplayground.core.params import ConfigError
-from optplayground.core.schedules import (SCHEDULES, LRDriver, Stage, build_scheduler,
-                                          get_schedule, validate_stages)
+from optplayground.core.lr_driver import LRDriver, build_scheduler
+from optplayground.core.schedules import SCHEDULES, Stage, get_schedule, validate_stages
 
 N = 250
 BASE_LR = 0.1

@@ -29,7 +29,7 @@ from .training import TrainingTask
 from .optimizers import build_optimizer, get_optimizer, set_hyper
 from .ranger import Lookahead
 from .trust import POLICY
-from .schedules import LRDriver
+from .lr_driver import LRDriver
 
 
 

@@ -189,7 +189,7 @@ def _serve(conn, parent_pid: int, path: str) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
-    from .trust import import_class
+    from .import_path import import_class
 
     torch.set_num_threads(1)  # a few numbers per step: threads only cost here
     conn.send(("ready", None))  # the parent's first wait is for this: see _Child.receive

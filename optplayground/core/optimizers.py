@@ -2,7 +2,8 @@
 
 Built-ins wrap torch.optim with torch's own defaults, so a run here takes exactly the steps
 a plain torch loop with the same arguments takes. Any other optimizer class can be named by
-import path ("package.module:ClassName"); its hyperparameters are read from its signature.
+import path ("package.module:ClassName"); its hyperparameters are read from its signature
+(core/import_path.py).
 Lookahead is not in the registry: it wraps any optimizer (see `ranger.Lookahead`).
 """
 from __future__ import annotations
@@ -15,8 +16,9 @@ import torch
 
 from .params import ConfigError, Param, Spec
 from .i18n import tr
-from .trust import (POLICY, ImportNotAllowed, check_allowed, import_class, is_import_path,
-                    is_shipped, split_import_path)
+from .import_path import constructs, import_class, signature_params
+from .trust import (POLICY, ImportNotAllowed, check_allowed, is_import_path, is_shipped,
+                    split_import_path)
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -387,8 +389,6 @@ def _lookup(name: str) -> OptimizerSpec:
 
 
 _IMPORTED: dict[str, OptimizerSpec] = {}
-# Arguments that choose an implementation, not the algorithm.
-_IMPLEMENTATION_FLAGS = {"foreach", "fused", "capturable", "differentiable"}
 
 
 def import_optimizer(path: str) -> OptimizerSpec:
@@ -411,60 +411,16 @@ def import_optimizer(path: str) -> OptimizerSpec:
             factory = lambda tensors, hyper: IsolatedOptimizer(path, tensors, hyper)  # noqa: E731
         _IMPORTED[path] = OptimizerSpec(
             name=path, title=cls.__name__,
-            params=_signature_params(cls, path),
+            params=signature_params(cls, path),
             help=(inspect.getdoc(cls) or "").split("\n\n")[0].replace("\n", " "),
             formula=f"(see the documentation of {cls.__module__}.{cls.__qualname__})",
             needs_closure=issubclass(cls, torch.optim.LBFGS),
             # A user's constructor runs only in its run's child process, under a time limit:
             # values it refuses end that run with an error.
-            rules=(_constructs(cls),) if shipped else (),
+            rules=(constructs(cls),) if shipped else (),
             factory=factory)
         POLICY.allow(module)
     return _IMPORTED[path]
-
-
-def _constructs(cls: type):
-    """A rule for an imported class, whose ranges we do not know: its own constructor checks
-    the values (on a throwaway tensor), so a refusal comes before the race, by name."""
-    def rule(values: Mapping[str, Any]) -> str | None:
-        try:
-            cls([torch.zeros(2, requires_grad=True)], **values)
-        except (Exception, SystemExit) as e:  # whatever the user's class raises
-            return f"{cls.__name__} refuses these values: {type(e).__name__}: {e}"
-        return None
-    return rule
-
-
-def _signature_params(cls: type, path: str) -> tuple[Param, ...]:
-    try:
-        signature = inspect.signature(cls.__init__)
-    except (TypeError, ValueError) as e:
-        raise ConfigError("optimizer", f"cannot read the constructor of {path}: {e}") from None
-    params = []
-    for arg in list(signature.parameters.values())[1:]:  # [0] is self
-        if arg.name == "params" or arg.kind in (arg.VAR_POSITIONAL, arg.VAR_KEYWORD):
-            continue
-        if arg.default is arg.empty:
-            raise ConfigError("optimizer", tr("{path} has a required argument {name} that "
-                                              "cannot be given here", path=path, name=repr(arg.name)))
-        param = _param_from_default(arg, path)
-        if param is not None and arg.name not in _IMPLEMENTATION_FLAGS:
-            params.append(param)
-    return tuple(params)
-
-
-def _param_from_default(arg: inspect.Parameter, path: str) -> Param | None:
-    default, help_text = arg.default, f"{arg.name} (constructor argument of {path})"
-    if isinstance(default, bool):
-        return Param(arg.name, default, kind="bool", help=help_text)
-    if isinstance(default, int) and "float" not in str(arg.annotation):
-        return Param(arg.name, default, kind="int", help=help_text)
-    if isinstance(default, (int, float)):
-        return Param(arg.name, float(default), help=help_text)
-    if (isinstance(default, tuple) and default
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in default)):
-        return Param(arg.name, tuple(float(v) for v in default), kind="floats", help=help_text)
-    return None  # anything else keeps the class's own default
 
 
 # --- building and changing ---------------------------------------------------------------

@@ -111,33 +111,3 @@ def check_allowed(path: str, where: str, extra: Iterable[str] = ()) -> str:
     if not (POLICY.allows(module) or module in extra):
         raise ImportNotAllowed(where, module)
     return module
-
-
-def import_class(path: str) -> type:
-    """The torch.optim.Optimizer subclass at `path` ("module:Class"): imports its module,
-    so only for a path the policy allows (or one the user typed in person)."""
-    import importlib
-
-    import torch
-
-    module_name, class_name = split_import_path(path)
-    try:
-        module = importlib.import_module(module_name)
-    except SystemExit as e:  # the module ran sys.exit(): a message, not the CLI's exit code
-        raise ConfigError("optimizer", tr("cannot import module {module}: it called sys.exit({code})",
-                                          module=repr(module_name), code=repr(e.code))) from None
-    except ModuleNotFoundError as e:
-        raise ConfigError("optimizer", tr("cannot import module {module}: {error} (modules are "
-                                          "looked for on PYTHONPATH and among installed "
-                                          "packages, never in the current folder)",
-                                          module=repr(module_name), error=e)) from None
-    except Exception as e:  # ImportError, or any error raised while the module runs
-        raise ConfigError("optimizer", tr("cannot import module {module}: {error}",
-                                          module=repr(module_name), error=e)) from None
-    cls = getattr(module, class_name, None)
-    if cls is None:
-        raise ConfigError("optimizer", tr("module {module} has no attribute {name}",
-                                          module=repr(module_name), name=repr(class_name)))
-    if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
-        raise ConfigError("optimizer", tr("{path} is not a subclass of torch.optim.Optimizer", path=path))
-    return cls

@@ -1,6 +1,5 @@
-"""Export and files, through the real window: plots as PNG and SVG, the dashboard, the CSV,
-the clipboard, recent files, dropped files, presets, and `run --png/--svg`."""
-import html
+"""Export through the real window: plots as PNG and SVG, the dashboard, the CSV, the
+clipboard, and `run --png/--svg`. (Opening files, recent files, presets: test_files_menu.py.)"""
 import io
 import os
 import subprocess
@@ -8,71 +7,19 @@ import sys
 import time
 import xml.dom.minidom
 import xml.etree.ElementTree as ET
-from collections import Counter
 
 import numpy as np
-import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from optplayground import cli
 from optplayground.core import experiment as xp
 from optplayground.core.engine import Engine
 from optplayground.core.experiment import PALETTE, Experiment, Problem, Run
-from optplayground.core.presets import list_presets
 from optplayground.gui import export, pgcompat
-from optplayground.gui.files import RecentFiles
+from .exported import (PLOT_NAMES, SVG, near, no_temporary_files, pixels, raced, small_experiment,
+                       stroke_counts, svg_texts)
 from .waits import ENGINE_MS
-
-SVG = "{http://www.w3.org/2000/svg}"
-PLOT_NAMES = ("map", "loss", "lr", "grad")
-
-
-def small_experiment(steps=40, name="export race"):
-    return Experiment(
-        name=name, description="Three runs & a <short> race.",
-        problem=Problem(surface="rosenbrock", start=(-1.5, 2.0)),
-        runs=[Run("Momentum", "momentum", {"lr": 1e-3}), Run("Adam", "adam", {"lr": 0.02}),
-              Run("SGD", "sgd", {"lr": 1e-3})],
-        steps=steps)
-
-
-def raced(qtbot, w):
-    qtbot.waitUntil(lambda: w.live.step >= w.experiment.steps
-                    and all(w.live.run(i).status != "running" for i in range(len(w.live))),
-                    timeout=ENGINE_MS)
-    w.on_frame()
-    return w
-
-
-def pixels(image: QImage) -> np.ndarray:
-    """height x width x 3 RGB array of an image."""
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    data = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * image.height())
-    return data.reshape(image.height(), image.bytesPerLine())[:, :image.width() * 3].reshape(
-        image.height(), image.width(), 3).copy()  # the image's memory goes with it
-
-
-def near(rgb: np.ndarray, color: str, tolerance: int = 12) -> int:
-    """How many pixels are within `tolerance` of `color` in every channel."""
-    target = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
-    return int(np.all(np.abs(rgb.astype(int) - target) <= tolerance, axis=2).sum())
-
-
-def stroke_counts(svg_text: str) -> Counter:
-    """How many drawn lines (<path>, <polyline>) each stroke colour has."""
-    root = ET.fromstring(svg_text)
-    counts = Counter()
-    for group in root.iter(f"{SVG}g"):
-        lines = [c for c in group if c.tag in (f"{SVG}path", f"{SVG}polyline")]
-        if lines and group.get("stroke"):
-            counts[group.get("stroke").lower()] += len(lines)
-    return counts
-
-
-def no_temporary_files(folder) -> bool:
-    return not [p for p in os.listdir(folder) if p.startswith(".optplayground-")]
 
 
 # ---------------------------------------------------------------- pictures
@@ -226,88 +173,6 @@ def test_a_failed_export_leaves_the_existing_file_as_it_was(window, qtbot, tmp_p
     assert no_temporary_files(tmp_path)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("name = 'x'\nsteps = [1,\n", "not valid TOML"),
-    ("format = 99\nname = 'from the future'\n", "newer than this app reads"),
-    ("[[runs]]\nname = 'x'\noptimizer = 'nope'\n", "unknown optimizer"),
-])
-def test_a_bad_file_shows_one_message_and_keeps_the_experiment(window, qtbot, tmp_path, text, message):
-    w = window(small_experiment(steps=10))
-    bad = tmp_path / "bad.toml"
-    bad.write_text(text)
-    assert not w.open_path(str(bad))
-    assert message in w.last_error
-    boxes = [b for b in w.findChildren(QMessageBox) if b.isVisible()]
-    assert len(boxes) == 1 and message in boxes[0].text()
-    assert w.experiment.name == "export race" and w.path is None
-    assert [r.name for r in w.experiment.runs] == ["Momentum", "Adam", "SGD"]
-    assert w.files.recent.paths() == []
-
-
-# ---------------------------------------------------------------- recent, drop, presets
-
-def test_recent_files_update_and_survive_a_settings_round_trip(window, qtbot, tmp_path):
-    ini = str(tmp_path / "settings.ini")
-    w = window(small_experiment(steps=10), settings=QSettings(ini, QSettings.IniFormat))
-    first, second = str(tmp_path / "first.toml"), str(tmp_path / "second.toml")
-    assert w.files.save_to(first) and w.files.save_to(second)
-    assert w.open_path(first)
-    assert w.files.recent.paths() == [first, second]
-    w.files._fill_recent_menu()
-    entries = [a for a in w.files.recent_menu.actions() if a.data()]
-    assert [a.data() for a in entries] == [first, second]
-    entries[1].trigger()
-    assert w.path == second
-    assert RecentFiles(QSettings(ini, QSettings.IniFormat)).paths() == [second, first]
-    os.remove(first)  # a file that went away drops out of the list, and out of the store
-    assert w.files.recent.paths() == [second]
-    assert RecentFiles(QSettings(ini, QSettings.IniFormat))._load() == [second]
-    store = RecentFiles(QSettings(str(tmp_path / "many.ini"), QSettings.IniFormat))
-    names = [tmp_path / f"e{i}.toml" for i in range(10)]
-    for name in names:
-        name.write_text("")
-        store.add(str(name))
-    assert store.paths() == [str(n) for n in reversed(names)][:RecentFiles.LIMIT]
-
-
-def test_dropping_a_toml_on_the_window_opens_it(window, qtbot, tmp_path):
-    w = window(small_experiment(steps=10))
-    dropped = tmp_path / "dropped.toml"
-    xp.save(small_experiment(steps=10, name="dropped race"), str(dropped))
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt")), QUrl.fromLocalFile(str(dropped))])
-    enter = QDragEnterEvent(QPoint(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
-    QApplication.sendEvent(w, enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(QPointF(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
-    QApplication.sendEvent(w, drop)
-    assert drop.isAccepted()
-    assert w.experiment.name == "dropped race" and w.path == str(dropped)
-    assert w.files.recent.paths() == [str(dropped)]
-    other = QMimeData()
-    other.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
-    refused = QDragEnterEvent(QPoint(50, 50), Qt.CopyAction, other, Qt.LeftButton, Qt.NoModifier)
-    QApplication.sendEvent(w, refused)
-    assert not refused.isAccepted()
-
-
-def test_the_presets_menu_lists_every_preset_and_loads_one(window, qtbot):
-    w = window(small_experiment(steps=10))
-    assert "Three runs &amp; a &lt;short&gt; race." in w.about_label.text()
-    presets = list_presets()
-    actions = w.files.presets_menu.actions()
-    assert [a.text() for a in actions] == [p.title for p in presets]
-    assert [a.toolTip() for a in actions] == [p.description for p in presets]
-    assert [a.data() for a in actions] == [p.name for p in presets]
-    w.path = "somewhere.toml"
-    chosen = presets[1]
-    actions[1].trigger()
-    assert w.experiment.name == chosen.title and w.path is None
-    assert html.escape(chosen.description) in w.about_label.text()
-    assert w.windowTitle().startswith(chosen.title)
-    assert w.about_label.isVisible()
-
-
 # ---------------------------------------------------------------- the command line
 
 def run_cli(*args, cwd):
@@ -365,10 +230,6 @@ def test_a_dataset_race_exports_its_view_and_metric_plots(window, qtbot, tmp_pat
     assert w.files.export_dashboard(str(tmp_path / "dashboard.png"))
     _, rect = w.dashboard()
     assert QImage(str(tmp_path / "dashboard.png")).size() == rect.size()
-
-
-def svg_texts(root) -> str:
-    return " ".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
 
 
 def test_run_exports_every_dataset_view_and_each_plot_as_png_at_the_scale(tmp_path):

@@ -2,8 +2,6 @@
 a bad file is one message box while the current experiment stays, and an import-path
 optimizer is imported only after the user allows it in the dialog."""
 import os
-import sys
-import textwrap
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
@@ -21,23 +19,13 @@ FILE = 'name = "{name}"\nsteps = 20\n[[runs]]\nname = "a"\noptimizer = "{opt}"\n
 
 
 @pytest.fixture
-def evil(tmp_path, monkeypatch):
+def evil(tmp_path, marker_module):
     """A module `evil_gui` on sys.path (the engine's processes inherit it) whose top-level
     code appends to a marker file, and an experiment file naming it."""
-    marker = tmp_path / "imported"
-    (tmp_path / "mods").mkdir()
-    (tmp_path / "mods" / "evil_gui.py").write_text(textwrap.dedent(f"""
-        open({str(marker)!r}, "a").write("x")
-        import torch
-        class Opt(torch.optim.SGD):
-            pass
-    """))
-    monkeypatch.syspath_prepend(str(tmp_path / "mods"))
-    sys.modules.pop("evil_gui", None)
+    marker = marker_module("evil_gui")
     path = tmp_path / "shared.toml"
     path.write_text(FILE.format(name="shared race", opt="evil_gui:Opt"))
-    yield marker, str(path)
-    sys.modules.pop("evil_gui", None)
+    return marker, str(path)
 
 
 def _answer(monkeypatch, choice):

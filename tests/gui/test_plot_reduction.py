@@ -13,7 +13,7 @@ from optplayground.gui.plots.base import CURVE_WIDTH, DENSE_WIDTH, nice_bounds, 
 from optplayground.gui.plots.envelope import BLOCK, MIN_RAW, Envelope
 from optplayground.gui.plots.paths import CELL_PIXELS, MIN_THIN, PixelPath, cell_size
 
-from .test_plots import append_rows, original, synthetic_live
+from .live_rows import append_rows, original, synthetic_live
 
 
 def brute_peaks(x, y, i0, i1, k):
@@ -75,15 +75,21 @@ def test_envelope_forgets_a_new_race_and_the_rethinned_tail():
     np.testing.assert_array_equal(envelope.hi.view(), expected.max(axis=1))
 
 
-def test_loss_plot_draws_two_points_per_pixel_and_keeps_the_spike(qtbot):
-    loss = np.random.default_rng(2).uniform(1.0, 2.0, 200_000)
-    loss[123_457] = 1e6
-    live = synthetic_live([loss])
+def shown_loss_plot(qtbot, live):
+    """A linear-axis loss plot of `live`, shown 600 pixels wide."""
     plot = LossPlot(log_y=False)
     qtbot.addWidget(plot)
     plot.resize(600, 300)
     plot.show()
     plot.refresh(live)
+    return plot
+
+
+def test_loss_plot_draws_two_points_per_pixel_and_keeps_the_spike(qtbot):
+    loss = np.random.default_rng(2).uniform(1.0, 2.0, 200_000)
+    loss[123_457] = 1e6
+    live = synthetic_live([loss])
+    plot = shown_loss_plot(qtbot, live)
     x, y = original(plot.curves[0])
     width = plot.plotItem.vb.width()
     assert 0 < len(x) <= 2 * (width + 1)
@@ -98,11 +104,7 @@ def test_loss_plot_draws_two_points_per_pixel_and_keeps_the_spike(qtbot):
 def test_zooming_in_draws_the_points_in_view(qtbot):
     loss = np.random.default_rng(3).uniform(1.0, 2.0, 100_000)
     live = synthetic_live([loss])
-    plot = LossPlot(log_y=False)
-    qtbot.addWidget(plot)
-    plot.resize(600, 300)
-    plot.show()
-    plot.refresh(live)
+    plot = shown_loss_plot(qtbot, live)
     plot.setXRange(5_000, 5_200, padding=0)
     x, y = original(plot.curves[0])
     assert x[0] <= 5_000 and x[-1] >= 5_200 and len(x) < 300

@@ -104,7 +104,7 @@ def test_a_surface_unbounded_below_is_drawn_on_a_symmetric_log_scale():
 
 
 def test_an_escaped_run_is_marked_where_it_left_the_map():
-    from optplayground.gui.plots.trajectory_map import exit_point
+    from optplayground.gui.plots.map_marks import exit_point
 
     box = ((-1.0, 1.0), (-1.0, 1.0))
     x, y = np.array([0.0, 0.5, 0.9, 1.5, 3.0]), np.array([0.0, 0.1, 0.2, 0.3, 0.4])

@@ -13,7 +13,8 @@ from typing import Sequence
 
 import torch
 
-from ..schedules import LRDriver, Stage
+from ..lr_driver import LRDriver
+from ..schedules import Stage
 
 
 def _key(stages: Sequence[Stage], lr: float) -> tuple:

@@ -6,7 +6,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QScrollArea, QWidget
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QScrollArea, QSpinBox,
+                               QWidget)
 
 from ...core.i18n import tr
 
@@ -153,3 +154,27 @@ def mark_invalid(widget: QWidget, invalid: bool) -> None:
     frame = (f"{type(widget).__name__} {{ border: 2px solid {ERROR_COLOR}; border-radius: 3px; "
              "padding: 1px 2px; }")
     widget.setStyleSheet(frame if invalid else "")
+
+
+def count_spin(low: int, high: int, tip: str) -> QSpinBox:
+    """A spin box for a count (steps, points) that emits on Return, arrows or focus out,
+    not on every key."""
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setKeyboardTracking(False)
+    spin.setMaximumWidth(NUMBER_WIDTH + 30)
+    spin.setToolTip(tip)
+    return spin
+
+
+def labelled_rows(owner: QWidget, rows: list[tuple[str, QWidget]]) -> QFormLayout:
+    """A form of (label, editor) rows whose labels take the width of every panel's label
+    column, so that it lines up with the generated forms above and below it."""
+    form = QFormLayout()
+    form.setContentsMargins(0, 0, 0, 0)
+    form.setHorizontalSpacing(8)
+    for text, widget in rows:
+        label = QLabel(text)
+        label.setMinimumWidth(label_width(owner))
+        form.addRow(label, widget)
+    return form

@@ -6,8 +6,8 @@ import copy
 from dataclasses import asdict
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel,
-                               QLineEdit, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit,
+                               QVBoxLayout, QWidget)
 
 from ...core.edits import Edit, run_edit
 from ...core.experiment import (CLIP_PARAMS, LOOKAHEAD_PARAMS, LR_FACTOR_GROUPS, LR_FACTOR_MAX,
@@ -16,8 +16,9 @@ from ...core.i18n import tr
 from ...core.optimizers import LOOKAHEAD, OPTIMIZERS, OptimizerSpec, get_optimizer, import_optimizer
 from ...core.params import ConfigError
 from .schedule_editor import ScheduleEditor
-from .common import (NUMBER_WIDTH, WrappingLabel, add_spec_items, error_label, formula_label,
-                     label_width, mark_invalid, rich_tooltip, show_error)
+from .common import (NUMBER_WIDTH, WrappingLabel, add_spec_items, count_spin, error_label,
+                     formula_label, labelled_rows, mark_invalid, rich_tooltip, show_error)
+from .hyper_form import HyperFormHolder
 from .spec_form import SpecForm
 from .switch_editor import SwitchEditor
 
@@ -53,7 +54,6 @@ class RunEditor(QWidget):
         super().__init__(parent)
         self._run = Run("Run")
         self._spec: OptimizerSpec = OPTIMIZERS["sgd"]
-        self._hyper_form: SpecForm | None = None
         self._updating = False
         self._build()
         self.set_run(run or Run("SGD"))
@@ -90,6 +90,7 @@ class RunEditor(QWidget):
         self.hyper_holder = QVBoxLayout()
         self.hyper_holder.setContentsMargins(0, 4, 0, 0)
         column.addLayout(self.hyper_holder)
+        self._hyper = HyperFormHolder(self.hyper_holder, self._hyper_edited)
 
         self.batch_box = self._batch_box()
         column.addWidget(self.batch_box)
@@ -129,22 +130,13 @@ class RunEditor(QWidget):
         box_column = QVBoxLayout(box)
         box_column.setContentsMargins(0, 0, 0, 0)
         box_column.addWidget(section(tr("Mini-batches")))
-        self.batch_spin = QSpinBox()
-        self.batch_spin.setRange(0, BATCH_LIMIT)
+        self.batch_spin = count_spin(0, BATCH_LIMIT, tr(
+            "Train points per update: 0 = full batch (every update sees all of them, one "
+            "update per epoch). A new value restarts the race."))
         self.batch_spin.setSpecialValueText(tr("full batch"))
-        self.batch_spin.setKeyboardTracking(False)
         self.batch_spin.setAccelerated(True)
-        self.batch_spin.setMaximumWidth(NUMBER_WIDTH + 30)
-        self.batch_spin.setToolTip(tr("Train points per update: 0 = full batch (every update "
-                                      "sees all of them, one update per epoch). A new value "
-                                      "restarts the race."))
         self.batch_spin.valueChanged.connect(self._batch_edited)
-        form = QFormLayout()
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setHorizontalSpacing(8)
-        label = QLabel(tr("batch size"))
-        label.setMinimumWidth(label_width(self))
-        form.addRow(label, self.batch_spin)
+        form = labelled_rows(self, [(tr("batch size"), self.batch_spin)])
         self.factor_spins = {}
         for group in LR_FACTOR_GROUPS:  # torch param groups: e.g. a lower lr for the biases
             spin = QDoubleSpinBox()
@@ -214,7 +206,7 @@ class RunEditor(QWidget):
 
     def hyper_form(self) -> SpecForm:
         """The form of the current optimizer's hyperparameters."""
-        return self._hyper_form
+        return self._hyper.form
 
     # ------------------------------------------------------------ showing
 
@@ -224,12 +216,7 @@ class RunEditor(QWidget):
         self.help_label.setVisible(bool(spec.help))
         self.formula_label.setText(tr(spec.formula))
         self.formula_label.setVisible(bool(spec.formula))
-        if self._hyper_form is not None:
-            self._hyper_form.hide()  # hidden, not unparented: an orphan would pop up as a window
-            self._hyper_form.deleteLater()
-        self._hyper_form = SpecForm.from_spec(spec, self._run.hyper)
-        self._hyper_form.changed.connect(self._hyper_edited)
-        self.hyper_holder.addWidget(self._hyper_form)
+        self._hyper.show(spec, self._run.hyper)
 
     def _show_clip_fields(self) -> None:
         needed = CLIP_FIELDS[self._run.clip.mode]

@@ -7,260 +7,18 @@ in a message line under the form.
 from __future__ import annotations
 
 import html
-import math
 from typing import Any, Callable, Mapping, Sequence
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from ...core.params import ConfigError, Param, Rule, Spec, validate_values
 from ...core.i18n import tr
-from .common import (NUMBER_WIDTH, error_label, fit_label, format_number, label_width, mark_invalid,
-                     rich_tooltip, show_error)
-
-SLIDER_STEPS = 1000
-INT_LIMIT = 2**31 - 1
-EMPTY_TEXT = "auto"  # how an optional value left empty reads (None: the default behaviour)
+from .common import error_label, fit_label, label_width, mark_invalid, rich_tooltip, show_error
+from .spec_fields import FIELDS, Field, FloatField
 
 Validator = Callable[[Mapping[str, Any]], dict]
 
-
-# ---------------------------------------------------------------- slider scale
-
-def has_slider(param: Param) -> bool:
-    bounded = param.low is not None and param.high is not None
-    return param.kind == "float" and (param.log or bounded)
-
-
-class SliderScale:
-    """Maps a float param's values to slider positions 0..SLIDER_STEPS, log or linear.
-
-    A log scale over an open range covers value/100 … value·100 and is re-centred on a new
-    value; position 0 is exactly 0 when 0 is the param's default (e.g. weight decay: off).
-    """
-
-    def __init__(self, param: Param):
-        self.param = param
-        self.zero_slot = (param.log and param.low == 0 and not param.low_open
-                          and param.default == 0)
-        self.first = 1 if self.zero_slot else 0
-        self.lo, self.hi = 0.0, 1.0
-        self.recentre(param.default)
-
-    def recentre(self, value: float | None) -> None:
-        p = self.param
-        if not p.log:
-            self.lo, self.hi = float(p.low), float(p.high)
-            return
-        if p.low is not None and p.low > 0 and p.high is not None:
-            self.lo, self.hi = float(p.low), float(p.high)
-            return
-        centre = value if value is not None and value > 0 else 1e-3
-        lo, hi = centre / 100, centre * 100
-        if p.low is not None and p.low > 0:
-            lo = max(lo, p.low)
-        if p.high is not None:
-            hi = min(hi, p.high)
-        self.lo, self.hi = lo, max(hi, lo * 10)
-
-    def covers(self, value: Any) -> bool:
-        """The value has a place on the slider as it is (no need to re-centre it)."""
-        return (isinstance(value, (int, float)) and not isinstance(value, bool)
-                and self.lo <= value <= self.hi and (value > 0 or not self.param.log))
-
-    def limits(self) -> tuple[int, int]:
-        """Slider range; an open bound at an end of the window is left out."""
-        p = self.param
-        low = 0 if self.zero_slot else (1 if p.low_open and self.lo == p.low else 0)
-        high = SLIDER_STEPS - 1 if p.high_open and self.hi == p.high else SLIDER_STEPS
-        return low, high
-
-    def value_at(self, position: int) -> float:
-        if self.zero_slot and position == 0:
-            return 0.0
-        t = (position - self.first) / (SLIDER_STEPS - self.first)
-        if self.param.log:
-            value = math.exp(math.log(self.lo) + t * (math.log(self.hi) - math.log(self.lo)))
-            return float(f"{value:.3g}")
-        value = self.lo + t * (self.hi - self.lo)
-        return float(f"{round(value, 12):.4g}") + 0.0  # + 0.0 turns -0.0 into 0.0
-
-    def position_of(self, value: float | None) -> int:
-        if value is None:
-            return self.first
-        if self.zero_slot and value <= 0:
-            return 0
-        if self.param.log:
-            if value <= 0:
-                return self.first
-            t = (math.log(value) - math.log(self.lo)) / (math.log(self.hi) - math.log(self.lo))
-        else:
-            t = (value - self.lo) / (self.hi - self.lo) if self.hi > self.lo else 0.0
-        t = min(1.0, max(0.0, t))
-        return self.first + round(t * (SLIDER_STEPS - self.first))
-
-
-# ---------------------------------------------------------------- one editor per kind
-
-class _Field:
-    """One param's editor. `raw()` is what the user entered (coerced by the form)."""
-
-    def __init__(self, param: Param, form: "SpecForm"):
-        self.param = param
-        self.form = form
-        self.editor: QWidget = self.make_editor()
-        self.widget: QWidget = self.editor  # what sits in the form (editor + extras)
-        self.slider: QSlider | None = None
-
-    def make_editor(self) -> QWidget:
-        raise NotImplementedError
-
-    def raw(self) -> Any:
-        raise NotImplementedError
-
-    def show(self, value: Any) -> None:
-        raise NotImplementedError
-
-    def edited(self, *_):
-        self.form._edited(self.param.name)
-
-
-class _TextField(_Field):
-    """float, floats and str: free text, parsed by the param (1e-3 and "0.9, 0.999" work)."""
-
-    def make_editor(self) -> QWidget:
-        edit = QLineEdit()
-        if self.param.optional:
-            edit.setPlaceholderText(tr(EMPTY_TEXT))
-        edit.editingFinished.connect(self.edited)
-        edit.textEdited.connect(self.typed)
-        return edit
-
-    def raw(self) -> Any:
-        text = self.editor.text().strip()
-        if self.param.kind == "str":
-            return self.editor.text()
-        return None if text == "" and self.param.optional else text
-
-    def show(self, value: Any) -> None:
-        self.editor.setText(value if isinstance(value, str) else format_number(value))
-        self.editor.setCursorPosition(0)
-
-    def typed(self, *_):
-        self.form._typed(self.param.name)
-
-
-class _FloatField(_TextField):
-    """A number, with a slider beside it when it has a log scale or a finite range."""
-
-    def __init__(self, param: Param, form: "SpecForm"):
-        super().__init__(param, form)
-        self.editor.setMaximumWidth(NUMBER_WIDTH)
-        self.widget = QWidget()
-        row = QHBoxLayout(self.widget)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.editor, 3)
-        if not has_slider(param):
-            row.addStretch(4)
-            return
-        self.scale = SliderScale(param)
-        self.slider = QSlider(Qt.Horizontal)
-        self.slider.setRange(*self.scale.limits())
-        self.slider.valueChanged.connect(self.slid)
-        self.slider.setToolTip(tr("drag for a quick sweep") + (tr(" (log scale)") if param.log else ""))
-        row.addWidget(self.slider, 4)
-
-    def show(self, value: Any) -> None:
-        super().show(value)
-        self.place_slider(value, recentre=True)
-
-    def place_slider(self, value: Any, recentre: bool) -> None:
-        if self.slider is None:
-            return
-        if recentre:
-            self.scale.recentre(value)
-        self.slider.blockSignals(True)
-        self.slider.setRange(*self.scale.limits())
-        self.slider.setValue(self.scale.position_of(value))
-        self.slider.blockSignals(False)
-
-    @Slot(int)
-    def slid(self, position: int) -> None:
-        super().show(self.scale.value_at(position))
-        self.form._edited(self.param.name, from_slider=True)
-
-
-class _IntField(_Field):
-    """A spin box over the param's range; an optional one has an "auto" step below it."""
-
-    def __init__(self, param: Param, form: "SpecForm"):
-        super().__init__(param, form)
-        self.editor.setMaximumWidth(NUMBER_WIDTH)
-        self.widget = QWidget()
-        row = QHBoxLayout(self.widget)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.editor, 3)
-        row.addStretch(4)
-
-    def make_editor(self) -> QWidget:
-        spin = QSpinBox()
-        p = self.param
-        low = -INT_LIMIT + 1 if p.low is None else int(math.ceil(p.low)) + (1 if p.low_open else 0)
-        high = INT_LIMIT if p.high is None else int(math.floor(p.high)) - (1 if p.high_open else 0)
-        if p.optional:
-            low -= 1
-            spin.setSpecialValueText(tr(EMPTY_TEXT))
-        spin.setRange(low, high)
-        spin.setKeyboardTracking(False)  # emit on Return, arrows or focus out, not per key
-        spin.setAccelerated(True)
-        spin.valueChanged.connect(self.edited)
-        return spin
-
-    def raw(self) -> Any:
-        value = self.editor.value()
-        if self.param.optional and value == self.editor.minimum():
-            return None
-        return value
-
-    def show(self, value: Any) -> None:
-        self.editor.setValue(self.editor.minimum() if value is None else int(value))
-
-
-class _BoolField(_Field):
-    def make_editor(self) -> QWidget:
-        box = QCheckBox()
-        box.toggled.connect(self.edited)
-        return box
-
-    def raw(self) -> Any:
-        return self.editor.isChecked()
-
-    def show(self, value: Any) -> None:
-        self.editor.setChecked(bool(value))
-
-
-class _ChoiceField(_Field):
-    def make_editor(self) -> QWidget:
-        combo = QComboBox()
-        for choice in self.param.choices:
-            combo.addItem(str(choice), choice)
-        combo.currentIndexChanged.connect(self.edited)
-        return combo
-
-    def raw(self) -> Any:
-        return self.editor.currentData()
-
-    def show(self, value: Any) -> None:
-        index = self.editor.findData(value)
-        self.editor.setCurrentIndex(max(index, 0))
-
-
-_FIELDS = {"float": _FloatField, "floats": _TextField, "str": _TextField, "int": _IntField,
-           "bool": _BoolField, "choice": _ChoiceField}
-
-
-# ---------------------------------------------------------------- the form
 
 class SpecForm(QWidget):
     """Editors for `params`; `values()` are the last valid values, coerced.
@@ -282,7 +40,7 @@ class SpecForm(QWidget):
         self._check = validate or (lambda v: validate_values(self._params, v, rules=rules))
         self._updating = False
         self._errors: dict[str, str] = {}
-        self._fields: dict[str, _Field] = {}
+        self._fields: dict[str, Field] = {}
         self._labels: dict[str, QLabel] = {}
         self._error_labels: dict[str, QLabel] = {}
         self._hidden: set[str] = set()
@@ -310,7 +68,7 @@ class SpecForm(QWidget):
         grid.setColumnStretch(1, 1)
         grid.setColumnMinimumWidth(0, label_width(self))
         for i, param in enumerate(self._params):
-            field = _FIELDS[param.kind](param, self)
+            field = FIELDS[param.kind](param, self)
             label = QLabel()
             label.setText(fit_label(param.name, label.fontMetrics().horizontalAdvance,
                                     label_width(self)))
@@ -418,7 +176,7 @@ class SpecForm(QWidget):
         if not from_slider:
             self._updating = True
             for field in self._fields.values():
-                if isinstance(field, _FloatField) and field.slider is not None:
+                if isinstance(field, FloatField) and field.slider is not None:
                     # a typed value inside the slider's span keeps the span: the knob moves
                     value = checked[field.param.name]
                     field.place_slider(value, recentre=not field.scale.covers(value))

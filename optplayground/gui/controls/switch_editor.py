@@ -3,13 +3,13 @@ to fine-tune). Its hyperparameter form is generated from that optimizer's spec."
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QVBoxLayout, QWidget
 
 from ...core.experiment import Switch
 from ...core.i18n import tr
 from ...core.optimizers import OPTIMIZERS, get_optimizer
-from .common import NUMBER_WIDTH, add_spec_items, label_width
+from .common import add_spec_items, count_spin, labelled_rows
+from .hyper_form import HyperFormHolder
 from .spec_form import SpecForm
 
 MAX_AT = 100_000_000
@@ -25,7 +25,6 @@ class SwitchEditor(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._switch = DEFAULT
-        self._form: SpecForm | None = None
         self._updating = False
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
@@ -39,22 +38,13 @@ class SwitchEditor(QWidget):
         self.details = QWidget()
         self.details_column = QVBoxLayout(self.details)
         self.details_column.setContentsMargins(0, 0, 0, 0)
-        rows = QFormLayout()
-        rows.setContentsMargins(0, 0, 0, 0)
-        rows.setHorizontalSpacing(8)
-        self.at_spin = QSpinBox()
-        self.at_spin.setRange(1, MAX_AT)
-        self.at_spin.setKeyboardTracking(False)
-        self.at_spin.setMaximumWidth(NUMBER_WIDTH + 30)
-        self.at_spin.setToolTip(tr("The update from which the new optimizer steps"))
+        self.at_spin = count_spin(1, MAX_AT, tr("The update from which the new optimizer steps"))
         self.at_spin.valueChanged.connect(self._at_edited)
         self.optimizer_combo = add_spec_items(QComboBox(), OPTIMIZERS)
         self.optimizer_combo.currentIndexChanged.connect(self._optimizer_picked)
-        for text, widget in ((tr("at step"), self.at_spin), (tr("then"), self.optimizer_combo)):
-            label = QLabel(text)
-            label.setMinimumWidth(label_width(self))
-            rows.addRow(label, widget)
-        self.details_column.addLayout(rows)
+        self.details_column.addLayout(labelled_rows(self, [(tr("at step"), self.at_spin),
+                                                           (tr("then"), self.optimizer_combo)]))
+        self._hyper = HyperFormHolder(self.details_column, self._hyper_edited)
         column.addWidget(self.details)
         self.set_switch(None)
 
@@ -78,15 +68,10 @@ class SwitchEditor(QWidget):
         self.details.setVisible(switch is not None)
 
     def hyper_form(self) -> SpecForm | None:
-        return self._form
+        return self._hyper.form
 
     def _show_form(self) -> None:
-        if self._form is not None:
-            self._form.hide()  # hidden, not unparented: an orphan would pop up as a window
-            self._form.deleteLater()
-        self._form = SpecForm.from_spec(get_optimizer(self._switch.optimizer), self._switch.hyper)
-        self._form.changed.connect(self._hyper_edited)
-        self.details_column.addWidget(self._form)
+        self._hyper.show(get_optimizer(self._switch.optimizer), self._switch.hyper)
 
     def _emit(self) -> None:
         if not self._updating:

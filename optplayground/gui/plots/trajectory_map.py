@@ -22,6 +22,7 @@ from .base import (TEXT_COLOR, cache_legend, cache_pixels, legend_columns, make_
                    set_title, style_plot)
 from .heat import RESOLUTION, Box, Heat, compute_heat, same_box
 from .heat_redraw import HeatRedraw
+from .map_marks import RunMarks, faded
 from .paths import PATH_MAX, PixelPath, path_points  # noqa: F401 (known from here too)
 
 # A perceptually uniform grey ramp (colorcet's CET-L1, lightness linear in CIELAB), from
@@ -33,7 +34,6 @@ PATH_WIDTH = 1.4  # thin: a zigzag shows its steps instead of one band
 HALO_PEN = pg.mkPen((255, 255, 255, 70), width=3.2, cosmetic=True)  # lifts paths off dark ground
 SETTLED_ALPHA = 150  # the older part of a path fades; its last TAIL_POINTS stay bright
 DIMMED_OPACITY = 0.45  # the runs not selected: still readable, the selected one stands out
-TRAIL_DOTS = 40  # a path's last steps are dots, fading with age: each step shows
 VIEW_ALL_REACH = 4.0  # View All shows runs up to this many box sizes beyond the box
 # Flat ends: where a path's cached part and its tail meet, two square ends of this
 # translucent pen would overlap into a brighter dot.
@@ -44,21 +44,6 @@ HALO_PEN.setCapStyle(Qt.PenCapStyle.FlatCap)
 # run's `settled` curve); each frame paints only the tail. Eight long paths with their
 # halos cost ~5 ms a frame, repainted every frame; their tails cost a fraction of that.
 TAIL_POINTS = 64
-
-
-def exit_point(x: np.ndarray, y: np.ndarray, box, diverged: bool) -> tuple[float, float] | None:
-    """Where a path (its finite points) left the box for good — its last point inside —
-    or, for a run that diverged inside it, its last point; None if it ends inside."""
-    if not len(x):
-        return None
-    if box is not None:
-        (x0, x1), (y0, y1) = box
-        inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
-        if not inside[-1]:
-            was = np.flatnonzero(inside)
-            k = int(was[-1]) if len(was) else 0
-            return float(x[k]), float(y[k])
-    return (float(x[-1]), float(y[-1])) if diverged else None
 
 
 class RunPath(pg.PlotCurveItem):
@@ -78,12 +63,6 @@ def colormap() -> pg.ColorMap:
     positions = np.linspace(0.0, 1.0, 16)
     colors = ramp.map(np.linspace(*COLORMAP_SPAN, 16), mode="byte")
     return pg.ColorMap(positions, colors, name="optplayground-grey")
-
-
-def faded(color: str, alpha: int) -> pg.QtGui.QColor:
-    qcolor = pg.mkColor(color)
-    qcolor.setAlpha(alpha)
-    return qcolor
 
 
 class LossColorBar(pg.ColorBarItem):
@@ -117,11 +96,9 @@ class TrajectoryMap(pg.PlotWidget):
         self._paths: list[RunPath] = []
         self._settled: list[pg.PlotCurveItem] = []  # per run: its path but the tail, cached
         self._thinned: list[PixelPath] = []  # per run: its path as the screen can show it
-        self._head_at: list[tuple[float, float] | None] = []  # per run: its last point
         self._only: int | None = None
         self._hidden: set[int] = set()  # runs hidden by a click on their legend entry
         self._selected: int | None = None  # emphasised; the others dimmed
-        self.racing = False  # at full speed: no trail dots (2.5 ms a frame for eight runs)
         self.cursor: int | None = None  # the timeline's step: paths end there (None: now)
         self._live: LiveRuns | None = None
         self._drawn_version: int | None = None
@@ -157,21 +134,7 @@ class TrajectoryMap(pg.PlotWidget):
                                           labelOpts={"color": TEXT_COLOR, "offset": (12, -8),
                                                      "anchor": (0, 1)})
         self.start_marker.setZValue(40)
-        self.heads = pg.ScatterPlotItem(size=12, pen=pg.mkPen("w", width=1.5))
-        self.heads.setZValue(35)  # above the minimum's star: a run that got there shows
-        item.addItem(self.heads, ignoreBounds=True)
-        self.trail = pg.ScatterPlotItem(size=4, pen=None)  # every run's last steps, as dots
-        self.trail.setZValue(20)
-        item.addItem(self.trail, ignoreBounds=True)
-        self._trail_brushes: list[list[pg.QtGui.QBrush]] = []  # per run: oldest to newest
-        # ✕ where a run left the surface's box or diverged (its last finite point there)
-        self.exits = pg.ScatterPlotItem(symbol="x", size=15, pen=pg.mkPen("w", width=1))
-        self.exits.setZValue(36)
-        item.addItem(self.exits, ignoreBounds=True)
-        self._exit_at: list[tuple[float, float] | None] = []
-        self._exits_drawn: list = []  # what `exits` shows
-        self._trail_at: list[tuple[np.ndarray, np.ndarray]] = []  # per run: its dots
-        self._brushes: list[pg.QtGui.QBrush] = []  # per run: its head's fill
+        self.marks = RunMarks(item)  # heads, trail dots, ✕ marks
         for obj in (self.image, self.contours, self.minima, self.start_marker):
             item.addItem(obj, ignoreBounds=True)
         # The picture under the paths is still while a race runs: copy it, do not redraw it.
@@ -226,9 +189,7 @@ class TrajectoryMap(pg.PlotWidget):
                 self.legend.removeItem(obj)
         self._styles = list(styles)
         self._paths, self._settled = [], []
-        self._head_at = [None] * len(self._styles)
-        self._trail_at = [(np.empty(0), np.empty(0)) for _ in self._styles]
-        self._exit_at = [None] * len(self._styles)
+        self.marks.reset(len(self._styles))
         self._hidden.clear()
         self._thinned = [PixelPath() for _ in self._styles]
         for style in self._styles:
@@ -245,7 +206,6 @@ class TrajectoryMap(pg.PlotWidget):
 
     def set_styles(self, styles: Sequence[RunStyle]) -> None:
         """Colours or names changed: restyle without recreating."""
-        self._exits_drawn = [None]  # their colours may have changed: draw them again
         if len(styles) != len(self._paths):
             self.set_runs(styles)
             return
@@ -256,10 +216,7 @@ class TrajectoryMap(pg.PlotWidget):
                                     cosmetic=True))
             for curve in (path, settled):
                 curve.setShadowPen(HALO_PEN)
-        self._brushes = [pg.mkBrush(style.color) for style in self._styles]
-        alphas = np.linspace(40, 230, TRAIL_DOTS).astype(int)
-        self._trail_brushes = [[pg.mkBrush(faded(style.color, int(a))) for a in alphas]
-                               for style in self._styles]
+        self.marks.restyle(self._styles)
         self._fill_legend()
         self._apply_visibility()
         self._apply_emphasis()
@@ -316,14 +273,12 @@ class TrajectoryMap(pg.PlotWidget):
             x, y = self._points(live, i)
             self._settle(i, x, y)
             self._paths[i].setData(x, y)
-            self._head_at[i] = (float(x[-1]), float(y[-1])) if len(x) else None
-            self._trail_at[i] = (x[-TRAIL_DOTS:].copy(), y[-TRAIL_DOTS:].copy())
-            self._exit_at[i] = exit_point(x, y, self.surface.bounds if self.surface else None,
-                                          run.status == "diverged")
+            self.marks.follow(i, x, y, self.surface.bounds if self.surface else None,
+                              run.status == "diverged")
             self._drawn_rows[i] = (run, run.rows_seen)
             moved = True
         if moved:
-            self._place_heads()
+            self.marks.place(self._shown())
 
     def set_cursor(self, step: int | None) -> None:
         """Show the race at the timeline's step (paths cut there), or as it is now (None)."""
@@ -343,36 +298,17 @@ class TrajectoryMap(pg.PlotWidget):
 
     def head(self, index: int) -> tuple[float, float] | None:
         """Where run `index`'s head marker is (None: not shown)."""
-        return self._head_at[index] if index in self._shown() else None
-
-    def _place_heads(self) -> None:
-        """One scatter item for every run's head: a frame moves and paints eight heads for
-        the cost of one (eight items cost ~1.5 ms a frame)."""
-        shown = [(i, self._head_at[i]) for i in self._shown() if self._head_at[i] is not None]
-        self.heads.setData(x=[p[0] for _, p in shown], y=[p[1] for _, p in shown],
-                           brush=[self._brushes[i] for i, _ in shown])
-        dots = [] if self.racing else [self._trail_at[i] + (self._trail_brushes[i],)
-                                       for i, _ in shown]
-        if dots or len(self.trail.data):  # an empty setData costs a frame ~0.3 ms too
-            self.trail.setData(x=np.concatenate([x for x, _y, _b in dots] or [np.empty(0)]),
-                               y=np.concatenate([y for _x, y, _b in dots] or [np.empty(0)]),
-                               brush=[b for x, _y, brushes in dots if len(x)
-                                      for b in brushes[-len(x):]])
-        exits = [(i, self._exit_at[i]) for i in self._shown() if self._exit_at[i] is not None]
-        if exits != self._exits_drawn:
-            self._exits_drawn = exits
-            self.exits.setData(x=[p[0] for _, p in exits], y=[p[1] for _, p in exits],
-                               brush=[self._brushes[i] for i, _ in exits])
+        return self.marks.head(index) if index in self._shown() else None
 
     def exit(self, index: int) -> tuple[float, float] | None:
         """Where run `index`'s ✕ stands (None: it stayed on the map and did not diverge)."""
-        return self._exit_at[index] if index in self._shown() else None
+        return self.marks.exit(index) if index in self._shown() else None
 
     def set_racing(self, racing: bool) -> None:
         """A race at full speed (no trail dots) or not (the dots come back)."""
-        if racing != self.racing:
-            self.racing = racing
-            self._place_heads()
+        if racing != self.marks.racing:
+            self.marks.racing = racing
+            self.marks.place(self._shown())
 
     def set_equal_aspect(self, on: bool) -> None:
         """One unit of x as long as one of y on screen (the default), or fill the view."""
@@ -407,7 +343,7 @@ class TrajectoryMap(pg.PlotWidget):
         w, h = x1 - x0, y1 - y0
         xs, ys = [x0, x1], [y0, y1]
         for i in self._shown():
-            if not escaped and self._exit_at[i] is not None:
+            if not escaped and self.marks.exit(i) is not None:
                 continue
             for curve in (self._paths[i], self._settled[i]):
                 px, py = curve.getData()
@@ -481,7 +417,7 @@ class TrajectoryMap(pg.PlotWidget):
         for i, items in enumerate(zip(self._paths, self._settled)):
             for item in items:
                 item.setVisible(i in shown)
-        self._place_heads()
+        self.marks.place(self._shown())
 
     @Slot(object, object)
     def _on_range_changed(self, *_args) -> None:
