@@ -23,7 +23,8 @@ from ..core.i18n import tr
 from ..core.training import TrainingTask
 from ..core.views import WeightSurface, weight_surface
 from .live import LiveRuns, RunStyle
-from .plots.base import TEXT_COLOR, RunCurvesPlot
+from . import theme
+from .plots.base import RunCurvesPlot
 from .plots.batchnorm_histogram import BatchNormHistogram
 from .plots.fit_view import FitView
 from .plots.metrics_plot import AccuracyPlot, MetricsPlot
@@ -44,7 +45,7 @@ class DatasetArea(QTabWidget):
         self.weight_map.plotItem.setLabel("left", tr("b (bias)"))
         self.weight_map.start_marker.movable = False  # the initial weights come from the seed
         self.weight_map.start_marker.setLabel(tr("initial (w, b)"), {
-            "color": TEXT_COLOR, "offset": (12, -8), "anchor": (0, 1)})
+            "color": theme.current().text, "offset": (12, -8), "anchor": (0, 1)})
         self.batchnorm = BatchNormHistogram()
         self.addTab(self.fit, tr("Fit"))
         self.addTab(self.weight_map, tr("Loss surface (w, b)"))

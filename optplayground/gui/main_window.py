@@ -30,6 +30,7 @@ from .files import FileActions, dropped_experiment
 from .frame_hold import FrameHold
 from .frames import Frames
 from .language import add_language_menu
+from .theme import add_theme_menu
 from .headline import headline
 from .input_keys import InputKeys
 from .inside import Inside
@@ -231,6 +232,7 @@ class MainWindow(QMainWindow):
         self.inside = Inside(self)  # the selected run's update: map overlay, panel, RAdam phase
         self.inside.add_to(view, self.view_bar)
         self.runs_panel.list.currentRowChanged.connect(self._emphasise_selected)
+        self.theme_switch = add_theme_menu(self, view)  # System / Light / Dark, saved
         add_language_menu(self, view)
         self.view_bar.addAction(self.grid_action)
         self.view_bar.addAction(self.log_loss_action)
