@@ -53,7 +53,7 @@ class Theme:
 
 DARK = Theme(
     "dark", Qt.ColorScheme.Dark,
-    window="#2b2d33", base="#1e2025", alternate_base="#26282d", button="#363941",
+    window="#2b2d33", base="#393c43", alternate_base="#34373d", button="#41444c",
     panel_text="#e6e6e6", muted="#8a8d94", highlight="#3d7cc9", link="#7ab4f5",
     plot_background="#000000", text="#e6e6e6", axis="#969696",
     legend_brush=(18, 18, 24, 150), legend_pen=(140, 140, 150, 160),

@@ -31,6 +31,9 @@ COLORMAP_SPAN = (0.04, 0.80)
 CONTOUR_PEN = (255, 255, 255, 55)
 PATH_WIDTH = 1.4  # thin: a zigzag shows its steps instead of one band
 HALO_PEN = pg.mkPen((255, 255, 255, 70), width=3.2, cosmetic=True)  # lifts paths off dark ground
+# A label on the map (the start's): light on a dark box whatever the theme, the ground under
+# it being the map's grey, dark or light, not the plot's background.
+MAP_LABEL = {"color": "#f2f2f2", "fill": (10, 14, 28, 150), "offset": (12, -8), "anchor": (0, 1)}
 SETTLED_ALPHA = 150  # the older part of a path fades; its last TAIL_POINTS stay bright
 DIMMED_OPACITY = 0.45  # the runs not selected: still readable, the selected one stands out
 TRAIL_DOTS = 40  # a path's last steps are dots, fading with age: each step shows
@@ -154,8 +157,7 @@ class TrajectoryMap(pg.PlotWidget):
         self.start_marker = pg.TargetItem(size=16, pen=pg.mkPen("w", width=2),
                                           hoverPen=pg.mkPen("#ffd700", width=2),
                                           brush=(255, 255, 255, 40), label=tr("start"),
-                                          labelOpts={"color": theme.current().text, "offset": (12, -8),
-                                                     "anchor": (0, 1)})
+                                          labelOpts=MAP_LABEL)
         self.start_marker.setZValue(40)
         self.heads = pg.ScatterPlotItem(size=12, pen=pg.mkPen("w", width=1.5))
         self.heads.setZValue(35)  # above the minimum's star: a run that got there shows
