@@ -116,6 +116,8 @@ def apply(theme: Theme) -> None:
     for widget in app.allWidgets():
         if isinstance(widget, pg.GraphicsView) and recolor:
             restyle_view(widget, recolor)
+        if widget.styleSheet():  # a style sheet pins a widget to the palette of its polish
+            widget.setStyleSheet(widget.styleSheet())
         hook = getattr(widget, "theme_changed", None)
         if callable(hook):  # a widget with a colour of its own (the map grid's ground, …)
             hook(theme)
