@@ -2,11 +2,14 @@
 
 View ▸ Theme chooses System (the desktop's light/dark setting, followed live through Qt's
 colour-scheme API; dark where the platform does not say, as offscreen or under Xvfb),
-Light or Dark; the choice is saved and applies at once. `apply` is the one place a theme
-takes effect: Qt's colour scheme and the Fusion palette, pyqtgraph's defaults for plots
-made from now on, and a walk over every plot already built that recolours whatever it
-drew in the old theme's colours (backgrounds, axes, titles, legends, text badges). Run
-colours, colour maps and the marks over the map are data, not theme: they stay.
+Light or Dark; the choice is saved, asked of Qt's colour scheme (native parts follow) and
+applies at once. `apply` is the one place a theme takes effect: the Fusion palette,
+pyqtgraph's defaults for plots made from now on, and a walk over every plot already built
+that recolours whatever it drew in the old theme's colours (backgrounds, axes, titles,
+legends, text badges), plus a `theme_changed(theme)` hook of the few widgets with a colour
+of their own. Run colours, colour maps and the marks over the map are data, not theme:
+they stay. Headless pictures (`shot`, `run --png/--svg`) apply the theme they are asked
+for (default dark), whatever the desktop's.
 """
 from __future__ import annotations
 
