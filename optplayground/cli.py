@@ -48,6 +48,9 @@ exit status: 0 ok, 2 bad input (one line on stderr says what and where)
 """
 ALLOW_IMPORT_HELP = ("import the modules of import-path optimizers (package.module:Class) "
                      "the experiment names: their code runs, so only for files you trust")
+THEMES = ("dark", "light")  # gui/theme.THEMES (not imported: `list` loads no Qt)
+THEME_HELP = ("the pictures' theme, dark or light (default dark, whatever the desktop's: "
+              "the same pictures on every machine)")
 
 USAGE = """optplayground [EXPERIMENT.toml]
        optplayground run [EXPERIMENT.toml | --preset NAME | quick form] [--steps N] [--csv OUT.csv] …
@@ -157,6 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--scale", type=int, choices=(1, 2, 4),  # export.SCALES, as the window
                      help="the PNGs get 1, 2 or 4 times the window's pixels (default 1; like "
                           "File > Export > PNG Scale)")
+    run.add_argument("--theme", choices=THEMES, default="dark", help=THEME_HELP)
     run.add_argument("--quiet", action="store_true", help="no summary table, no progress")
     run.add_argument("--allow-import", action="store_true", help=ALLOW_IMPORT_HELP)
     add_quick_form(run)
@@ -172,6 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--out", required=True, metavar="window.png")
     shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT (default 1600x1000; "
                                                           "each side 100 to 8192)")
+    shot.add_argument("--theme", choices=THEMES, default="dark", help=THEME_HELP)
     shot.add_argument("--allow-import", action="store_true", help=ALLOW_IMPORT_HELP)
     add_quick_form(shot)
     shot.set_defaults(func=_cmd_shot)
@@ -226,7 +231,7 @@ def _cmd_run(args) -> int:
             write_csv(history, args.csv)
         if args.save:
             xp.save(exp, args.save)
-        written = pictures.export_race(exp, args.png, args.svg, args.scale or 1) \
+        written = pictures.export_race(exp, args.png, args.svg, args.scale or 1, look=args.theme) \
             if pictures is not None else []
     if written and not args.quiet:
         print("wrote " + ", ".join(written))
@@ -332,9 +337,9 @@ def _cmd_shot(args) -> int:
     if (view := preset_view(args)) is not None:  # the window with the preset's swarm view
         from .gui.swarm.shot import swarm_screenshot
 
-        first_frame = swarm_screenshot(exp, view, args.out, (width, height))
+        first_frame = swarm_screenshot(exp, view, args.out, (width, height), look=args.theme)
     else:
-        first_frame = take_screenshot(exp, args.out, (width, height))
+        first_frame = take_screenshot(exp, args.out, (width, height), look=args.theme)
     print(f"wrote {args.out} ({width}x{height}, {exp.steps} steps; first frame after {first_frame:.2f} s)")
     return 0
 

@@ -301,7 +301,7 @@ def run_swarm_preset(args, exp, view) -> int:
     if args.png:
         from .gui.swarm.shot import swarm_screenshot
 
-        swarm_screenshot(exp, view, args.png, (1600, 1000))
+        swarm_screenshot(exp, view, args.png, (1600, 1000), look=args.theme)
     if not args.quiet:
         print("\n".join(lines))
     return 0

@@ -260,6 +260,8 @@ def test_run_checks_the_experiment_once(monkeypatch, capsys):
     (("shot", "--out", "x.png", "--size", "-5x100"), "--size"),
     (("shot", "--out", "x.png", "--size", "fat"), "expected WIDTHxHEIGHT"),
     (("shot", "--out", "", "--steps", "2"), "--out: needs a file name"),
+    (("shot", "--out", "x.png", "--theme", "blue"), "--theme: invalid choice: 'blue'"),
+    (("run", "--opt", "adam", "--png", "x.png", "--theme", ""), "--theme"),
 ])
 def test_a_hostile_option_is_one_line_exit_2_and_no_file(capsys, tmp_path, monkeypatch, args, words):
     monkeypatch.chdir(tmp_path)

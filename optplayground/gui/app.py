@@ -28,6 +28,7 @@ def make_app() -> QApplication:
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
     app.setOrganizationName("optplayground")
+    app.setStyle("Fusion")  # on every platform: its palette follows the theme (gui/theme.py)
     pg.setConfigOptions(antialias=True)
     return app
 

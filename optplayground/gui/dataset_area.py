@@ -23,11 +23,11 @@ from ..core.i18n import tr
 from ..core.training import TrainingTask
 from ..core.views import WeightSurface, weight_surface
 from .live import LiveRuns, RunStyle
-from .plots.base import TEXT_COLOR, RunCurvesPlot
+from .plots.base import RunCurvesPlot
 from .plots.batchnorm_histogram import BatchNormHistogram
 from .plots.fit_view import FitView
 from .plots.metrics_plot import AccuracyPlot, MetricsPlot
-from .plots.trajectory_map import TrajectoryMap
+from .plots.trajectory_map import MAP_LABEL, TrajectoryMap
 
 FIT_TAB, SURFACE_TAB, BATCHNORM_TAB = range(3)
 
@@ -43,8 +43,7 @@ class DatasetArea(QTabWidget):
         self.weight_map.plotItem.setLabel("bottom", tr("w (weight)"))
         self.weight_map.plotItem.setLabel("left", tr("b (bias)"))
         self.weight_map.start_marker.movable = False  # the initial weights come from the seed
-        self.weight_map.start_marker.setLabel(tr("initial (w, b)"), {
-            "color": TEXT_COLOR, "offset": (12, -8), "anchor": (0, 1)})
+        self.weight_map.start_marker.setLabel(tr("initial (w, b)"), MAP_LABEL)
         self.batchnorm = BatchNormHistogram()
         self.addTab(self.fit, tr("Fit"))
         self.addTab(self.weight_map, tr("Loss surface (w, b)"))

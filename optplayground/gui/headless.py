@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from ..core.experiment import Experiment
 from ..core.params import ConfigError
-from . import export
+from . import export, theme
 from .app import make_app
 from .dataset_area import BATCHNORM_TAB, FIT_TAB, SURFACE_TAB
 from .main_window import MainWindow
@@ -24,10 +24,12 @@ from .main_window import MainWindow
 # ---------------------------------------------------------------- build and race
 
 def open_window(experiment: Experiment, size: tuple[int, int] | None = None,
-                autoplay: bool = True) -> tuple[QApplication, MainWindow]:
+                autoplay: bool = True, look: str = "dark") -> tuple[QApplication, MainWindow]:
     """The application and a shown main window on `experiment` (no settings are read or
-    written: a user's saved window is not touched)."""
+    written: a user's saved window is not touched), in theme `look` ("dark" or "light"),
+    whatever the desktop's: a picture from the command line is the same on every machine."""
     app = make_app()
+    theme.apply(theme.THEMES[look])
     window = MainWindow(experiment, settings=None, autoplay=autoplay)
     if size is not None:
         window.resize(*size)
@@ -77,13 +79,13 @@ def close(app: QApplication, window: MainWindow) -> None:
 # ---------------------------------------------------------------- capture
 
 def take_screenshot(experiment: Experiment, out: str, size: tuple[int, int],
-                    timeout_s: float = 300.0, then=None) -> float:
+                    timeout_s: float = 300.0, then=None, look: str = "dark") -> float:
     """`optplayground shot`: race the experiment to its end in the window and save the
     window as PNG. Returns the seconds from opening the window to its first painted frame.
     `then(app, window)`, if given, runs after the race and before the capture (a preset's
-    swarm view, say)."""
+    swarm view, say). `look`: the theme, "dark" or "light"."""
     opened = time.perf_counter()
-    app, window = open_window(experiment, size)
+    app, window = open_window(experiment, size, look=look)
     app.processEvents()
     first_frame = time.perf_counter() - opened
     try:
@@ -98,14 +100,15 @@ def take_screenshot(experiment: Experiment, out: str, size: tuple[int, int],
 
 def export_race(experiment: Experiment, png: str | None = None, svg: str | None = None,
                 scale: int = 1, size: tuple[int, int] = (1600, 1000),
-                timeout_s: float = 3600.0) -> list[str]:
+                timeout_s: float = 3600.0, look: str = "dark") -> list[str]:
     """`optplayground run --png/--svg [--scale]`: race the experiment in the real window,
     offscreen, then write the dashboard as `png` and every plot beside it as PNG (at
     `scale`) and beside `svg` as SVG: OUT-map, OUT-loss, OUT-lr, OUT-grad, and in a dataset
     race OUT-metrics, OUT-accuracy and each other view that applies (see `every_plot`).
-    Returns the paths written: the dashboard, the SVGs, then the plots' PNGs."""
+    Returns the paths written: the dashboard, the SVGs, then the plots' PNGs. `look`: the
+    theme, "dark" or "light"."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # never flash a window
-    app, window = open_window(experiment, size)
+    app, window = open_window(experiment, size, look=look)
     dashboard, svgs, pngs = [], [], []
     try:
         race_to_end(app, window, timeout_s)

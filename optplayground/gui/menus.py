@@ -11,6 +11,7 @@ from .files import FileActions
 from .inside import Inside
 from .language import add_language_menu
 from .session import settings_text
+from .theme import add_theme_menu
 
 
 def add_action(window: QWidget, menu, text: str, shortcut, slot) -> QAction:
@@ -62,6 +63,7 @@ def _view_menu(window, view) -> None:
     view.addAction(window.dataset_area.epoch_action)
     window.inside = Inside(window)  # the selected run's update: map overlay, panel, RAdam phase
     window.inside.add_to(view, window.view_bar)
+    window.theme_switch = add_theme_menu(window, view)  # System / Light / Dark, saved
     add_language_menu(window, view)
 
 

@@ -60,6 +60,19 @@ def legend_entries(legend: pg.LegendItem) -> list:
     return legend.items
 
 
+def update_axis_label(axis: pg.AxisItem) -> None:
+    """Draw an axis's label again after its `labelStyle` dict changed (a new colour):
+    AxisItem._updateLabel(), which setLabel calls (setLabel itself would show a label the
+    plot hid)."""
+    axis._updateLabel()
+
+
+def set_text_fill(item: pg.TextItem, color) -> None:
+    """A TextItem's background brush: its `fill` attribute, which only its constructor sets."""
+    item.fill = pg.mkBrush(color)
+    item.update()
+
+
 def prepare_for_paint(item) -> None:
     """Run the lazy updates (auto-range, …) a paint would run: GraphicsScene.prepareForPaint."""
     item.scene().prepareForPaint()

@@ -11,6 +11,7 @@ from optplayground.gui import pgcompat
 
 def test_the_private_methods_it_calls_exist_with_their_signatures():
     assert list(inspect.signature(pg.AxisItem._updateMaxTextSize).parameters) == ["self", "x"]
+    assert list(inspect.signature(pg.AxisItem._updateLabel).parameters) == ["self"]
     module = importlib.import_module("pyqtgraph.exporters.SVGExporter")
     assert list(inspect.signature(module.correctCoordinates).parameters) == [
         "node", "defs", "item", "options"]
@@ -51,6 +52,19 @@ def test_the_context_menu_widgets_and_item_options_it_reads(qtbot):
     curve = item.plot([0, 1], [1, 0], name="a")
     (sample, label), = pgcompat.legend_entries(legend)
     assert sample.item is curve and label.text == "a"
+
+
+def test_an_axis_label_and_a_text_fill_recoloured_in_place(qtbot):
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    axis = plot.getPlotItem().getAxis("left")
+    axis.setLabel("loss", color="#e6e6e6")
+    axis.labelStyle["color"] = "#123456"
+    pgcompat.update_axis_label(axis)
+    assert "#123456" in axis.label.toHtml()
+    text = pg.TextItem("hi", fill=(20, 22, 30, 200))
+    pgcompat.set_text_fill(text, (255, 255, 255, 215))
+    assert text.fill.color().getRgb() == (255, 255, 255, 215)
 
 
 def test_it_was_checked_on_the_pyqtgraph_in_use():

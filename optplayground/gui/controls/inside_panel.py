@@ -77,7 +77,9 @@ class InsidePanel(QWidget):
         self.math.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.math.setWordWrap(True)  # a long rule (RAdam's r) wraps in the narrow panel
         self.math.setAlignment(Qt.AlignLeft | Qt.AlignTop)
-        self.math.setStyleSheet("QLabel { font-size: 11pt; }")
+        font = self.math.font()  # (a style sheet would pin the label to the palette of its
+        font.setPointSizeF(11)  # first polish: it kept the dark ground in the light theme)
+        self.math.setFont(font)
         scroll = QScrollArea()
         scroll.setWidget(self.math)
         scroll.setWidgetResizable(True)

@@ -17,15 +17,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QGraphicsItem
 
-from .. import pgcompat
+from .. import pgcompat, theme
 from ...core.i18n import tr
 from ..live import LiveRuns, RunStyle
 from .envelope import Envelope
 from .step_cursor import StepCursor
 
-LEGEND_BRUSH = (18, 18, 24, 150)  # curves under a legend still show through
-LEGEND_PEN = (140, 140, 150, 160)
-TEXT_COLOR = "#e6e6e6"
 CURVE_WIDTH = 1.8
 # A curve reduced to each pixel column's extremes is a dense band of strokes: drawn with a
 # hairline it costs Qt a tenth of the time (a million noisy steps: 100 -> 10 ms per curve).
@@ -78,16 +75,18 @@ def run_curve(style: RunStyle, dash: Qt.PenStyle = Qt.PenStyle.SolidLine) -> Run
     return RunCurve(run_pen(style, dash))
 
 
-def set_title(item: pg.PlotItem, title: str, color: str = TEXT_COLOR, size: str = "11pt") -> None:
-    """A title line, or none at all for an empty title."""
-    item.setTitle(title or None, color=color, size=size)
+def set_title(item: pg.PlotItem, title: str, color: str | None = None, size: str = "11pt") -> None:
+    """A title line, or none at all for an empty title; in the theme's text colour unless
+    another is given (a run's)."""
+    item.setTitle(title or None, color=color or theme.current().text, size=size)
 
 
 def style_plot(item: pg.PlotItem, title: str, left: str, bottom: str) -> None:
     """Readable title, labels (translated here) and a faint grid."""
     set_title(item, tr(title))
-    item.setLabel("left", tr(left), color=TEXT_COLOR, **{"font-size": "10pt"})
-    item.setLabel("bottom", tr(bottom), color=TEXT_COLOR, **{"font-size": "10pt"})
+    text = theme.current().text
+    item.setLabel("left", tr(left), color=text, **{"font-size": "10pt"})
+    item.setLabel("bottom", tr(bottom), color=text, **{"font-size": "10pt"})
     item.showGrid(x=True, y=True, alpha=0.15)
     # One huge value (a run flying off) must not rescale the whole axis to "x1e+15".
     item.getAxis("left").enableAutoSIPrefix(False)
@@ -155,9 +154,9 @@ def legend_columns(entries: int) -> int:
 
 
 def make_legend(item: pg.PlotItem, offset: tuple[int, int]) -> pg.LegendItem:
-    return item.addLegend(offset=offset, brush=LEGEND_BRUSH, pen=LEGEND_PEN,
-                          labelTextColor=TEXT_COLOR, labelTextSize="9pt",
-                          verSpacing=-4)
+    look = theme.current()
+    return item.addLegend(offset=offset, brush=look.legend_brush, pen=look.legend_pen,
+                          labelTextColor=look.text, labelTextSize="9pt", verSpacing=-4)
 
 
 X_AXES = ("step", "epoch")

@@ -23,7 +23,8 @@ from ...core.datasets import Dataset
 from ...core.i18n import tr
 from ...core.views import RunView
 from ..live import LiveRuns, RunStyle
-from .base import TEXT_COLOR, make_legend, run_pen, set_title, style_plot
+from .. import theme
+from .base import make_legend, run_pen, set_title, style_plot
 from .map_grid import grid_columns
 
 # Class 0 tan, class 1 teal (ColorBrewer's BrBG, safe for colour-blind eyes): none of the
@@ -153,6 +154,7 @@ class FitView(pg.GraphicsLayoutWidget):
     def _rebuild(self) -> None:
         self.clear()
         self.plots, self.images, self.curves, self._caption = [], [], [], None
+        self._point_items = None
         self.grids = [None] * len(self._styles)
         if self.dataset is None:
             return
@@ -168,7 +170,7 @@ class FitView(pg.GraphicsLayoutWidget):
         self.legend = make_legend(plot, (10, 10))  # top left: rising data leave it free
         data = self.dataset
         train = pg.ScatterPlotItem(*_points(data.x_train[:, 0].numpy(), data.y_train.numpy()),
-                                   size=POINT_SIZE, pen=TRAIN_PEN, brush=(200, 200, 210, 170))
+                                   size=POINT_SIZE, pen=TRAIN_PEN, brush=theme.current().data_points)
         test = pg.ScatterPlotItem(*_points(data.x_test[:, 0].numpy(), data.y_test.numpy()),
                                   symbol="s", size=POINT_SIZE, pen=TEST_PEN,
                                   brush=(230, 230, 235, 230))
@@ -227,7 +229,7 @@ class FitView(pg.GraphicsLayoutWidget):
             self.images.append(image)
         self._caption = self.addLabel(self._caption_text(), row=math.ceil(len(self._styles)
                                                                           / columns), col=0,
-                                      colspan=columns, color=TEXT_COLOR, size="9pt")
+                                      colspan=columns, color=theme.current().text, size="9pt")
 
     def _caption_text(self) -> str:
         test = "  ■ " + tr("test") if self.dataset.n_test else ""
@@ -267,6 +269,11 @@ class FitView(pg.GraphicsLayoutWidget):
                        else (view.train_loss, "train"))
         text = tr("test loss {loss}") if which == "test" else tr("train loss {loss}")
         return "   " + text.format(loss=f"{loss:.4g}") if math.isfinite(loss) else ""
+
+    def theme_changed(self, look: theme.Theme) -> None:
+        """The 1-D fit's train points: grey on black, dark grey on white."""
+        if self._point_items is not None:
+            self._point_items[0].setBrush(look.data_points)
 
     def titles(self) -> list[str]:
         """Each map's title text (2-D; a 1-D fit has a legend instead)."""

@@ -14,12 +14,11 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from .. import theme
 from ..live import LiveRuns, RunStyle
 from .heat import RESOLUTION, Heat, compute_heat, same_box
 from .heat_redraw import HeatRedraw
 from .trajectory_map import LossColorBar, TrajectoryMap
-
-GRID_BACKGROUND = "#000000"
 
 
 def grid_columns(count: int) -> int:
@@ -40,9 +39,7 @@ class MapGrid(QWidget):
         self._start = (0.0, 0.0)
         self._styles: list[RunStyle] = []
 
-        palette = self.palette()
-        palette.setColor(QPalette.ColorRole.Window, QColor(GRID_BACKGROUND))
-        self.setPalette(palette)
+        self.theme_changed(theme.current())  # the ground between the maps: the plots'
         self.setAutoFillBackground(True)
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -167,6 +164,11 @@ class MapGrid(QWidget):
     def _on_start_moved(self, x: float, y: float) -> None:
         self.set_start(x, y)  # keep the other maps' markers in step
         self.startMoved.emit(x, y)
+
+    def theme_changed(self, look: theme.Theme) -> None:
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(look.plot_background))
+        self.setPalette(palette)
 
     def closeEvent(self, event) -> None:
         self.shutdown()

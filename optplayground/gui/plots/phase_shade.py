@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyqtgraph as pg
 
 from ...core.i18n import tr
+from .. import theme
 
 SHADE_BRUSH = (255, 200, 90, 40)
-LINE_COLOR = "#ffc85a"
 
 
 class RectifierShade:
@@ -16,11 +16,12 @@ class RectifierShade:
     def __init__(self, plot: pg.PlotWidget):
         self.region = pg.LinearRegionItem(values=(0, 1), movable=False, brush=SHADE_BRUSH,
                                           pen=pg.mkPen(None))
+        look = theme.current()
         self.line = pg.InfiniteLine(angle=90, movable=False,
-                                    pen=pg.mkPen(LINE_COLOR, width=1.5, style=pg.QtCore.Qt.DashLine),
-                                    label="", labelOpts={"position": 0.1, "color": LINE_COLOR,
+                                    pen=pg.mkPen(look.marker, width=1.5, style=pg.QtCore.Qt.DashLine),
+                                    label="", labelOpts={"position": 0.1, "color": look.marker,
                                                          "anchors": [(0, 0.5), (0, 0.5)],
-                                                         "fill": (10, 14, 28, 170)})
+                                                         "fill": look.badge_fill})
         for item in (self.region, self.line):
             item.setZValue(-10)
             plot.plotItem.addItem(item, ignoreBounds=True)

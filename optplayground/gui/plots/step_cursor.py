@@ -14,9 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from ...core.i18n import tr
+from .. import theme
 from ..live import LiveRuns
-
-CURSOR_PEN = pg.mkPen((230, 200, 80, 200), width=1, style=Qt.PenStyle.DashLine)
 
 
 def value_at(steps: np.ndarray, values: np.ndarray, step: float) -> float | None:
@@ -38,10 +37,12 @@ class StepCursor:
         self.plot, self.column = plot, column
         self.scrub_step: int | None = None  # the timeline's step, None while it follows
         self.hover_step: float | None = None
-        self.line = pg.InfiniteLine(angle=90, movable=False, pen=CURSOR_PEN)
+        look = theme.current()
+        self.line = pg.InfiniteLine(angle=90, movable=False,
+                                    pen=pg.mkPen(look.cursor, width=1, style=Qt.PenStyle.DashLine))
         self.line.setZValue(50)
         self.line.hide()
-        self.text = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(18, 18, 24, 190))
+        self.text = pg.TextItem(anchor=(0, 0), color=look.text, fill=look.badge_fill)
         self.text.setZValue(60)
         self.text.hide()
         plot.plotItem.addItem(self.line, ignoreBounds=True)
@@ -84,7 +85,7 @@ class StepCursor:
         axis = self.plot.x_axis
         label = (tr("step {step}", step=f"{step:,.0f}") if axis == "step"
                  else tr("epoch {epoch}", epoch=f"{step:,.2f}"))
-        self.text.setHtml(f"<div style='color:#e6e6e6; font-size:9pt'>{label}<br>"
+        self.text.setHtml(f"<div style='font-size:9pt'>{label}<br>"  # the item's colour
                           + "<br>".join(rows) + "</div>")
         (x0, _x1), (_y0, y1) = self.plot.plotItem.vb.viewRange()
         self.text.setPos(x0, y1)

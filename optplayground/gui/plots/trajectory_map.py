@@ -15,10 +15,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
 
-from .. import pgcompat
+from .. import pgcompat, theme
 from ..live import LiveRuns, RunStyle
 from ...core.i18n import tr
-from .base import (TEXT_COLOR, cache_legend, cache_pixels, legend_columns, make_legend, run_pen,
+from .base import (cache_legend, cache_pixels, legend_columns, make_legend, run_pen,
                    set_title, style_plot)
 from .heat import RESOLUTION, Box, Heat, compute_heat, same_box
 from .heat_redraw import HeatRedraw
@@ -32,6 +32,9 @@ COLORMAP_SPAN = (0.04, 0.80)
 CONTOUR_PEN = (255, 255, 255, 55)
 PATH_WIDTH = 1.4  # thin: a zigzag shows its steps instead of one band
 HALO_PEN = pg.mkPen((255, 255, 255, 70), width=3.2, cosmetic=True)  # lifts paths off dark ground
+# A label on the map (the start's): light on a dark box whatever the theme, the ground under
+# it being the map's grey, dark or light, not the plot's background.
+MAP_LABEL = {"color": "#f2f2f2", "fill": (10, 14, 28, 150), "offset": (12, -8), "anchor": (0, 1)}
 SETTLED_ALPHA = 150  # the older part of a path fades; its last TAIL_POINTS stay bright
 DIMMED_OPACITY = 0.45  # the runs not selected: still readable, the selected one stands out
 VIEW_ALL_REACH = 4.0  # View All shows runs up to this many box sizes beyond the box
@@ -71,13 +74,13 @@ class LossColorBar(pg.ColorBarItem):
     def __init__(self):
         super().__init__(colorMap=colormap(), interactive=False, colorMapMenu=False, width=14)
         self.axis.setWidth(58)
-        self.getAxis("left").setLabel(tr("loss (log scale)"), color=TEXT_COLOR)
+        self.getAxis("left").setLabel(tr("loss (log scale)"), color=theme.current().text)
 
     def show_heat(self, heat: Heat) -> None:
         self.setLevels(heat.levels)
         self.axis.setTicks([heat.ticks()])  # positions: log10(f − fmin + floor), or symlog(f)
         text = tr("loss (symmetric log scale)") if heat.symlog else tr("loss (log scale)")
-        self.getAxis("left").setLabel(text, color=TEXT_COLOR)
+        self.getAxis("left").setLabel(text, color=theme.current().text)
 
 
 class TrajectoryMap(pg.PlotWidget):
@@ -131,8 +134,7 @@ class TrajectoryMap(pg.PlotWidget):
         self.start_marker = pg.TargetItem(size=16, pen=pg.mkPen("w", width=2),
                                           hoverPen=pg.mkPen("#ffd700", width=2),
                                           brush=(255, 255, 255, 40), label=tr("start"),
-                                          labelOpts={"color": TEXT_COLOR, "offset": (12, -8),
-                                                     "anchor": (0, 1)})
+                                          labelOpts=MAP_LABEL)
         self.start_marker.setZValue(40)
         self.marks = RunMarks(item)  # heads, trail dots, ✕ marks
         for obj in (self.image, self.contours, self.minima, self.start_marker):
@@ -386,7 +388,7 @@ class TrajectoryMap(pg.PlotWidget):
         if self.colorbar is not None:
             self.colorbar.show_heat(heat)
 
-    def set_title(self, text: str, color: str = TEXT_COLOR) -> None:
+    def set_title(self, text: str, color: str | None = None) -> None:
         set_title(self.plotItem, text, color, "10pt")
 
     def shutdown(self) -> None:

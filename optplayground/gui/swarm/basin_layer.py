@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 
 from ...core.i18n import tr
-from ..plots.base import LEGEND_BRUSH, LEGEND_PEN, TEXT_COLOR
+from .. import theme
 from . import colors
 
 MODES = {"minimum": "minimum reached", "loss": "final loss", "steps": "steps to loss ≤ threshold"}  # tr() where shown
@@ -41,7 +41,7 @@ class SwarmColorBar(pg.ColorBarItem):
     def show_scale(self, scale: colors.Scale) -> None:
         """Log scales are shown in log10 units: the axis's own ticks, the label says so."""
         self.setLevels((scale.lo, scale.hi))
-        self.axis.setLabel(scale.label, color=TEXT_COLOR)
+        self.axis.setLabel(scale.label, color=theme.current().text)
 
 
 class BasinLayer(QObject):
@@ -57,8 +57,9 @@ class BasinLayer(QObject):
         self.image.clicked.connect(self._on_click)
         # A legend of its own, top left over the map: the plot's one (bottom right) lists the
         # runs, and on a narrow map the two met at the bottom.
-        self.legend = pg.LegendItem(brush=LEGEND_BRUSH, pen=LEGEND_PEN, labelTextColor=TEXT_COLOR,
-                                    labelTextSize="9pt", verSpacing=-4)
+        look = theme.current()
+        self.legend = pg.LegendItem(brush=look.legend_brush, pen=look.legend_pen,
+                                    labelTextColor=look.text, labelTextSize="9pt", verSpacing=-4)
         self.legend.setParentItem(item.vb)
         self.legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(8, 8))
         self.legend.setVisible(False)

@@ -9,6 +9,8 @@ from dataclasses import replace
 import pyqtgraph as pg
 from PySide6.QtCore import QObject
 
+from .. import theme
+
 FAN_STEPS = 500
 # The value itself first, then its neighbours: × on a log scale, ± a share of the range else.
 LOG_FACTORS = (1.0, 0.5, 0.7, 1.4)
@@ -54,7 +56,8 @@ class WhatIfFan(QObject):
             item.addItem(curve, ignoreBounds=True)
             curve.setVisible(False)
             self.curves.append(curve)
-        self.label = pg.TextItem(anchor=(0, 0), color="#e6e6e6", fill=(20, 22, 30, 200))
+        look = theme.current()
+        self.label = pg.TextItem(anchor=(0, 0), color=look.text, fill=look.badge_fill)
         self.label.setZValue(26)
         item.addItem(self.label, ignoreBounds=True)
         self.label.setVisible(False)

@@ -6,10 +6,11 @@ import numpy as np
 import pyqtgraph as pg
 
 from ...core.i18n import tr
-from ..plots.base import TEXT_COLOR, style_plot
+from .. import theme
+from ..plots.base import style_plot
 
 SMOOTHED_PEN = pg.mkPen("#ffb000", width=2.2, cosmetic=True)
-RAW_PEN = pg.mkPen((200, 200, 200, 70), width=1, cosmetic=True)
+RAW_PEN = pg.mkPen((140, 140, 150, 90), width=1, cosmetic=True)  # faint on black and white
 
 
 class LRFinderPlot(pg.PlotWidget):
@@ -25,7 +26,8 @@ class LRFinderPlot(pg.PlotWidget):
                                       pen=pg.mkPen("#56b4e9", width=1.5, style=pg.QtCore.Qt.DashLine))
         item.addItem(self.marker, ignoreBounds=True)
         self.marker.setVisible(False)
-        self.note = pg.TextItem(color=TEXT_COLOR, anchor=(0, 0), fill=(20, 22, 30, 200))
+        look = theme.current()
+        self.note = pg.TextItem(color=look.text, anchor=(0, 0), fill=look.badge_fill)
         item.addItem(self.note, ignoreBounds=True)
         self.note.setVisible(False)
         self.result = None

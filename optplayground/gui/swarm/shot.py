@@ -6,7 +6,7 @@ from ..headless import take_screenshot, wait_until
 
 
 def swarm_screenshot(experiment, view, out: str, size: tuple[int, int],
-                     timeout_s: float = 900.0) -> float:
+                     timeout_s: float = 900.0, look: str = "dark") -> float:
     """Save the window as PNG once the race and the preset's swarm view are done; the
     seconds from opening the window to its first frame."""
 
@@ -17,4 +17,4 @@ def swarm_screenshot(experiment, view, out: str, size: tuple[int, int],
         window.on_frame()
         app.processEvents()
 
-    return take_screenshot(experiment, out, size, timeout_s, then=show_view)
+    return take_screenshot(experiment, out, size, timeout_s, then=show_view, look=look)

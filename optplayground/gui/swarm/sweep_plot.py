@@ -14,7 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 
 from ...core.i18n import tr
-from ..plots.base import TEXT_COLOR, style_plot
+from .. import theme
+from ..plots.base import style_plot
 from .basin_layer import SwarmColorBar
 from . import colors
 
@@ -49,12 +50,13 @@ class SweepHeatMap(pg.PlotWidget):
         self.bar = SwarmColorBar()
         item.layout.addItem(self.bar, 2, 5)
         self.bar.setVisible(False)  # until there is a sweep
-        self.hover = pg.TextItem(color=TEXT_COLOR, anchor=(0, 1), fill=(20, 22, 30, 220))
+        look = theme.current()
+        self.hover = pg.TextItem(color=look.text, anchor=(0, 1), fill=look.badge_fill)
         self.hover.setZValue(20)
         self.hover.setVisible(False)
         item.addItem(self.hover, ignoreBounds=True)
         self.setToolTip(tr("Hover a cell for its values, click it to race that setting"))
-        self.hint = pg.TextItem(tr("Pick one or two hyperparameters and press Sweep"), color=TEXT_COLOR,
+        self.hint = pg.TextItem(tr("Pick one or two hyperparameters and press Sweep"), color=look.text,
                                 anchor=(0.5, 0.5))
         item.addItem(self.hint, ignoreBounds=True)
         self.shown_metric = "loss"
@@ -74,12 +76,13 @@ class SweepHeatMap(pg.PlotWidget):
         self.image.clear()
         item = self.plotItem
         extent = self._extent()
+        text = theme.current().text
         for side, axis, (lo, hi) in zip(("bottom", "left"), axes, extent):
-            item.setLabel(side, axis.name + (tr(" (log scale)") if axis.log else ""), color=TEXT_COLOR)
+            item.setLabel(side, axis.name + (tr(" (log scale)") if axis.log else ""), color=text)
             item.getAxis(side).setTicks(log_axis_ticks(lo, hi) if axis.log else None)
             item.getAxis(side).setStyle(showValues=True)
         if len(axes) == 1:
-            item.setLabel("left", "", color=TEXT_COLOR)
+            item.setLabel("left", "", color=text)
             item.getAxis("left").setStyle(showValues=False)
         (x0, x1), (y0, y1) = extent
         item.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
