@@ -36,7 +36,7 @@ from .plots import GradNormPlot, LossPlot, LRPlot, link_step_axes
 from .results_table import ResultsTable
 from .status import RaceStatus
 from .swarm import SwarmViews
-from .step_column import balance, shown_panes
+from .step_column import balance, fit_pane, shown_panes
 from .timeline import Timeline
 from . import trust as trust_ui
 from .worker import BUILD_WAIT_S, WorkerThread
@@ -248,10 +248,13 @@ class MainWindow(QMainWindow):
         """The model's new race: set up the views, start the worker on it."""
         self._show_about(exp)
         self.live.reset(exp, generation)
+        rows_changed = self.results.set_experiment(exp)
         shown = shown_panes(self.step_splitter, self, self.results)
         self.map_area.show_race(exp, generation, self.live.styles)
         if shown_panes(self.step_splitter, self, self.results) != shown:
             balance(self.step_splitter, self, self.results)  # no strips (gui/step_column.py)
+        elif rows_changed:
+            fit_pane(self.step_splitter, self.results)  # as tall as its rows
         self.grid_action.setEnabled(not exp.problem.is_dataset)
         self.runs_panel.editor.set_dataset_mode(exp.problem.is_dataset)
         unbounded = not exp.problem.is_dataset and not xp.surface_of(exp.problem).bounded_below
@@ -263,7 +266,6 @@ class MainWindow(QMainWindow):
         self.status.reset()
         self.inside.race(exp, generation)
         self._emphasise_selected()
-        self.results.set_experiment(exp)
         self.timeline.reset()
         self.on_scrubbed(None)
         self.playing = not self.paused_by_user

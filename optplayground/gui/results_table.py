@@ -96,12 +96,17 @@ class ResultsTable(QWidget):
         margins = self.layout().contentsMargins()
         return QSize(super().sizeHint().width(), head + height + margins.top() + margins.bottom())
 
-    def set_experiment(self, exp) -> None:
-        """A new race: the minima its distances are measured to (none on a dataset)."""
+    def set_experiment(self, exp) -> bool:
+        """A new race: the minima its distances are measured to (none on a dataset), a row
+        per run that races. Whether the number of rows changed (the table's height hint)."""
         self._minima = () if exp.problem.is_dataset else tuple(
             xp.surface_of(exp.problem).minima_for(exp.problem.params))
         self._shown = (None, -1)
         self._bests.clear()
+        rows = sum(run.enabled for run in exp.runs)
+        changed = rows != self.table.rowCount()
+        self.table.setRowCount(rows)
+        return changed
 
     def refresh(self, live: LiveRuns, force: bool = False) -> None:
         """Show the runs' results now (while racing only every REFRESH_S)."""

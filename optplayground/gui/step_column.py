@@ -24,3 +24,16 @@ def balance(splitter: QSplitter, window: QWidget, keep: QWidget) -> None:
     each = max(1, total // max(1, sum(shown)))
     splitter.setSizes([kept_size if i == kept else each if on else 0
                        for i, on in enumerate(shown)])
+
+
+def fit_pane(splitter: QSplitter, pane: QWidget, most: float = 1 / 3) -> None:
+    """Give `pane` its size hint's height (at most `most` of the column); the other shown
+    panes give or take the difference evenly."""
+    sizes, k = splitter.sizes(), splitter.indexOf(pane)
+    others = [i for i, size in enumerate(sizes) if size > 0 and i != k]
+    if k < 0 or not others or not sum(sizes):
+        return  # not laid out yet: balance() uses the hint
+    height = min(pane.sizeHint().height(), int(sum(sizes) * most))
+    share = (height - sizes[k]) // len(others)
+    splitter.setSizes([height if i == k else size - share if i in others else size
+                       for i, size in enumerate(sizes)])

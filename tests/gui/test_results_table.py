@@ -48,3 +48,28 @@ def test_the_table_asks_for_the_height_of_its_rows_not_more(qtbot):
     assert 2 * row < two < 2 * row + 150  # its header, two rows and a scroll bar
     table._fill(results([1.0] * 20), ["#ff0000"] * 20)
     assert table.sizeHint().height() == two + 4 * row  # six rows shown, the rest scroll
+
+
+def test_fit_pane_gives_the_table_its_rows_and_the_plots_the_rest(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QSplitter, QWidget
+
+    from optplayground.gui.step_column import fit_pane
+
+    splitter = QSplitter(Qt.Orientation.Vertical)
+    qtbot.addWidget(splitter)
+    plots = [QWidget(), QWidget()]
+    table = ResultsTable()
+    for widget in (*plots, table):
+        splitter.addWidget(widget)
+    splitter.resize(400, 900)
+    splitter.show()
+    splitter.setSizes([300, 300, 300])
+    table.table.setRowCount(4)
+    fit_pane(splitter, table)
+    sizes = splitter.sizes()
+    assert sizes[2] == table.sizeHint().height() < 300
+    assert sizes[0] == sizes[1] > 300 and sum(sizes) == 900 - 2 * splitter.handleWidth()
+    table.table.setRowCount(40)  # many runs: at most a third of the column
+    fit_pane(splitter, table)
+    assert splitter.sizes()[2] <= sum(splitter.sizes()) // 3
