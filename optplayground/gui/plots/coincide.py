@@ -1,0 +1,78 @@
+"""Runs whose curves coincide stay visible (core/coincide.py finds them).
+
+In a group of coincident runs the first keeps its solid line; each later one is drawn over
+it dashed: a dash, then a gap as long as the other later runs' dashes, each run's dashes
+offset by one dash, so the group's colours take turns along the line. Its legend entry
+says which run it coincides with. A run that parts from its group draws as usual again
+(from the step it parted at: the timeline's cursor before it shows the group again).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from PySide6.QtGui import QPen
+
+from ...core.coincide import Coincidence
+from ...core.i18n import tr
+
+DASH = 5.0  # a dash's length, in pen widths: ~9 px on a step plot, ~7 px on the map
+
+
+def follower_pen(pen: QPen, rank: int, size: int) -> QPen:
+    """`pen` dashed for the `rank`-th (1 … size − 1) later run of a group of `size` runs:
+    its dash covers [(rank − 1)·DASH, rank·DASH) of every size·DASH along the line, and the
+    last DASH of the period shows the first run."""
+    dashed = QPen(pen)
+    dashed.setDashPattern([DASH, DASH * (size - 1)])
+    dashed.setDashOffset((size - rank + 1) * DASH % (size * DASH))
+    return dashed
+
+
+class Followers:
+    """The runs of one view that coincide at the step shown: who is drawn over whom."""
+
+    def __init__(self, columns: Sequence[str], floor: float = 0.0):
+        self.columns = tuple(columns)
+        self.detector = Coincidence(self.columns, floor)
+        self.groups: list[list[int]] = []
+
+    def reset(self, floor: float | None = None) -> None:
+        """A new race, or a new surface: `floor` is its scale (core/coincide.py; None: the
+        same as before)."""
+        self.detector = Coincidence(self.columns, self.detector.floor if floor is None else floor)
+        self.groups = []
+
+    def update(self, history, step: int | None = None,
+               among: Iterable[int] | None = None) -> bool:
+        """Compare the new rows of `history`'s runs and find the groups at `step` (None:
+        now) among the runs shown; True when the groups changed (restyle then)."""
+        among = None if among is None else list(among)
+        groups = []
+        if (self.columns and set(self.columns) <= set(history.columns)
+                and (among is None or len(among) > 1)):
+            self.detector.update(history.runs)
+            groups = self.detector.groups(step, among)
+        changed, self.groups = groups != self.groups, groups
+        return changed
+
+    def role(self, index: int) -> tuple[int, int, int] | None:
+        """(leader, rank, group size) of a run drawn over its group's first run; None for
+        a run that draws as usual (alone, or the first of its group)."""
+        for group in self.groups:
+            if index in group[1:]:
+                return group[0], group.index(index), len(group)
+        return None
+
+    def pen(self, index: int, pen: QPen) -> QPen:
+        """The run's pen: dashed if it is drawn over another run."""
+        role = self.role(index)
+        return follower_pen(pen, role[1], role[2]) if role else pen
+
+    def label(self, index: int, names: Sequence[str], path: bool = False) -> str:
+        """The run's legend entry: its name, and the run it coincides with."""
+        role = self.role(index)
+        if role is None:
+            return names[index]
+        if path:
+            return tr("{name} (same path as {other})", name=names[index], other=names[role[0]])
+        return tr("{name} = {other}", name=names[index], other=names[role[0]])
