@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
 
 from ..core import experiment as xp
 from ..core.atomic import write_text_atomic
+from ..core.coincide import Coincidence
 from ..core.i18n import tr
 from ..core.params import ConfigError
-from ..core.results import RunResult, best_loss, run_result, to_csv
+from ..core.results import RunResult, best_loss, known_minima, run_result, to_csv
 from .live import LiveRuns
 
 HEADERS = ("run", "status", "final loss", "best loss", "converged", "to min")  # tr() when shown
@@ -78,15 +79,23 @@ class ResultsTable(QWidget):
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # run order until a click
         column.addWidget(self.table)
         self.rows: list[RunResult] = []
-        self._minima: tuple = ()
+        self.notes: dict[int, str] = {}  # run index: the run it coincides with
+        self.minima: tuple = ()  # the known minima distances are measured to
+        self._same: Coincidence | None = None  # the runs on one path (core/coincide.py)
+        self._dataset = False
         self._shown = (None, -1)  # (live, version) last shown
         self._at = 0.0
         self._bests: dict[int, tuple[int, float]] = {}  # id(record): (rows seen, best loss)
 
     def set_experiment(self, exp) -> None:
         """A new race: the minima its distances are measured to (none on a dataset)."""
-        self._minima = () if exp.problem.is_dataset else tuple(
-            xp.surface_of(exp.problem).minima_for(exp.problem.params))
+        self.minima = known_minima(exp)
+        self._dataset = exp.problem.is_dataset
+        if self._dataset:  # the same training: the same losses
+            self._same = Coincidence(("loss", "train_loss", "test_loss"))
+        else:  # the same path as the map finds (gui/plots/coincide.py)
+            (x0, x1), (y0, y1) = xp.surface_of(exp.problem).bounds
+            self._same = Coincidence(("x", "y"), floor=max(x1 - x0, y1 - y0))
         self._shown = (None, -1)
         self._bests.clear()
 
@@ -96,9 +105,23 @@ class ResultsTable(QWidget):
         if (live, live.version) == self._shown or (not force and now - self._at < REFRESH_S):
             return
         self._shown, self._at = (live, live.version), now
-        self.rows = [run_result(record, self._minima, self._best(record))
+        self.rows = [run_result(record, self.minima, self._best(record))
                      for record in live.history.runs]
+        self.notes = self._coincident(live)
         self._fill(self.rows, [style.color for style in live.styles])
+
+    def _coincident(self, live: LiveRuns) -> dict[int, str]:
+        """Each run drawn over another (same path, same losses): which one."""
+        if self._same is None:
+            return {}
+        self._same.update(live.history.runs)
+        notes = {}
+        for group in self._same.groups():
+            other = live.styles[group[0]].name
+            for index in group[1:]:
+                notes[index] = (tr("same losses as {other}", other=other) if self._dataset
+                                else tr("same path as {other}", other=other))
+        return notes
 
     def _best(self, record) -> float:
         """The run's best loss, kept up to date from its new rows only (a million-row run
@@ -117,8 +140,10 @@ class ResultsTable(QWidget):
         table.setSortingEnabled(False)  # filling a sorted table moves rows under the hand
         table.setRowCount(len(rows))
         for r, (row, color) in enumerate(zip(rows, colors)):
-            name = SortItem(f"■ {row.run}", row.run.lower())
+            note = self.notes.get(r)
+            name = SortItem(f"■ {row.run}" + (f"  ({note})" if note else ""), row.run.lower())
             name.setForeground(QColor(color))
+            name.setToolTip(note or "")
             cells = [name, SortItem(tr(row.status), row.status)]
             for value in (row.final_loss, row.best_loss, row.steps_to_converge,
                           row.distance_to_minimum):
