@@ -426,10 +426,17 @@ class RunCurvesPlot(pg.PlotWidget):
         cache_legend(self.legend)
 
     def _restyle_all(self) -> None:
-        """Every run's own pens, dashed where it coincides with an earlier run."""
-        for index, (items, style) in enumerate(zip(self._items, self._styles)):
+        """Every run's own pens, its main curve dashed where it coincides with an earlier run."""
+        for items, style in zip(self._items, self._styles):
             self._restyle(items, style)
-            items[0].setPen(self.followers.pen(index, pgcompat.item_pen(items[0])))
+        self._dash_followers()
+
+    def _dash_followers(self) -> None:
+        """Each run's main curve (a solid run_pen, as wide as it is now: see _set_curve)
+        dashed where it coincides with an earlier run; the legend says with which."""
+        for index, (items, style) in enumerate(zip(self._items, self._styles)):
+            pen = run_pen(style, width=pgcompat.item_pen(items[0]).widthF())
+            items[0].setPen(self.followers.pen(index, pen))
         self._fill_legend()
 
     def _show_followers(self) -> None:
@@ -438,8 +445,7 @@ class RunCurvesPlot(pg.PlotWidget):
             return
         step = self.cursor.scrub_step if self.cursor is not None else None
         if self.followers.update(self._live.history, step):
-            self._restyle_all()
-            self._forget_drawn()  # the pens' widths follow the data (see _set_curve)
+            self._dash_followers()
 
     @Slot(bool)
     def _on_log_y_toggled(self, _on: bool) -> None:
