@@ -119,7 +119,7 @@ def test_a_new_race_starts_over():
 def test_rows_compared_once_are_not_compared_again():
     history = race(BASE[:10], BASE[:10].copy())
     found = detect(history)
-    found._compare = None  # nothing new: not called
+    found._compare = None  # nothing new: nothing compared
     found.update(history.runs)
     assert found.groups() == [[0, 1]]
 

@@ -25,17 +25,19 @@ from typing import Iterable, Sequence
 import numpy as np
 
 RTOL = 1e-9
+BLOCK = 4096  # rows compared at a time: a pair that parts early stops costing
 
 
 def agree(a: np.ndarray, b: np.ndarray, floor: float = 0.0) -> np.ndarray:
-    """Per row (the last axis), whether every series of `a` equals `b`'s within RTOL."""
-    if a.shape == b.shape and np.array_equal(a, b):  # the common case: bitwise equal
-        return np.ones(a.shape[-1], dtype=bool)
+    """Per row (the last axis), whether every series (the axis before) of `a` equals
+    `b`'s within RTOL: shape (..., series, rows) -> (..., rows)."""
+    if np.array_equal(a, b):  # the common case: bitwise equal
+        return np.ones(a.shape[:-2] + a.shape[-1:], dtype=bool)
     with np.errstate(invalid="ignore", over="ignore"):
         gap = np.abs(a - b)
         scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)
         same = (a == b) | (np.isnan(a) & np.isnan(b)) | (np.isfinite(gap) & (gap <= RTOL * scale))
-    return same.all(axis=0)
+    return same.all(axis=-2)
 
 
 class Coincidence:
@@ -47,30 +49,31 @@ class Coincidence:
         self._runs: list = []  # the run histories compared (a new race starts over)
         self._checked: dict[tuple[int, int], float] = {}  # pair: the last step compared
         self._parted: dict[tuple[int, int], int] = {}  # pair: the first step they differ
+        self.changes = 0  # grows when what groups() finds may have changed
 
     def update(self, runs: Sequence) -> None:
         """Compare the rows new since the last call (`runs`: RunHistory-like objects with
-        `column(name)` and a sorted "step" column)."""
+        `column(name)` and a sorted "step" column). Pairs with the same rows to compare
+        (all of them, in a race in lockstep) are compared together, in a few numpy calls."""
         if len(runs) != len(self._runs) or any(a is not b for a, b in zip(runs, self._runs)):
             self._runs = list(runs)
             self._checked = {(i, j): -1.0 for i in range(len(runs)) for j in range(i + 1, len(runs))}
             self._parted.clear()
-        steps: dict[int, np.ndarray] = {}  # each run's step column, read once
+            self.changes += 1
+        steps = [run.column("step") for run in runs]
+        last = [float(s[-1]) if len(s) else -1.0 for s in steps]
+        todo: dict[tuple[float, float], list[tuple[int, int]]] = {}  # (after, end): pairs
         for pair, after in self._checked.items():
-            if pair in self._parted:
-                continue  # parted for good: never compared again
-            for k in pair:
-                if k not in steps:
-                    steps[k] = runs[k].column("step")
-            i, j = pair
-            si, sj = steps[i], steps[j]
-            if not len(si) or not len(sj) or min(si[-1], sj[-1]) <= after:
-                continue
-            end = float(min(si[-1], sj[-1]))
-            parted = self._compare(runs[i], runs[j], si, sj, after, end)
-            self._checked[pair] = end
-            if parted is not None:
-                self._parted[pair] = parted
+            end = min(last[pair[0]], last[pair[1]])
+            if end > after and pair not in self._parted:  # a pair that parted is done
+                todo.setdefault((after, end), []).append(pair)
+        parted = len(self._parted)
+        for (after, end), pairs in todo.items():
+            self._compare(runs, steps, pairs, after, end)
+            for pair in pairs:
+                self._checked[pair] = end
+            self.changes += after < 0  # first rows compared: these pairs may coincide
+        self.changes += len(self._parted) != parted
 
     def parted_at(self, i: int, j: int) -> int | None:
         """The first step at which runs i and j differ (None: they agree so far)."""
@@ -102,16 +105,37 @@ class Coincidence:
 
     # ---------------------------------------------------------------- internals
 
-    def _compare(self, run_a, run_b, sa: np.ndarray, sb: np.ndarray, after: float,
-                 end: float) -> int | None:
-        """The first step in (after, end] where the two runs' series differ (None: none)."""
-        ia = slice(np.searchsorted(sa, after, "right"), np.searchsorted(sa, end, "right"))
-        ib = slice(np.searchsorted(sb, after, "right"), np.searchsorted(sb, end, "right"))
-        steps, other = sa[ia], sb[ib]
-        left = np.stack([run_a.column(name)[ia] for name in self.columns])
-        right = np.stack([run_b.column(name)[ib] for name in self.columns])
-        if len(steps) != len(other) or not np.array_equal(steps, other):  # thinned apart
-            steps, ka, kb = np.intersect1d(steps, other, assume_unique=True, return_indices=True)
-            left, right = left[:, ka], right[:, kb]
+    def _compare(self, runs, steps, pairs, after: float, end: float) -> None:
+        """Compare `pairs` on their rows of steps in (after, end]; note where each parts."""
+        members = sorted({k for pair in pairs for k in pair})
+        rows = {k: slice(np.searchsorted(steps[k], after, "right"),
+                         np.searchsorted(steps[k], end, "right")) for k in members}
+        common = steps[members[0]][rows[members[0]]]
+        if any(not np.array_equal(steps[k][rows[k]], common) for k in members[1:]):
+            for i, j in pairs:  # past the cap runs that stopped apart keep other steps
+                self._compare_pair(runs, steps, rows, i, j)
+            return
+        at = {k: n for n, k in enumerate(members)}
+        columns = [[runs[k].column(name)[rows[k]] for name in self.columns] for k in members]
+        left, right = (np.array([at[pair[side]] for pair in pairs]) for side in (0, 1))
+        for start in range(0, len(common), BLOCK):
+            block = slice(start, start + BLOCK)
+            values = np.array([[column[block] for column in run] for run in columns])
+            same = agree(values[left], values[right], self.floor)
+            parted = ~same.all(axis=1)
+            for p in np.flatnonzero(parted):
+                self._parted[pairs[p]] = int(common[start + np.argmin(same[p])])
+            pairs = [pair for pair, gone in zip(pairs, parted) if not gone]
+            left, right = left[~parted], right[~parted]
+            if not pairs:
+                return
+
+    def _compare_pair(self, runs, steps, rows, i: int, j: int) -> None:
+        """One pair whose kept steps differ: compared on the steps both kept."""
+        common, ki, kj = np.intersect1d(steps[i][rows[i]], steps[j][rows[j]],
+                                        assume_unique=True, return_indices=True)
+        left = np.stack([runs[i].column(name)[rows[i]][ki] for name in self.columns])
+        right = np.stack([runs[j].column(name)[rows[j]][kj] for name in self.columns])
         same = agree(left, right, self.floor)
-        return None if same.all() else int(steps[np.argmin(same)])
+        if not same.all():
+            self._parted[(i, j)] = int(common[np.argmin(same)])

@@ -35,12 +35,14 @@ class Followers:
         self.columns = tuple(columns)
         self.detector = Coincidence(self.columns, floor)
         self.groups: list[list[int]] = []
+        self._found_for: tuple | None = None  # what `groups` was found for
 
     def reset(self, floor: float | None = None) -> None:
         """A new race, or a new surface: `floor` is its scale (core/coincide.py; None: the
         same as before)."""
         self.detector = Coincidence(self.columns, self.detector.floor if floor is None else floor)
         self.groups = []
+        self._found_for = None
 
     def update(self, history, step: int | None = None,
                among: Iterable[int] | None = None) -> bool:
@@ -51,6 +53,10 @@ class Followers:
         if (self.columns and set(self.columns) <= set(history.columns)
                 and (among is None or len(among) > 1)):
             self.detector.update(history.runs)
+            found_for = (self.detector.changes, step, among)
+            if found_for == self._found_for:
+                return False  # nothing new to group
+            self._found_for = found_for
             groups = self.detector.groups(step, among)
         changed, self.groups = groups != self.groups, groups
         return changed
