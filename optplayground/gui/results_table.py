@@ -79,7 +79,7 @@ class ResultsTable(QWidget):
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # run order until a click
         column.addWidget(self.table)
         self.rows: list[RunResult] = []
-        self.notes: dict[int, str] = {}  # run index: the run it coincides with
+        self.same_as: dict[int, int] = {}  # run index: the run it coincides with
         self.minima: tuple = ()  # the known minima distances are measured to
         self._same: Coincidence | None = None  # the runs on one path (core/coincide.py)
         self._dataset = False
@@ -107,21 +107,15 @@ class ResultsTable(QWidget):
         self._shown, self._at = (live, live.version), now
         self.rows = [run_result(record, self.minima, self._best(record))
                      for record in live.history.runs]
-        self.notes = self._coincident(live)
+        self.same_as = self._coincident(live)
         self._fill(self.rows, [style.color for style in live.styles])
 
-    def _coincident(self, live: LiveRuns) -> dict[int, str]:
-        """Each run drawn over another (same path, same losses): which one."""
+    def _coincident(self, live: LiveRuns) -> dict[int, int]:
+        """Each run drawn over another (the same path, the same losses): that run."""
         if self._same is None:
             return {}
         self._same.update(live.history.runs)
-        notes = {}
-        for group in self._same.groups():
-            other = live.styles[group[0]].name
-            for index in group[1:]:
-                notes[index] = (tr("same losses as {other}", other=other) if self._dataset
-                                else tr("same path as {other}", other=other))
-        return notes
+        return {index: group[0] for group in self._same.groups() for index in group[1:]}
 
     def _best(self, record) -> float:
         """The run's best loss, kept up to date from its new rows only (a million-row run
@@ -140,10 +134,13 @@ class ResultsTable(QWidget):
         table.setSortingEnabled(False)  # filling a sorted table moves rows under the hand
         table.setRowCount(len(rows))
         for r, (row, color) in enumerate(zip(rows, colors)):
-            note = self.notes.get(r)
-            name = SortItem(f"■ {row.run}" + (f"  ({note})" if note else ""), row.run.lower())
+            name = SortItem(f"■ {row.run}", row.run.lower())
+            if r in self.same_as:  # drawn over another run: say which
+                other = rows[self.same_as[r]].run
+                name.setText(tr("{name} = {other}", name=name.text(), other=other))
+                name.setToolTip(tr("same losses as {other}", other=other) if self._dataset
+                                else tr("same path as {other}", other=other))
             name.setForeground(QColor(color))
-            name.setToolTip(note or "")
             cells = [name, SortItem(tr(row.status), row.status)]
             for value in (row.final_loss, row.best_loss, row.steps_to_converge,
                           row.distance_to_minimum):

@@ -2,6 +2,7 @@
 first, a legend note), and File ▸ Export CSV writes the results summary beside the rows."""
 import io
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPen
@@ -67,12 +68,18 @@ def test_a_copy_is_dashed_over_its_twin_until_an_edit_parts_them(paused):
     assert dashed(w.map._paths[1]) and not dashed(w.map._paths[0]) and not dashed(w.map._paths[2])
     assert w.map._paths[1].opts["shadowPen"] is None  # no halo over its twin's colour
     assert w.map._paths[1].zValue() > w.map._paths[0].zValue()
+    assert list(w.map.heads.data["size"]) == [12, 6, 12]  # its head a dot inside its twin's
+    w.map.set_racing(False)
+    x, _y, first = w.map._trail_at[1]  # 21 points, 0 to 20: its dots are the odd ones
+    assert first == 0 and np.array_equal(w.map._dots(1)[0], x[1::2])
+    assert np.array_equal(w.map._dots(0)[0], x)  # under them, its twin's every dot
     assert labels(w.map.legend)[:3] == ["Momentum", "Copy (same path as Momentum)", "Adam"]
     assert [dashed(curve) for curve in w.loss_plot.curves] == [False, True, False]
     assert labels(w.loss_plot.legend) == ["Momentum", "Copy = Momentum", "Adam"]
     w.results.refresh(w.live, force=True)
-    assert w.results.notes == {1: "same path as Momentum"}
-    assert "(same path as Momentum)" in w.results.table.item(1, 0).text()
+    assert w.results.same_as == {1: 0}
+    cell = w.results.table.item(1, 0)
+    assert (cell.text(), cell.toolTip()) == ("■ Copy = Momentum", "same path as Momentum")
 
     runs = w.runs_panel.runs()
     runs[1].hyper = dict(runs[1].hyper, lr=2e-3)  # a live edit: from the next step on

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+import numpy as np
 from PySide6.QtGui import QPen
 
 from ...core.coincide import Coincidence
@@ -73,6 +74,20 @@ class Followers:
         """The run's pen: dashed if it is drawn over another run."""
         role = self.role(index)
         return follower_pen(pen, role[1], role[2]) if role else pen
+
+    def head_size(self, index: int, size: float) -> float:
+        """The size of the run's head marker: a run on another's path gets a smaller one
+        inside it (rings of the group's colours)."""
+        role = self.role(index)
+        return size * (role[2] - role[1]) / role[2] if role else size
+
+    def turns(self, index: int, first: int, count: int) -> np.ndarray:
+        """Which of `count` markers along the path (its points first, first + 1, …) the run
+        draws: all, or for a run on another's path every group-size-th from its rank, so
+        the group's markers take turns as its dashes do."""
+        role = self.role(index)
+        kept = np.arange(count)
+        return kept if role is None else kept[(first + kept) % role[2] == role[1]]
 
     def label(self, index: int, names: Sequence[str], path: bool = False) -> str:
         """The run's legend entry: its name, and the run it coincides with."""

@@ -35,6 +35,7 @@ HALO_PEN = pg.mkPen((255, 255, 255, 70), width=3.2, cosmetic=True)  # lifts path
 SETTLED_ALPHA = 150  # the older part of a path fades; its last TAIL_POINTS stay bright
 DIMMED_OPACITY = 0.45  # the runs not selected: still readable, the selected one stands out
 TRAIL_DOTS = 40  # a path's last steps are dots, fading with age: each step shows
+HEAD_SIZE = 12
 VIEW_ALL_REACH = 4.0  # View All shows runs up to this many box sizes beyond the box
 # Flat ends: where a path's cached part and its tail meet, two square ends of this
 # translucent pen would overlap into a brighter dot.
@@ -159,7 +160,7 @@ class TrajectoryMap(pg.PlotWidget):
                                           labelOpts={"color": TEXT_COLOR, "offset": (12, -8),
                                                      "anchor": (0, 1)})
         self.start_marker.setZValue(40)
-        self.heads = pg.ScatterPlotItem(size=12, pen=pg.mkPen("w", width=1.5))
+        self.heads = pg.ScatterPlotItem(size=HEAD_SIZE, pen=pg.mkPen("w", width=1.5))
         self.heads.setZValue(35)  # above the minimum's star: a run that got there shows
         item.addItem(self.heads, ignoreBounds=True)
         self.trail = pg.ScatterPlotItem(size=4, pen=None)  # every run's last steps, as dots
@@ -172,7 +173,7 @@ class TrajectoryMap(pg.PlotWidget):
         item.addItem(self.exits, ignoreBounds=True)
         self._exit_at: list[tuple[float, float] | None] = []
         self._exits_drawn: list = []  # what `exits` shows
-        self._trail_at: list[tuple[np.ndarray, np.ndarray]] = []  # per run: its dots
+        self._trail_at: list[tuple[np.ndarray, np.ndarray, int]] = []  # per run: its dots, from
         self._brushes: list[pg.QtGui.QBrush] = []  # per run: its head's fill
         for obj in (self.image, self.contours, self.minima, self.start_marker):
             item.addItem(obj, ignoreBounds=True)
@@ -230,7 +231,7 @@ class TrajectoryMap(pg.PlotWidget):
         self._styles = list(styles)
         self._paths, self._settled = [], []
         self._head_at = [None] * len(self._styles)
-        self._trail_at = [(np.empty(0), np.empty(0)) for _ in self._styles]
+        self._trail_at = [(np.empty(0), np.empty(0), 0) for _ in self._styles]
         self._exit_at = [None] * len(self._styles)
         self._hidden.clear()
         self._thinned = [PixelPath() for _ in self._styles]
@@ -326,7 +327,8 @@ class TrajectoryMap(pg.PlotWidget):
             self._settle(i, x, y)
             self._paths[i].setData(x, y)
             self._head_at[i] = (float(x[-1]), float(y[-1])) if len(x) else None
-            self._trail_at[i] = (x[-TRAIL_DOTS:].copy(), y[-TRAIL_DOTS:].copy())
+            self._trail_at[i] = (x[-TRAIL_DOTS:].copy(), y[-TRAIL_DOTS:].copy(),
+                                 max(len(x) - TRAIL_DOTS, 0))
             self._exit_at[i] = exit_point(x, y, self.surface.bounds if self.surface else None,
                                           run.status == "diverged")
             self._drawn_rows[i] = (run, run.rows_seen)
@@ -361,19 +363,26 @@ class TrajectoryMap(pg.PlotWidget):
         the cost of one (eight items cost ~1.5 ms a frame)."""
         shown = [(i, self._head_at[i]) for i in self._shown() if self._head_at[i] is not None]
         self.heads.setData(x=[p[0] for _, p in shown], y=[p[1] for _, p in shown],
-                           brush=[self._brushes[i] for i, _ in shown])
-        dots = [] if self.racing else [self._trail_at[i] + (self._trail_brushes[i],)
-                                       for i, _ in shown]
+                           brush=[self._brushes[i] for i, _ in shown],
+                           size=[self.followers.head_size(i, HEAD_SIZE) for i, _ in shown])
+        dots = [] if self.racing else [self._dots(i) for i, _ in shown]
         if dots or len(self.trail.data):  # an empty setData costs a frame ~0.3 ms too
             self.trail.setData(x=np.concatenate([x for x, _y, _b in dots] or [np.empty(0)]),
                                y=np.concatenate([y for _x, y, _b in dots] or [np.empty(0)]),
-                               brush=[b for x, _y, brushes in dots if len(x)
-                                      for b in brushes[-len(x):]])
+                               brush=[b for _x, _y, brushes in dots for b in brushes])
         exits = [(i, self._exit_at[i]) for i in self._shown() if self._exit_at[i] is not None]
         if exits != self._exits_drawn:
             self._exits_drawn = exits
             self.exits.setData(x=[p[0] for _, p in exits], y=[p[1] for _, p in exits],
                                brush=[self._brushes[i] for i, _ in exits])
+
+    def _dots(self, index: int) -> tuple[np.ndarray, np.ndarray, list]:
+        """Run `index`'s trail dots and their brushes; a run on another's path shows its
+        turns only, as its dashes do."""
+        x, y, first = self._trail_at[index]
+        brushes = self._trail_brushes[index][TRAIL_DOTS - len(x):]
+        keep = self.followers.turns(index, first, len(x))
+        return x[keep], y[keep], [brushes[k] for k in keep]
 
     def exit(self, index: int) -> tuple[float, float] | None:
         """Where run `index`'s ✕ stands (None: it stayed on the map and did not diverge)."""
