@@ -279,8 +279,8 @@ class TrajectoryMap(pg.PlotWidget):
     def _apply_emphasis(self) -> None:
         alike = self._selected is None or not 0 <= self._selected < len(self._paths)
         for i, items in enumerate(zip(self._paths, self._settled)):
-            chosen = alike or i == self._selected
-            role = self.followers.role(i)  # a dashed run stays above its leader
+            role = self.followers.role(i)  # a dashed run: above its leader, as bright
+            chosen = alike or i == self._selected or (role and role[0] == self._selected)
             z = 11 if chosen and not alike else 10
             z = max(z, self._paths[role[0]].zValue()) + 0.5 if role else z
             for item in items:
