@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optplayground.core.coincide import RTOL, Coincidence, agree
+from optplayground.core.coincide import BLOCK, RTOL, Coincidence, agree
 from optplayground.core.history import History
 
 COLUMNS = ("step", "v")
@@ -107,6 +107,17 @@ def test_rows_past_the_cap_are_compared_where_both_kept_them():
     found = detect(history)
     assert found.groups() == [[0, 1, 3]]  # run 3 stopped early: its tail thinned apart
     assert 2600 <= found.parted_at(0, 2) < 2700  # the first kept step at or after 2600
+
+
+def test_a_long_race_is_compared_block_by_block():
+    long = np.sin(np.arange(3 * BLOCK) / 100.0)
+    late, early = long.copy(), long.copy()
+    late[2 * BLOCK + 5:] += 1e-3
+    early[3] = 0.0
+    found = detect(race(long, long.copy(), late, early))
+    assert found.groups() == [[0, 1]]
+    assert found.parted_at(0, 2) == found.parted_at(1, 2) == 2 * BLOCK + 5
+    assert found.parted_at(0, 3) == found.parted_at(2, 3) == 3
 
 
 def test_a_new_race_starts_over():
