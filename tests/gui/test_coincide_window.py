@@ -49,14 +49,18 @@ def labels(legend) -> list[str]:
 
 
 def test_group_dashes_take_turns_along_the_line():
-    """The k-th later run's dash covers [(k-1)·D, k·D) of each period; the rest shows the first."""
-    for size in (2, 3, 4):
-        starts = []
-        for rank in range(1, size):
-            pen = follower_pen(QPen(), rank, size)
-            assert pen.dashPattern() == [DASH, DASH * (size - 1)]
-            starts.append(-pen.dashOffset() % (size * DASH))  # where along the line it starts
-        assert sorted(starts) == [DASH * k for k in range(size - 1)]
+    """The k-th later run draws the k-th of every `size` dashes (a solid line's: DASH long);
+    the first run shows in the last."""
+    dashed = QPen()
+    dashed.setStyle(Qt.PenStyle.DashLine)  # a test loss: Qt's dashes of 4, gaps of 2
+    for pen, on, off in ((QPen(), DASH, 0.0), (dashed, 4.0, 2.0)):
+        for size in (2, 3, 4):
+            starts = []
+            for rank in range(1, size):
+                mine = follower_pen(pen, rank, size)
+                assert mine.dashPattern() == [on, off + (on + off) * (size - 1)]
+                starts.append(-mine.dashOffset() % (size * (on + off)))  # where its dash starts
+            assert sorted(starts) == [(on + off) * k for k in range(size - 1)]
 
 
 def test_a_copy_is_dashed_over_its_twin_until_an_edit_parts_them(paused):

@@ -425,18 +425,18 @@ class RunCurvesPlot(pg.PlotWidget):
             self.legend.addItem(items[0], self.followers.label(index, names))
         cache_legend(self.legend)
 
-    def _restyle_all(self) -> None:
-        """Every run's own pens, its main curve dashed where it coincides with an earlier run."""
-        for items, style in zip(self._items, self._styles):
-            self._restyle(items, style)
-        self._dash_followers()
-
-    def _dash_followers(self) -> None:
-        """Each run's main curve (a solid run_pen, as wide as it is now: see _set_curve)
-        dashed where it coincides with an earlier run; the legend says with which."""
+    def _restyle_all(self, keep_widths: bool = False) -> None:
+        """Every run's own pens (as wide as they are now: see _set_curve), its curves dashed
+        where it coincides with an earlier run; the legend says with which."""
         for index, (items, style) in enumerate(zip(self._items, self._styles)):
-            pen = run_pen(style, width=pgcompat.item_pen(items[0]).widthF())
-            items[0].setPen(self.followers.pen(index, pen))
+            curves = [item for item in items if isinstance(item, RunCurve)]
+            widths = [pgcompat.item_pen(curve).widthF() for curve in curves]
+            self._restyle(items, style)
+            for curve, width in zip(curves, widths):
+                pen = pg.mkPen(pgcompat.item_pen(curve))
+                if keep_widths:
+                    pen.setWidthF(width)
+                curve.setPen(self.followers.pen(index, pen))
         self._fill_legend()
 
     def _show_followers(self) -> None:
@@ -445,7 +445,7 @@ class RunCurvesPlot(pg.PlotWidget):
             return
         step = self.cursor.scrub_step if self.cursor is not None else None
         if self.followers.update(self._live.history, step):
-            self._dash_followers()
+            self._restyle_all(keep_widths=True)
 
     @Slot(bool)
     def _on_log_y_toggled(self, _on: bool) -> None:

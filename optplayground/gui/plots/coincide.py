@@ -2,8 +2,9 @@
 
 In a group of coincident runs the first keeps its solid line; each later one is drawn over
 it dashed: a dash, then a gap as long as the other later runs' dashes, each run's dashes
-offset by one dash, so the group's colours take turns along the line. Its legend entry
-says which run it coincides with. A run that parts from its group draws as usual again
+offset by one dash, so the group's colours take turns along the line (a curve dashed
+already, a test loss, keeps its dashes: they take turns). Its legend entry says which
+run it coincides with. A run that parts from its group draws as usual again
 (from the step it parted at: the timeline's cursor before it shows the group again).
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPen
 
 from ...core.coincide import Coincidence
@@ -20,12 +22,15 @@ DASH = 5.0  # a dash's length, in pen widths: ~9 px on a step plot, ~7 px on the
 
 
 def follower_pen(pen: QPen, rank: int, size: int) -> QPen:
-    """`pen` dashed for the `rank`-th (1 … size − 1) later run of a group of `size` runs:
-    its dash covers [(rank − 1)·DASH, rank·DASH) of every size·DASH along the line, and the
-    last DASH of the period shows the first run."""
+    """`pen` for the `rank`-th (1 … size − 1) later run of a group of `size` runs, drawn
+    over the first run's line: of every `size` dashes along the line (a solid line: dashes
+    of DASH) it draws the rank-th, and the first run shows in the last."""
+    solid = pen.style() == Qt.PenStyle.SolidLine
+    on, off = (DASH, 0.0) if solid else pen.dashPattern()[:2]
+    period = on + off
     dashed = QPen(pen)
-    dashed.setDashPattern([DASH, DASH * (size - 1)])
-    dashed.setDashOffset((size - rank + 1) * DASH % (size * DASH))
+    dashed.setDashPattern([on, off + (size - 1) * period])
+    dashed.setDashOffset((size - rank + 1) * period % (size * period))
     return dashed
 
 
