@@ -1,7 +1,7 @@
 """Each run's result in one row: its status, final and best loss, the step it converged at,
 and how far it ended from the nearest known minimum (the window's results table, its CSV,
 the summary `run` prints, and `<stem>.summary.csv` beside every runs CSV). Numpy only (no
-torch, no Qt)."""
+Qt; the surfaces, for `known_minima`, only when asked)."""
 from __future__ import annotations
 
 import csv
