@@ -215,8 +215,11 @@ def _cmd_run(args) -> int:
     if (view := preset_view(args)) is not None:  # basins_himmelblau, lr_momentum_sweep
         return run_swarm_preset(args, exp, view)
     # Every output path is checked before the race; none may be the file being read.
-    check_outputs({f: getattr(args, f[2:]) for f in ("--csv", "--save", "--png", "--svg")},
-                  (args.experiment or "",))
+    from .core.results import known_minima, summary_path, write_csv_with_summary
+
+    outputs = {f: getattr(args, f[2:]) for f in ("--csv", "--save", "--png", "--svg")}
+    outputs[tr("--csv (its summary)")] = summary_path(args.csv) if args.csv else None
+    check_outputs(outputs, (args.experiment or "",))
     pictures = _pictures(args)
     use_torch_threads()  # the window's thread count: its CSV export is this very file
     engine = Engine(exp, checked=True)
@@ -227,8 +230,8 @@ def _cmd_run(args) -> int:
             progress.update(engine.step)
     history = engine.history
     with all_or_nothing():  # every file the command writes, or none of them
-        if args.csv:
-            write_csv(history, args.csv)
+        if args.csv:  # and its results beside it: OUT.summary.csv
+            write_csv_with_summary(history, args.csv, known_minima(exp))
         if args.save:
             xp.save(exp, args.save)
         written = pictures.export_race(exp, args.png, args.svg, args.scale or 1, look=args.theme) \
@@ -236,6 +239,8 @@ def _cmd_run(args) -> int:
     if written and not args.quiet:
         print("wrote " + ", ".join(written))
     if not args.quiet:
+        from .run_summary import summary
+
         print(summary(engine))
     return 0
 
@@ -254,12 +259,6 @@ def _pictures(args):
         if path:  # the longest name written beside it
             check_writable(export.per_plot_paths(path, ["batchnorm"], ext)["batchnorm"], flag)
     return headless
-
-
-def write_csv(history, path: str) -> None:
-    from .core.history import write_csv_file
-
-    write_csv_file(history, path)  # streamed: a long race's CSV never sits in memory whole
 
 
 def _experiment_from_args(args):
@@ -299,33 +298,6 @@ def _experiment_from_args(args):
     return xp.validate(exp)  # without the flag: one line naming the module, nothing imported
 
 
-def summary(engine) -> str:
-    """A table: each run's state, final loss and distance to the nearest known minimum."""
-    import math
-
-    if engine.task is not None:
-        return _dataset_summary(engine)
-    surface = engine.surface
-    minima = surface.minima_for(engine.surface_params)
-    head = f"{'run':<16} {'optimizer':<12} {'status':<10} {'step':>7} {'loss':>13} {'x':>10} {'y':>10} {'to min':>9}"
-    lines = [f"{engine.experiment.name} on {surface.title}, {engine.step} steps, device {engine.device}",
-             head, "-" * len(head)]
-    for record in engine.history.runs:
-        data = record.array()
-        if not len(data):
-            lines.append(f"{record.name[:16]:<16} {record.optimizer[:12]:<12} {record.status:<10}")
-            if record.message:
-                lines.append(f"    {record.message}")
-            continue
-        step, x, y, loss = data[-1, :4]
-        gap = min((math.hypot(x - mx, y - my) for mx, my in minima), default=float("nan"))
-        lines.append(f"{record.name[:16]:<16} {record.optimizer[:12]:<12} {record.status:<10} "
-                     f"{int(step):>7} {loss:>13.6g} {x:>10.5g} {y:>10.5g} {gap:>9.3g}")
-        if record.message and record.status not in ("done", "running"):
-            lines.append(f"    {record.message}")
-    return "\n".join(lines)
-
-
 def _cmd_shot(args) -> int:
     from .gui.headless import take_screenshot
 
@@ -342,31 +314,6 @@ def _cmd_shot(args) -> int:
         first_frame = take_screenshot(exp, args.out, (width, height), look=args.theme)
     print(f"wrote {args.out} ({width}x{height}, {exp.steps} steps; first frame after {first_frame:.2f} s)")
     return 0
-
-
-def _num(value: float, width: int) -> str:
-    return f"{'-':>{width}}" if value != value else f"{value:>{width}.6g}"
-
-
-def _dataset_summary(engine) -> str:
-    task = engine.task
-    head = (f"{'run':<16} {'optimizer':<12} {'status':<10} {'step':>7} {'epoch':>6} "
-            f"{'train loss':>12} {'test loss':>12} {'accuracy':>9}")
-    lines = [f"{engine.experiment.name}: {task.spec.title} ({task.dataset.n_train} train, "
-             f"{task.dataset.n_test} test), loss {task.loss_name}, {engine.step} steps, "
-             f"device {engine.device}", head, "-" * len(head)]
-    col = {name: i for i, name in enumerate(engine.history.columns)}
-    for record in engine.history.runs:
-        last = record.last()
-        line = f"{record.name[:16]:<16} {record.optimizer[:12]:<12} {record.status:<10}"
-        if last is not None:
-            line += (f" {int(last[col['step']]):>7} {int(last[col['epoch']]):>6} "
-                     f"{_num(last[col['train_loss']], 12)} {_num(last[col['test_loss']], 12)} "
-                     f"{_num(last[col['accuracy']], 9)}")
-        lines.append(line)
-        if record.message and record.status not in ("done", "running"):
-            lines.append(f"    {record.message}")
-    return "\n".join(lines)
 
 
 def _cmd_bench(args) -> int:

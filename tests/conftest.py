@@ -68,10 +68,15 @@ def _all_qobjects(app):
     from PySide6.QtCore import QObject, QThread, QTimer
     from PySide6.QtWidgets import QApplication
 
-    seen = []
-    for root in [app, *QApplication.topLevelWidgets()]:
-        seen.append(root)
-        seen.extend(root.findChildren(QObject))
+    seen, collecting = [], gc.isenabled()
+    gc.disable()  # a widget in a reference cycle freed by the collector mid-scan would
+    try:  # leave a dead root in this list ("Internal C++ object already deleted")
+        for root in [app, *QApplication.topLevelWidgets()]:
+            seen.append(root)
+            seen.extend(root.findChildren(QObject))
+    finally:
+        if collecting:
+            gc.enable()
     # type(), not isinstance(): that would ask lazy module proxies for __class__ (warnings)
     seen.extend(o for o in gc.get_objects() if issubclass(type(o), (QThread, QTimer)))
     return seen

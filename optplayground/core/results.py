@@ -1,15 +1,20 @@
 """Each run's result in one row: its status, final and best loss, the step it converged at,
-and how far it ended from the nearest known minimum (the window's results table, its CSV).
-Pure numpy (no torch, no Qt)."""
+and how far it ended from the nearest known minimum (the window's results table, its CSV,
+the summary `run` prints, and `<stem>.summary.csv` beside every runs CSV). Numpy only (no
+Qt; the surfaces, for `known_minima`, only when asked)."""
 from __future__ import annotations
 
 import csv
 import io
 import math
+import os
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
+
+from .atomic import all_or_nothing, write_text_atomic
+from .history import write_csv_file
 
 COLUMNS = ("run", "optimizer", "status", "step", "final_loss", "best_loss",
            "steps_to_converge", "distance_to_minimum")
@@ -76,3 +81,30 @@ def to_csv(rows: Sequence[RunResult]) -> str:
         writer.writerow("" if v is None or (isinstance(v, float) and math.isnan(v)) else
                         repr(v) if isinstance(v, float) else v for v in row.values())
     return out.getvalue()
+
+
+def known_minima(exp) -> tuple[tuple[float, float], ...]:
+    """The minima a run's distance is measured to: the surface's known ones (none for a
+    dataset race, nor on a saddle). `exp`: a validated Experiment."""
+    if exp.problem.is_dataset:
+        return ()
+    from . import experiment as xp  # the surfaces need torch: only when asked
+
+    return tuple(xp.surface_of(exp.problem).minima_for(exp.problem.params))
+
+
+def summary_path(csv_path: str) -> str:
+    """Where the results go beside a runs CSV: 'out.csv' -> 'out.summary.csv'."""
+    return os.path.splitext(csv_path)[0] + ".summary.csv"
+
+
+def write_csv_with_summary(history, path: str, minima: Sequence[tuple[float, float]] = (),
+                           progress: Callable[[int, int], bool] | None = None) -> bool:
+    """Every row of every run at `path` (history.write_csv, streamed) and their results at
+    summary_path(path): both files or neither. False when `progress` stopped the writing
+    (then neither is written)."""
+    with all_or_nothing():
+        if not write_csv_file(history, path, progress):
+            return False
+        write_text_atomic(summary_path(path), to_csv(results(history, minima)))
+    return True

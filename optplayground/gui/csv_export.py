@@ -1,4 +1,5 @@
-"""The CSV of every run, written on a thread of its own while the window and the race go on.
+"""The CSV of every run and beside it the runs' results (`<stem>.summary.csv`, both or
+neither: core/results.py), written on a thread of its own while the window and the race go on.
 
 A copy of the rows is taken first (the race appends to the original); the thread talks to
 the window only through queued signals; it keeps off the GIL while the window draws a frame
@@ -15,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, Signal, Slot
 from ..core.atomic import check_writable
 from ..core.i18n import tr
 from ..core.params import ConfigError
+from ..core.results import summary_path
 from . import export
 
 
@@ -37,19 +39,21 @@ class CsvExport(QObject):
     def exporting(self) -> bool:
         return self._thread is not None
 
-    def start(self, history, path: str) -> bool:
-        """Start writing `history`'s rows to `path`; False (and a message) if it cannot."""
+    def start(self, history, path: str, minima=()) -> bool:
+        """Start writing `history`'s rows to `path` and their results beside it (distances
+        to `minima`); False (and a message) if it cannot."""
         if self.exporting:
             self.window.show_error(tr("Cannot export"), tr("A CSV export is still being written"))
             return False
         try:
-            check_writable(path, "output")  # a bad place is said now, not after the copy
+            for target in (path, summary_path(path)):  # a bad place is said now, not after the copy
+                check_writable(target, "output")
         except ConfigError as error:
             self.window.show_error(tr("Cannot export"), str(error))
             return False
         rows = export.snapshot(history)  # the race appends to the original
         self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._write, args=(rows, path),
+        self._thread = threading.Thread(target=self._write, args=(rows, path, minima),
                                         name="csv-export", daemon=True)
         self._thread.start()
         self.window.statusBar().showMessage(tr("Exporting {path}…", path=path))
@@ -62,7 +66,7 @@ class CsvExport(QObject):
             self._cancel.set()
             thread.join(timeout_s)  # the flag is read between chunks of rows: milliseconds
 
-    def _write(self, history, path: str) -> None:
+    def _write(self, history, path: str, minima) -> None:
         """Runs on the export thread: talks to the window only through queued signals."""
         cancel, hold = self._cancel, self.window.frame_hold
         times = {"said": 0.0}
@@ -76,7 +80,7 @@ class CsvExport(QObject):
             return not cancel.is_set()
 
         try:
-            written = export.save_csv(history, path, progress)
+            written = export.save_csv(history, path, progress, minima)
             message = "" if written else None
         except ConfigError as error:
             message = str(error)
@@ -100,9 +104,14 @@ class CsvExport(QObject):
             self.window.show_error(tr("Cannot export"), message)
             return
         self._written(path)
-        self.window.statusBar().showMessage(tr("Wrote {path}", path=path), 5000)
+        self.window.statusBar().showMessage(written_message(path), 5000)
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Close:  # watching only the window
             self.cancel()  # closing never waits for an export
         return False
+
+
+def written_message(path: str) -> str:
+    """The status line after a CSV export: both files it wrote."""
+    return tr("Wrote {path} and {summary}", path=path, summary=summary_path(path))

@@ -22,9 +22,10 @@ from PySide6.QtGui import QImage, QPainter, QPen, QRegion
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..core.atomic import write_atomic, write_text_atomic
-from ..core.history import History, write_csv_file
+from ..core.history import History
 from ..core.i18n import tr
 from ..core.params import ConfigError
+from ..core.results import write_csv_with_summary
 from . import pgcompat
 
 SCALES = (1, 2, 4)
@@ -112,10 +113,12 @@ def save_plot_svg(widget: QWidget, path: str) -> None:
     write_text_atomic(path, plot_svg(widget))
 
 
-def save_csv(history, path: str, progress=None) -> bool:
-    """The same file `optplayground run --csv` writes, streamed. `progress(done, total)`
-    may stop it by returning False: then False, no file left, an existing one untouched."""
-    return write_csv_file(history, path, progress)
+def save_csv(history, path: str, progress=None, minima=()) -> bool:
+    """The same files `optplayground run --csv` writes: every row, streamed, and beside it
+    the results (`<stem>.summary.csv`, distances to `minima`), both or neither.
+    `progress(done, total)` may stop it by returning False: then False, no file left, an
+    existing one untouched."""
+    return write_csv_with_summary(history, path, minima, progress)
 
 
 def snapshot(history: History) -> History:

@@ -18,7 +18,7 @@ from ..core import experiment as xp
 from ..core.i18n import tr, translated
 from ..core.params import ConfigError
 from . import export
-from .csv_export import CsvExport
+from .csv_export import CsvExport, written_message
 
 PLOT_TITLES = {"map": "Trajectory map", "loss": "Loss", "lr": "Learning rate",  # tr() when shown
                "grad": "Gradient norm", "metrics": "Train and test loss", "accuracy": "Accuracy"}
@@ -305,14 +305,17 @@ class FileActions(QObject):
         return self._write(path, lambda: export.save_plot_png(self.window, path, scale or self.scale))
 
     def export_csv(self, path: str, background: bool = False) -> bool:
-        """Every row of every run: the same file as `optplayground run --csv`.
+        """Every row of every run and their results beside it (`<stem>.summary.csv`): the
+        same files as `optplayground run --csv`.
 
         In the `background` (the menu's way) a copy of the rows is written on a thread of
         its own, so the window and the race go on; True then means it started, and the
         status bar shows its progress and its end. Closing the window cancels it."""
+        history, minima = self.window.live.history, self.window.results.minima  # as its table
         if background:
-            return self.csv.start(self.window.live.history, path)
-        return self._write(path, lambda: export.save_csv(self.window.live.history, path))
+            return self.csv.start(history, path, minima)
+        return self._write(path, lambda: export.save_csv(history, path, minima=minima),
+                           written_message(path))
 
     @property
     def exporting(self) -> bool:
@@ -342,14 +345,14 @@ class FileActions(QObject):
     def _draw_latest(self) -> None:
         self.window.on_frame()  # rows that arrived since the last frame are in the picture
 
-    def _write(self, path: str, write) -> bool:
+    def _write(self, path: str, write, message: str = "") -> bool:
         try:
             write()
         except ConfigError as error:
             self.window.show_error(tr("Cannot export"), str(error))
             return False
         self._wrote(path)
-        self.window.statusBar().showMessage(tr("Wrote {path}", path=path), 5000)
+        self.window.statusBar().showMessage(message or tr("Wrote {path}", path=path), 5000)
         return True
 
     def _wrote(self, path: str) -> None:

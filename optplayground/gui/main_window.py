@@ -468,6 +468,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().removeEventFilter(self._key_filter)
         self.map_area.shutdown()
         self.swarm.shutdown()
+        self.theme_switch.detach()
         for view in self.step_plots:
             if hasattr(view, "shutdown"):
                 view.shutdown()

@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
 
 from ..core import experiment as xp
 from ..core.atomic import write_text_atomic
+from ..core.coincide import Coincidence
 from ..core.i18n import tr
 from ..core.params import ConfigError
-from ..core.results import RunResult, best_loss, run_result, to_csv
+from ..core.results import RunResult, best_loss, known_minima, run_result, to_csv
 from .live import LiveRuns
 
 HEADERS = ("run", "status", "final loss", "best loss", "converged", "to min")  # tr() when shown
@@ -79,7 +80,10 @@ class ResultsTable(QWidget):
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # run order until a click
         column.addWidget(self.table)
         self.rows: list[RunResult] = []
-        self._minima: tuple = ()
+        self.same_as: dict[int, int] = {}  # run index: the run it coincides with
+        self.minima: tuple = ()  # the known minima distances are measured to
+        self._same: Coincidence | None = None  # the runs on one path (core/coincide.py)
+        self._dataset = False
         self._shown = (None, -1)  # (live, version) last shown
         self._at = 0.0
         self._bests: dict[int, tuple[int, float]] = {}  # id(record): (rows seen, best loss)
@@ -99,8 +103,13 @@ class ResultsTable(QWidget):
     def set_experiment(self, exp) -> bool:
         """A new race: the minima its distances are measured to (none on a dataset), a row
         per run that races. Whether the number of rows changed (the table's height hint)."""
-        self._minima = () if exp.problem.is_dataset else tuple(
-            xp.surface_of(exp.problem).minima_for(exp.problem.params))
+        self.minima = known_minima(exp)
+        self._dataset = exp.problem.is_dataset
+        if self._dataset:  # the same training: the same losses
+            self._same = Coincidence(("loss", "train_loss", "test_loss"))
+        else:  # the same path as the map finds (gui/plots/coincide.py)
+            (x0, x1), (y0, y1) = xp.surface_of(exp.problem).bounds
+            self._same = Coincidence(("x", "y"), floor=max(x1 - x0, y1 - y0))
         self._shown = (None, -1)
         self._bests.clear()
         rows = sum(run.enabled for run in exp.runs)
@@ -114,9 +123,17 @@ class ResultsTable(QWidget):
         if (live, live.version) == self._shown or (not force and now - self._at < REFRESH_S):
             return
         self._shown, self._at = (live, live.version), now
-        self.rows = [run_result(record, self._minima, self._best(record))
+        self.rows = [run_result(record, self.minima, self._best(record))
                      for record in live.history.runs]
+        self.same_as = self._coincident(live)
         self._fill(self.rows, [style.color for style in live.styles])
+
+    def _coincident(self, live: LiveRuns) -> dict[int, int]:
+        """Each run drawn over another (the same path, the same losses): that run."""
+        if self._same is None:
+            return {}
+        self._same.update(live.history.runs)
+        return {index: group[0] for group in self._same.groups() for index in group[1:]}
 
     def _best(self, record) -> float:
         """The run's best loss, kept up to date from its new rows only (a million-row run
@@ -138,14 +155,22 @@ class ResultsTable(QWidget):
         table.setRowCount(len(rows))
         changed = False
         for r, (row, color) in enumerate(zip(rows, colors)):
-            cells = [(f"■ {row.run}", row.run.lower()), (tr(row.status), row.status)]
+            name, tip = f"■ {row.run}", ""
+            if r in self.same_as:  # drawn over another run: say which
+                other = rows[self.same_as[r]].run
+                name = tr("{name} = {other}", name=name, other=other)
+                tip = (tr("same losses as {other}", other=other) if self._dataset
+                       else tr("same path as {other}", other=other))
+            cells = [(name, row.run.lower()), (tr(row.status), row.status)]
             cells += [number(value) for value in (row.final_loss, row.best_loss,
                                                    row.steps_to_converge, row.distance_to_minimum)]
             for c, (text, key) in enumerate(cells):
                 changed |= self._set_cell(r, c, text, key)
-            name = table.item(r, 0)
-            if name.foreground().color() != QColor(color):
-                name.setForeground(QColor(color))
+            item = table.item(r, 0)
+            if item.toolTip() != tip:
+                item.setToolTip(tip)
+            if item.foreground().color() != QColor(color):
+                item.setForeground(QColor(color))
         table.setSortingEnabled(True)
         if changed:
             table.resizeColumnsToContents()

@@ -223,6 +223,7 @@ class ThemeSwitch(QObject):
             saved = settings.value(KEY, "system")
             self.choice = saved if saved in CHOICES else "system"
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_scheme_changed)
+        self._attached = True
         if settings is not None:
             self._apply_choice()
 
@@ -244,6 +245,13 @@ class ThemeSwitch(QObject):
         else:
             hints.setColorScheme(THEMES[self.choice].scheme)
             apply(THEMES[self.choice])
+
+    def detach(self) -> None:
+        """Its window is closing: the desktop's scheme changes are no longer its business
+        (a closed window's switch on System would recolour the next window)."""
+        if self._attached:
+            self._attached = False
+            QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._on_scheme_changed)
 
     @Slot(Qt.ColorScheme)
     def _on_scheme_changed(self, scheme: Qt.ColorScheme) -> None:

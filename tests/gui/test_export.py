@@ -287,9 +287,11 @@ def test_the_csv_written_in_the_background_equals_run_csv(window, qtbot, tmp_pat
     assert w.files.save_to(str(saved))
     assert w.files.export_csv(str(from_window), background=True)
     qtbot.waitUntil(lambda: not w.files.exporting, timeout=ENGINE_MS)
-    assert w.statusBar().currentMessage() == f"Wrote {from_window}"
+    summary = tmp_path / "w.summary.csv"  # the results table beside the rows
+    assert w.statusBar().currentMessage() == f"Wrote {from_window} and {summary}"
     assert cli.main(["run", str(saved), "--csv", str(from_cli), "--quiet"]) == 0
     assert from_window.read_bytes() == from_cli.read_bytes()
+    assert summary.read_bytes() == (tmp_path / "c.summary.csv").read_bytes()
     assert no_temporary_files(tmp_path)
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from .. import pgcompat, theme
 from ...core.i18n import tr
 from ..live import LiveRuns, RunStyle
+from .coincide import Followers
 from .envelope import Envelope
 from .step_cursor import StepCursor
 
@@ -168,6 +169,7 @@ class RunCurvesPlot(pg.PlotWidget):
     title = ""
     y_label = ""
     readout_column = ""  # the column a hover or the timeline reads out (StepCursor)
+    coincide_columns: tuple[str, ...] = ()  # runs equal in these are dashed (coincide.py)
 
     def __init__(self, parent=None, log_y: bool = False):
         self.x_axis = "step"  # or "epoch": every row of a dataset race has one
@@ -200,6 +202,7 @@ class RunCurvesPlot(pg.PlotWidget):
         self.paint_s = 0.0  # time spent painting since the window last reset it (pacing)
         self.set_log_y(log_y)
         self.cursor = StepCursor(self, self.readout_column) if self.readout_column else None
+        self.followers = Followers(self.coincide_columns)
 
     # ---------------------------------------------------------------- public API
 
@@ -211,6 +214,7 @@ class RunCurvesPlot(pg.PlotWidget):
         self._styles = list(styles)
         self._items = [self._make_items(style) for style in self._styles]
         self._envelopes.clear()
+        self.followers.reset()
         for items in self._items:
             for item in items:
                 self.addItem(item)
@@ -224,9 +228,7 @@ class RunCurvesPlot(pg.PlotWidget):
             self.set_runs(styles)
             return
         self._styles = list(styles)
-        for items, style in zip(self._items, self._styles):
-            self._restyle(items, style)
-        self._fill_legend()
+        self._restyle_all()
         self._forget_drawn()  # a restyled item may need data it did not draw before
 
     def refresh(self, live: LiveRuns) -> None:
@@ -247,6 +249,7 @@ class RunCurvesPlot(pg.PlotWidget):
                 self._draw_run(i, live)
                 self._drawn_rows[i] = (run, run.rows_seen)
         self._fit_bounds(live.steps if self.x_axis == "step" else 0)
+        self._show_followers()
         if self.cursor is not None and self.cursor.step() is not None:
             self.cursor.update()  # the values under it may have changed
 
@@ -254,6 +257,7 @@ class RunCurvesPlot(pg.PlotWidget):
         """The timeline's step (a line and each run's value there), None: none."""
         if self.cursor is not None:
             self.cursor.set_scrub(step)
+            self._show_followers()
 
     def leaveEvent(self, event) -> None:
         if self.cursor is not None:
@@ -417,10 +421,33 @@ class RunCurvesPlot(pg.PlotWidget):
     def _fill_legend(self) -> None:
         self.legend.clear()
         self.legend.setColumnCount(legend_columns(len(self._styles)))
-        for items, style in zip(self._items, self._styles):
-            self.legend.addItem(items[0], style.name)
+        names = [style.name for style in self._styles]
+        for index, items in enumerate(self._items):
+            self.legend.addItem(items[0], self.followers.label(index, names))
         cache_legend(self.legend)
         self._fit_legend()
+
+    def _restyle_all(self, keep_widths: bool = False) -> None:
+        """Every run's own pens (as wide as they are now: see _set_curve), its curves dashed
+        where it coincides with an earlier run; the legend says with which."""
+        for index, (items, style) in enumerate(zip(self._items, self._styles)):
+            curves = [item for item in items if isinstance(item, RunCurve)]
+            widths = [pgcompat.item_pen(curve).widthF() for curve in curves]
+            self._restyle(items, style)
+            for curve, width in zip(curves, widths):
+                pen = pg.mkPen(pgcompat.item_pen(curve))
+                if keep_widths:
+                    pen.setWidthF(width)
+                curve.setPen(self.followers.pen(index, pen))
+        self._fill_legend()
+
+    def _show_followers(self) -> None:
+        """Find the runs that coincide up to the step shown; restyle when that changed."""
+        if self._live is None or len(self._live.history.runs) != len(self._items):
+            return
+        step = self.cursor.scrub_step if self.cursor is not None else None
+        if self.followers.update(self._live.history, step):
+            self._restyle_all(keep_widths=True)
 
     @Slot(bool)
     def _on_log_y_toggled(self, _on: bool) -> None:

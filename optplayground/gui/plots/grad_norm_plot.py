@@ -21,6 +21,7 @@ class GradNormPlot(RunCurvesPlot):
     title = "Gradient norm: raw ─ clipped ┄"
     y_label = "‖g‖"
     readout_column = "grad_norm"
+    coincide_columns = ("grad_norm", "grad_norm_clipped")
 
     def __init__(self, parent=None, log_y: bool = True):
         super().__init__(parent, log_y)

@@ -107,6 +107,7 @@ class LossPlot(RunCurvesPlot):
     title = "Loss"
     y_label = "loss"
     readout_column = "loss"
+    coincide_columns = ("loss",)
 
     def __init__(self, parent=None, log_y: bool = True):
         self._smoothing = 0.0

@@ -11,6 +11,7 @@ class LRPlot(RunCurvesPlot):
     title = "Learning rate"
     y_label = "learning rate"
     readout_column = "lr"
+    coincide_columns = ("lr",)
 
     def __init__(self, parent=None, log_y: bool = False):
         super().__init__(parent, log_y)

@@ -41,6 +41,7 @@ class MetricsPlot(_EpochAxisPlot):
     title = "Train loss ─  test loss ┄"
     y_label = "loss"
     readout_column = "train_loss"
+    coincide_columns = ("train_loss", "test_loss")
 
     def __init__(self, parent=None, log_y: bool = True):
         super().__init__(parent, log_y)
@@ -71,6 +72,7 @@ class AccuracyPlot(_EpochAxisPlot):
     title = "Accuracy"
     y_label = "accuracy (%)"
     readout_column = "accuracy"
+    coincide_columns = ("accuracy",)
 
     def __init__(self, parent=None):
         super().__init__(parent, log_y=False)

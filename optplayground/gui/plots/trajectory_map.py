@@ -20,6 +20,7 @@ from ..live import LiveRuns, RunStyle
 from ...core.i18n import tr
 from .base import (cache_legend, cache_pixels, legend_columns, make_legend, run_pen,
                    set_title, style_plot)
+from .coincide import Followers
 from .heat import RESOLUTION, Box, Heat, compute_heat, same_box
 from .heat_redraw import HeatRedraw
 from .map_marks import RunMarks, faded
@@ -102,6 +103,7 @@ class TrajectoryMap(pg.PlotWidget):
         self._only: int | None = None
         self._hidden: set[int] = set()  # runs hidden by a click on their legend entry
         self._selected: int | None = None  # emphasised; the others dimmed
+        self.followers = Followers(("x", "y"))  # runs on one path: dashed over it
         self.cursor: int | None = None  # the timeline's step: paths end there (None: now)
         self._live: LiveRuns | None = None
         self._drawn_version: int | None = None
@@ -136,7 +138,7 @@ class TrajectoryMap(pg.PlotWidget):
                                           brush=(255, 255, 255, 40), label=tr("start"),
                                           labelOpts=MAP_LABEL)
         self.start_marker.setZValue(40)
-        self.marks = RunMarks(item)  # heads, trail dots, ✕ marks
+        self.marks = RunMarks(item, self.followers)  # heads, trail dots, ✕ marks
         for obj in (self.image, self.contours, self.minima, self.start_marker):
             item.addItem(obj, ignoreBounds=True)
         # The picture under the paths is still while a race runs: copy it, do not redraw it.
@@ -162,6 +164,7 @@ class TrajectoryMap(pg.PlotWidget):
         self.surface, self.params = surface, dict(params)
         (x0, x1), (y0, y1) = surface.bounds
         self._box.setData([x0, x1], [y0, y1])
+        self.followers.reset(floor=max(x1 - x0, y1 - y0))  # what "equal" is near zero
         self._heat_redraw.cancel()
         self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         if heat is not None:
@@ -194,6 +197,7 @@ class TrajectoryMap(pg.PlotWidget):
         self.marks.reset(len(self._styles))
         self._hidden.clear()
         self._thinned = [PixelPath() for _ in self._styles]
+        self.followers.reset()
         for style in self._styles:
             settled = pg.PlotCurveItem(skipFiniteCheck=True)
             cache_pixels(settled)
@@ -212,12 +216,13 @@ class TrajectoryMap(pg.PlotWidget):
             self.set_runs(styles)
             return
         self._styles = list(styles)
-        for path, settled, style in zip(self._paths, self._settled, self._styles):
-            path.setPen(run_pen(style, width=PATH_WIDTH))
-            settled.setPen(pg.mkPen(faded(style.color, SETTLED_ALPHA), width=PATH_WIDTH,
-                                    cosmetic=True))
-            for curve in (path, settled):
-                curve.setShadowPen(HALO_PEN)
+        for i, (path, settled, style) in enumerate(zip(self._paths, self._settled, self._styles)):
+            dash = self.followers.pen  # dashed over the run it coincides with (coincide.py)
+            path.setPen(dash(i, run_pen(style, width=PATH_WIDTH)))
+            settled.setPen(dash(i, pg.mkPen(faded(style.color, SETTLED_ALPHA), width=PATH_WIDTH,
+                                            cosmetic=True)))
+            for curve in (path, settled):  # a dashed run has no halo: its leader's lifts both
+                curve.setShadowPen(None if self.followers.role(i) else HALO_PEN)
         self.marks.restyle(self._styles)
         self._fill_legend()
         self._apply_visibility()
@@ -232,10 +237,13 @@ class TrajectoryMap(pg.PlotWidget):
     def _apply_emphasis(self) -> None:
         alike = self._selected is None or not 0 <= self._selected < len(self._paths)
         for i, items in enumerate(zip(self._paths, self._settled)):
-            chosen = alike or i == self._selected
+            role = self.followers.role(i)  # a dashed run: above its leader, as bright
+            chosen = alike or i == self._selected or (role and role[0] == self._selected)
+            z = 11 if chosen and not alike else 10
+            z = max(z, self._paths[role[0]].zValue()) + 0.5 if role else z
             for item in items:
                 item.setOpacity(1.0 if chosen else DIMMED_OPACITY)
-                item.setZValue(11 if chosen and not alike else 10)
+                item.setZValue(z)
 
     def _fill_legend(self) -> None:
         if self.legend is None:
@@ -243,9 +251,10 @@ class TrajectoryMap(pg.PlotWidget):
         has_minima = len(self.minima.data) > 0
         self.legend.clear()
         self.legend.setColumnCount(legend_columns(len(self._paths) + has_minima))
-        for i, (path, style) in enumerate(zip(self._paths, self._styles)):
+        names = [style.name for style in self._styles]
+        for i, path in enumerate(self._paths):
             if self._only is None or self._only == i:
-                self.legend.addItem(path, style.name)
+                self.legend.addItem(path, self.followers.label(i, names, path=True))
         if has_minima:
             self.legend.addItem(self.minima, tr("minimum"))
         cache_legend(self.legend)
@@ -279,6 +288,9 @@ class TrajectoryMap(pg.PlotWidget):
                               run.status == "diverged")
             self._drawn_rows[i] = (run, run.rows_seen)
             moved = True
+        if self.followers.update(live.history, self.cursor, self._shown()):
+            self.set_styles(self._styles)  # pens, legend and stacking of the dashed runs
+            moved = True  # the heads' sizes and the dots' turns too
         if moved:
             self.marks.place(self._shown())
 
