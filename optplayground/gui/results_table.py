@@ -8,7 +8,7 @@ import time
 
 from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout,
                                QLabel, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -74,8 +74,9 @@ class ResultsTable(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)  # numbers as wide as they are (after each fill),
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names the rest
+        # every column as wide as its text (after each fill), the last one fills any room left;
+        # a narrow table scrolls rather than cut the runs' names ("Mo…")
+        header.setStretchLastSection(True)
         self.table.setSortingEnabled(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # run order until a click
         column.addWidget(self.table)

@@ -31,7 +31,10 @@ def remembered_experiment(settings: QSettings | None) -> tuple[Experiment | None
 
 
 def restore_geometry(window, settings: QSettings | None) -> None:
-    window.resize(*DEFAULT_SIZE)
+    """The saved geometry, else DEFAULT_SIZE within the screen (a 1280×720 screen got a
+    1600×1000 window running off its edges)."""
+    room = window.screen().availableGeometry()
+    window.resize(min(DEFAULT_SIZE[0], room.width()), min(DEFAULT_SIZE[1], room.height()))
     geometry = settings.value("geometry") if settings is not None else None
     if isinstance(geometry, QByteArray):
         window.restoreGeometry(geometry)
