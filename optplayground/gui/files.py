@@ -1,5 +1,5 @@
-"""The File menu's work for the main window: export, the clipboard, recent files, presets,
-and experiment files dropped on the window.
+"""The File menu's work for the main window: opening experiment files (the dialog, recent
+files, a drop; asking before unsaved edits go), export, the clipboard, presets.
 
 The window asks for paths with dialogs; everything after the dialog is a plain method
 (`export_plot`, `export_dashboard`, `export_csv`, `load_preset`, …) that tests call directly.
@@ -11,13 +11,15 @@ import os
 import re
 
 from PySide6.QtCore import QMimeData, QObject, QSettings, Slot
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtGui import QActionGroup, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from ..core import experiment as xp
 from ..core.i18n import tr, translated
 from ..core.params import ConfigError
 from . import export
+from . import trust as trust_ui
+from .actions import add_action
 from .csv_export import CsvExport, written_message
 
 PLOT_TITLES = {"map": "Trajectory map", "loss": "Loss", "lr": "Learning rate",  # tr() when shown
@@ -108,15 +110,15 @@ class FileActions(QObject):
     # ------------------------------------------------------------ the menu
 
     def build(self, menu: QMenu) -> None:
-        self._action(tr("&Open…"), QKeySequence.Open, self.open_dialog, menu)
+        add_action(self.window, menu, tr("&Open…"), QKeySequence.Open, self.open_dialog)
         self.recent_menu = menu.addMenu(tr("Open &Recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
         self.presets_menu = menu.addMenu(tr("&Presets"))
         self._fill_presets_menu()
         menu.addSeparator()
-        self._action(tr("&Save"), QKeySequence.Save, self.save, menu)
-        self._action(tr("Save &As…"), QKeySequence.SaveAs, self.save_as, menu)
+        add_action(self.window, menu, tr("&Save"), QKeySequence.Save, self.save)
+        add_action(self.window, menu, tr("Save &As…"), QKeySequence.SaveAs, self.save_as)
         menu.addSeparator()
         # Both list the plots the window shows now (a dataset race has others): they are
         # filled when they open; the actions with shortcuts belong to self and stay.
@@ -126,15 +128,16 @@ class FileActions(QObject):
         self.copy_menu.aboutToShow.connect(self._fill_copy_menu)
         ask = self._ask_then
         self._fixed = {
-            "csv": self._action(tr("&CSV of All Runs…"), "Ctrl+E", lambda _=False: ask(
+            "csv": add_action(self.window, None, tr("&CSV of All Runs…"), "Ctrl+E", lambda _=False: ask(
                 tr("Export CSV of all runs"), ".csv", "CSV (*.csv)",
                 lambda path: self.export_csv(path, background=True))),
-            "dashboard": self._action(tr("&Dashboard as PNG…"), "Ctrl+Shift+E", lambda _=False: ask(
+            "dashboard": add_action(self.window, None, tr("&Dashboard as PNG…"), "Ctrl+Shift+E", lambda _=False: ask(
                 tr("Export the dashboard as PNG"), "-dashboard.png", FORMATS["png"],
                 self.export_dashboard)),
-            "window": self._action(tr("&Window as PNG…"), None, lambda _=False: ask(
+            "window": add_action(self.window, None, tr("&Window as PNG…"), None, lambda _=False: ask(
                 tr("Export the window as PNG"), "-window.png", FORMATS["png"], self.export_window)),
-            "copy": self._action(tr("&Dashboard"), "Ctrl+Shift+C", self.copy_dashboard)}
+            "copy": add_action(self.window, None, tr("&Dashboard"), "Ctrl+Shift+C",
+                              self.copy_dashboard)}
         self.scale_menu = self._build_scale_menu()
         self._fill_export_menu()
         self._fill_copy_menu()
@@ -183,16 +186,6 @@ class FileActions(QObject):
             self.scale_actions[scale] = action
         return scales
 
-    def _action(self, text: str, shortcut, slot, menu: QMenu | None = None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-            self.window.addAction(action)  # shortcuts work while the menu bar is hidden too
-        action.triggered.connect(slot)
-        if menu is not None:
-            menu.addAction(action)
-        return action
-
     @Slot()
     def _fill_recent_menu(self) -> None:
         menu = self.recent_menu
@@ -204,7 +197,7 @@ class FileActions(QObject):
             action.setStatusTip(path)
             action.setData(path)
             action.triggered.connect(lambda _=False, p=path:
-                                     self.window.edits_may_go() and self.window.open_path(p))
+                                     self.edits_may_go() and self.open_path(p))
         if paths:
             menu.addSeparator()
         clear = menu.addAction(tr("Clear List"))
@@ -228,17 +221,53 @@ class FileActions(QObject):
             action.setStatusTip(tr(preset.description))
             action.setData(preset.name)
             action.triggered.connect(lambda _=False, n=preset.name:
-                                     self.window.edits_may_go() and self.load_preset(n))
+                                     self.edits_may_go() and self.load_preset(n))
 
     # ------------------------------------------------------------ what the menu does
 
+    def edits_may_go(self) -> bool:
+        """Before another experiment replaces this one: True when nothing was edited since
+        it was opened or saved, or the user agrees to discard the edits."""
+        if self.window.experiment == self.window.saved:
+            return True
+        box = QMessageBox(QMessageBox.Question, tr("Discard your edits?"),
+                          tr("This experiment has edits that are not saved. Open another one "
+                             "and discard them?"), QMessageBox.Discard | QMessageBox.Cancel,
+                          self.window)
+        box.setObjectName("discard-box")
+        box.setDefaultButton(QMessageBox.Cancel)
+        return box.exec() == QMessageBox.Discard
+
+    def open_path(self, path: str) -> bool:
+        """Open an experiment file (the Open dialog, Open Recent, a drop). Never raises: a
+        file that cannot be opened gets a message box and the current experiment stays. Its
+        import-path optimizers are imported only once the user allows them (gui/trust.py)."""
+        try:
+            exp = xp.load(path)
+            if not trust_ui.permit(self.window, exp, path, self.window.settings):
+                self.window.statusBar().showMessage(tr("Not opened: {path} (its modules were not "
+                                                       "allowed; nothing was imported)", path=path),
+                                                    10000)
+                return False
+            if not self.window.load_experiment(exp):
+                return False
+            self.window.path = path
+            self.recent.add(path)
+            return True
+        except ConfigError as error:
+            self.window.show_error(tr("Cannot open the experiment"), f"{path}\n\n{error}")
+        except Exception as error:  # noqa: BLE001 — a stranger's file: say it, never crash
+            self.window.show_error(tr("Cannot open the experiment"),
+                                   f"{path}\n\n{type(error).__name__}: {error}")
+        return False
+
     @Slot()
     def open_dialog(self) -> None:
-        if not self.window.edits_may_go():
+        if not self.edits_may_go():
             return
         path, _ = QFileDialog.getOpenFileName(self.window, tr("Open experiment"), "", tr("Experiments (*.toml)"))
         if path:
-            self.window.open_path(path)
+            self.open_path(path)
 
     @Slot()
     def save(self) -> None:

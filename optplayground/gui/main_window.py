@@ -226,18 +226,6 @@ class MainWindow(QMainWindow):
     def mark_saved(self) -> None:
         self.saved = self.experiment
 
-    def edits_may_go(self) -> bool:
-        """Before another experiment replaces this one: True when nothing was edited since
-        it was opened or saved, or the user agrees to discard the edits."""
-        if self.experiment == self.saved:
-            return True
-        box = QMessageBox(QMessageBox.Question, tr("Discard your edits?"),
-                          tr("This experiment has edits that are not saved. Open another one "
-                             "and discard them?"), QMessageBox.Discard | QMessageBox.Cancel, self)
-        box.setObjectName("discard-box")
-        box.setDefaultButton(QMessageBox.Cancel)
-        return box.exec() == QMessageBox.Discard
-
     def _show_about(self, exp: Experiment) -> None:
         title, text, tip = headline(exp, getattr(self, "saved", None))  # gui/headline.py
         self.setWindowTitle(title)
@@ -385,28 +373,6 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ files
 
-    def open_path(self, path: str) -> bool:
-        """Open an experiment file (the Open dialog, Open Recent, a drop). Never raises: a
-        file that cannot be opened gets a message box and the current experiment stays. Its
-        import-path optimizers are imported only once the user allows them (gui/trust.py)."""
-        try:
-            exp = xp.load(path)
-            if not trust_ui.permit(self, exp, path, self.settings):
-                self.statusBar().showMessage(tr("Not opened: {path} (its modules were not "
-                                                "allowed; nothing was imported)", path=path), 10000)
-                return False
-            if not self.load_experiment(exp):
-                return False
-            self.path = path
-            self.files.recent.add(path)
-            return True
-        except ConfigError as error:
-            self.show_error(tr("Cannot open the experiment"), f"{path}\n\n{error}")
-        except Exception as error:  # noqa: BLE001 — a stranger's file: say it, never crash
-            self.show_error(tr("Cannot open the experiment"),
-                            f"{path}\n\n{type(error).__name__}: {error}")
-        return False
-
     def plot_widgets(self) -> dict[str, QWidget]:
         """The plots File ▸ Export offers, by name: the map as shown (overlay or grid), and
         in a dataset race the dataset view in front and the metric plots shown."""
@@ -438,7 +404,7 @@ class MainWindow(QMainWindow):
             super().dropEvent(event)
             return
         event.acceptProposedAction()
-        self.open_path(path)  # never raises
+        self.files.open_path(path)  # never raises
 
     def show_error(self, title: str, message: str) -> None:
         self.statusBar().showMessage(message.replace("\n", " "), 10000)

@@ -3,27 +3,16 @@ lives with the window or the panel it acts on; this module only lays the entries
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel
 
 from ..core.i18n import tr
 from .about import add_help_menu
+from .actions import add_action
 from .files import FileActions
 from .inside import Inside
 from .language import add_language_menu
 from .session import settings_text
 from .theme import add_theme_menu
-
-
-def add_action(window: QWidget, menu, text: str, shortcut, slot) -> QAction:
-    """An entry of `menu` whose shortcut also works while the menu bar is hidden."""
-    action = QAction(text, window)
-    if shortcut is not None:
-        action.setShortcut(QKeySequence(shortcut))
-        window.addAction(action)
-    action.triggered.connect(slot)
-    if menu is not None:
-        menu.addAction(action)
-    return action
 
 
 def build_menus(window) -> None:

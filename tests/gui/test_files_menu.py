@@ -23,7 +23,7 @@ def test_a_bad_file_shows_one_message_and_keeps_the_experiment(window, qtbot, tm
     w = window(small_experiment(steps=10))
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
-    assert not w.open_path(str(bad))
+    assert not w.files.open_path(str(bad))
     assert message in w.last_error
     boxes = [b for b in w.findChildren(QMessageBox) if b.isVisible()]
     assert len(boxes) == 1 and message in boxes[0].text()
@@ -37,7 +37,7 @@ def test_recent_files_update_and_survive_a_settings_round_trip(window, qtbot, tm
     w = window(small_experiment(steps=10), settings=QSettings(ini, QSettings.IniFormat))
     first, second = str(tmp_path / "first.toml"), str(tmp_path / "second.toml")
     assert w.files.save_to(first) and w.files.save_to(second)
-    assert w.open_path(first)
+    assert w.files.open_path(first)
     assert w.files.recent.paths() == [first, second]
     w.files._fill_recent_menu()
     entries = [a for a in w.files.recent_menu.actions() if a.data()]

@@ -39,7 +39,7 @@ def test_cancel_imports_nothing_and_keeps_the_current_race(window, evil, monkeyp
     marker, path = evil
     asked = _answer(monkeypatch, trust_ui.CANCEL)
     w = window(RACE)
-    assert w.open_path(path) is False
+    assert w.files.open_path(path) is False
     assert asked == [(["evil_gui"], path)]
     assert w.experiment.name == "current race" and not marker.exists()
     assert "nothing was imported" in w.statusBar().currentMessage()
@@ -50,7 +50,7 @@ def test_allow_once_imports_and_races_the_users_optimizer(window, evil, monkeypa
     _answer(monkeypatch, trust_ui.ONCE)
     settings = QSettings(os.path.join(os.path.dirname(path), "s.ini"), QSettings.IniFormat)
     w = window(RACE, settings=settings)
-    assert w.open_path(path) is True
+    assert w.files.open_path(path) is True
     assert w.experiment.name == "shared race" and marker.exists()
     qtbot.waitUntil(lambda: w.live.run(0).status == "done", timeout=120000)
     w.on_frame()
@@ -63,7 +63,7 @@ def test_always_allow_is_remembered_and_reopens_in_the_next_session(window, evil
     settings = QSettings(os.path.join(os.path.dirname(path), "s.ini"), QSettings.IniFormat)
     _answer(monkeypatch, trust_ui.ALWAYS)
     w = window(RACE, settings=settings)
-    assert w.open_path(path) is True
+    assert w.files.open_path(path) is True
     assert trust_ui.allowed_modules(settings) == ["evil_gui"]
     w.close()  # saves the experiment as the last one
     POLICY.reset()  # a new session
@@ -123,7 +123,7 @@ def test_a_hostile_file_opened_or_dropped_is_one_message_and_the_race_stays(
         window, qtbot, tmp_path, make, words):
     path = str(make(tmp_path))
     w = window(RACE)
-    assert w.open_path(path) is False
+    assert w.files.open_path(path) is False
     assert words in w.last_error and w.experiment.name == "current race"
     w.last_error = ""
     mime = QMimeData()
@@ -145,7 +145,7 @@ def test_an_unexpected_error_while_opening_is_a_message_not_a_crash(window, tmp_
 
     w = window(RACE)
     monkeypatch.setattr(xp, "validate", explode)
-    assert w.open_path(str(path)) is False
+    assert w.files.open_path(str(path)) is False
     assert "RecursionError" in w.last_error and w.experiment.name == "current race"
 
 

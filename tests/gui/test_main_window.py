@@ -154,7 +154,7 @@ def test_a_bad_experiment_file_keeps_the_current_one(window, qtbot, tmp_path):
     w = window(small_experiment(steps=20))
     bad = tmp_path / "bad.toml"
     bad.write_text("steps = 5\n[[runs]]\nname = 'x'\noptimizer = 'nope'\n")
-    assert not w.open_path(str(bad))
+    assert not w.files.open_path(str(bad))
     assert "unknown optimizer" in w.last_error
     assert w.experiment.name == "test race"
     assert [r.name for r in w.experiment.runs] == ["Momentum", "Adam", "Clipped"]

@@ -143,12 +143,12 @@ def test_the_header_follows_the_problem_and_edits_are_not_dropped_unasked(raced,
     from optplayground.gui import headline
 
     w, _ = raced
-    assert w.edits_may_go()  # as opened: nothing to lose, nothing asked
+    assert w.files.edits_may_go()  # as opened: nothing to lose, nothing asked
     asked = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text())
                         or QMessageBox.Cancel)
     w.model.set_steps(41)  # an edit
-    assert not w.edits_may_go() and "not saved" in asked[0]
+    assert not w.files.edits_may_go() and "not saved" in asked[0]
     assert "watch race" in w.about_label.text()  # still the experiment's problem
     saddle = w.experiment.problem.__class__(surface="saddle", start=(1.0, 0.0))
     w.model.set_problem(saddle)
@@ -156,7 +156,7 @@ def test_the_header_follows_the_problem_and_edits_are_not_dropped_unasked(raced,
     assert w.loss_plot.symlog and not w.log_loss_action.isEnabled()
     assert headline.same_problem_kind(w.experiment.problem, saddle)
     w.mark_saved()
-    assert w.edits_may_go() and len(asked) == 1
+    assert w.files.edits_may_go() and len(asked) == 1
 
 
 def test_a_typed_value_moves_the_knob_not_the_slider_s_span(raced):
