@@ -89,7 +89,7 @@ def test_hostile_input_is_refused_quickly(text):
     start = time.perf_counter()
     with pytest.raises(FormulaError) as e:
         compile_formula(text)
-    assert time.perf_counter() - start < 1.0  # a hang guard, not a speed test
+    assert time.perf_counter() - start < 5.0  # a hang guard (hostile input would take minutes), not a speed test
     assert isinstance(e.value, ConfigError) and e.value.field == "problem.formula"
     assert e.value.message
 

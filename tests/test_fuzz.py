@@ -329,4 +329,4 @@ def test_any_text_compiles_or_raises_formula_error_within_a_second(text):
         xy = torch.tensor([[0.5, -1.0], [2.0, 3.0], [0.0, 0.0]], dtype=torch.float64)
         out = f(xy)
         assert out.shape == (3,) and out.dtype == torch.float64
-    assert time.perf_counter() - start < 1.0  # a hang guard, not a speed test
+    assert time.perf_counter() - start < 5.0  # a hang guard (hostile input would take minutes), not a speed test
