@@ -25,7 +25,8 @@ LR_FACTOR_GROUPS = ("weight", "bias")  # a model's parameters by the end of thei
 LR_FACTOR_MAX = 1e6
 DEVICES = ("auto", "cpu", "cuda", "mps")
 CLIP_MODES = ("none", "norm", "value")
-# Tableau-like colours, distinct on dark and light backgrounds; runs without a colour cycle them.
+# matplotlib's tab10; runs without a colour cycle them. (The light theme draws the four
+# palest darker: gui/theme.run_color.)
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f")
 

@@ -12,6 +12,7 @@ import numpy as np
 from ..core.engine import Batch
 from ..core.experiment import Clip, Experiment
 from ..core.history import COLUMNS, DATASET_COLUMNS, History, RunHistory
+from . import theme
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,12 @@ class RunStyle:
     color: str
     optimizer: str
     clip: Clip
+
+
+def run_styles(experiment: Experiment) -> list[RunStyle]:
+    """The enabled runs' styles, in the colours the theme in effect draws them."""
+    return [RunStyle(r.name, theme.run_color(experiment.color_of(i)), r.optimizer, r.clip)
+            for i, r in enumerate(experiment.runs) if r.enabled]
 
 
 class LiveRuns:
@@ -38,10 +45,10 @@ class LiveRuns:
         self.generation = generation
         self.step = 0
         self.steps = experiment.steps
-        enabled = [(i, r) for i, r in enumerate(experiment.runs) if r.enabled]
-        self.styles = [RunStyle(r.name, experiment.color_of(i), r.optimizer, r.clip) for i, r in enabled]
+        self.styles = run_styles(experiment)
         columns = COLUMNS + DATASET_COLUMNS if experiment.problem.is_dataset else COLUMNS
-        self.history = History([r.name for _, r in enabled], [r.optimizer for _, r in enabled],
+        enabled = [r for r in experiment.runs if r.enabled]
+        self.history = History([r.name for r in enabled], [r.optimizer for r in enabled],
                                experiment.history_cap, experiment.steps + 1, columns)
         self.version += 1
 
@@ -60,8 +67,7 @@ class LiveRuns:
 
     def restyle(self, experiment: Experiment) -> None:
         """Colours, names or clip settings changed without a restart."""
-        enabled = [(i, r) for i, r in enumerate(experiment.runs) if r.enabled]
-        self.styles = [RunStyle(r.name, experiment.color_of(i), r.optimizer, r.clip) for i, r in enabled]
+        self.styles = run_styles(experiment)
         for record, style in zip(self.history.runs, self.styles):
             record.name = style.name
         self.version += 1

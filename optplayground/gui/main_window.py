@@ -334,6 +334,10 @@ class MainWindow(QMainWindow):
         for plot in (*self.step_plots, *self.dataset_area.step_plots):
             plot.set_scrub(step)
 
+    def theme_changed(self, _look) -> None:
+        """theme.apply's hook: the runs' colours as the new theme draws them."""
+        self._restyle(self.experiment)
+
     def _restyle(self, experiment: Experiment) -> None:
         before = self.live.styles
         self.live.restyle(experiment)

@@ -7,7 +7,6 @@ import math
 import time
 
 from PySide6.QtCore import QSize, Qt, Slot
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout,
                                QLabel, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
@@ -18,6 +17,7 @@ from ..core.coincide import Coincidence
 from ..core.i18n import tr
 from ..core.params import ConfigError
 from ..core.results import RunResult, best_loss, known_minima, run_result, to_csv
+from .controls.common import swatch
 from .live import LiveRuns
 
 HEADERS = ("run", "status", "final loss", "best loss", "converged", "to min")  # tr() when shown
@@ -156,7 +156,7 @@ class ResultsTable(QWidget):
         table.setRowCount(len(rows))
         changed = False
         for r, (row, color) in enumerate(zip(rows, colors)):
-            name, tip = f"■ {row.run}", ""
+            name, tip = row.run, ""
             if r in self.same_as:  # drawn over another run: say which
                 other = rows[self.same_as[r]].run
                 name = tr("{name} = {other}", name=name, other=other)
@@ -170,8 +170,9 @@ class ResultsTable(QWidget):
             item = table.item(r, 0)
             if item.toolTip() != tip:
                 item.setToolTip(tip)
-            if item.foreground().color() != QColor(color):
-                item.setForeground(QColor(color))
+            if item.data(Qt.ItemDataRole.UserRole) != color:  # a swatch, the name in the
+                item.setData(Qt.ItemDataRole.UserRole, color)  # text colour: legible whatever
+                item.setIcon(swatch(color))  # the run's colour
         table.setSortingEnabled(True)
         if changed:
             table.resizeColumnsToContents()

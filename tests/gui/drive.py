@@ -23,3 +23,8 @@ def type_into(qtbot, edit, text):
     edit.clear()
     qtbot.keyClicks(edit, text)
     qtbot.keyClick(edit, Qt.Key_Return)
+
+
+def swatch_color(item) -> str:
+    """The colour in the middle of an item's swatch icon."""
+    return item.icon().pixmap(14, 14).toImage().pixelColor(7, 7).name()

@@ -83,7 +83,7 @@ def test_a_copy_is_dashed_over_its_twin_until_an_edit_parts_them(paused):
     w.results.refresh(w.live, force=True)
     assert w.results.same_as == {1: 0}
     cell = w.results.table.item(1, 0)
-    assert (cell.text(), cell.toolTip()) == ("■ Copy = Momentum", "same path as Momentum")
+    assert (cell.text(), cell.toolTip()) == ("Copy = Momentum", "same path as Momentum")
 
     runs = w.runs_panel.runs()
     runs[1].hyper = dict(runs[1].hyper, lr=2e-3)  # a live edit: from the next step on

@@ -7,10 +7,12 @@ from PySide6.QtGui import QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
 from optplayground import cli
-from optplayground.core.experiment import Experiment, Problem, Run
+from optplayground.core.experiment import PALETTE, Experiment, Problem, Run
 from optplayground.gui import export, headless, theme
 from optplayground.gui.plots import LossPlot
 from optplayground.gui.theme import DARK, LIGHT
+
+from .drive import swatch_color
 
 
 def color(value) -> str:
@@ -111,3 +113,43 @@ def test_shot_in_the_light_theme_has_a_light_ground(qtbot, tmp_path, capsys, mon
     corner = image.pixelColor(image.width() - 2, image.height() - 2)  # the status bar's ground
     assert corner.lightness() > 220, corner.name()
     assert theme.current() is LIGHT
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    def luminance(value) -> float:
+        c = pg.mkColor(value)
+        linear = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+                  for x in (c.redF(), c.greenF(), c.blueF())]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("look", [DARK, LIGHT], ids=["dark", "light"])
+def test_every_default_run_colour_keeps_3_to_1_on_its_plots(look):
+    theme.apply(look)
+    drawn = [theme.run_color(c) for c in PALETTE]
+    assert min(contrast(c, look.plot_background) for c in drawn) >= 3.0, drawn
+    assert len(set(drawn)) == len(PALETTE)  # still ten colours
+    assert theme.run_color("#123456") == "#123456"  # a colour the user picked stays
+
+
+def test_a_theme_switch_redraws_the_pale_default_colours_everywhere(window, settings):
+    exp = small_race()
+    exp.runs.append(Run("Picked", "sgd", {"lr": 0.02}, color="#17becf"))  # orange, blue, cyan
+    w = window(exp, autoplay=False, settings=settings)
+
+    def shown(i):
+        w.results.refresh(w.live, force=True)
+        item = w.results.table.item(i, 0)
+        return (w.live.styles[i].color, w.loss_plot.curves[i].opts["pen"].color().name(),
+                swatch_color(w.runs_panel.list.item(i)), swatch_color(item))
+
+    assert shown(0) == ("#1f77b4",) * 4 and shown(1) == ("#ff7f0e",) * 4
+    choose(w, "light")
+    assert shown(0) == ("#1f77b4",) * 4  # dark enough on white already
+    assert shown(1) == ("#e76c00",) * 4 and shown(2) == ("#139ead",) * 4
+    assert [r.color for r in w.experiment.runs] == ["", "", "#17becf"]  # data unchanged
+    choose(w, "dark")
+    assert shown(1) == ("#ff7f0e",) * 4 and shown(2) == ("#17becf",) * 4

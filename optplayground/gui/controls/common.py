@@ -5,7 +5,7 @@ import html
 from typing import Any, Callable
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QColor, QFontDatabase, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QScrollArea, QSpinBox,
                                QWidget)
 
@@ -14,6 +14,7 @@ from ...core.i18n import tr
 ERROR_COLOR = "#d62728"
 NUMBER_WIDTH = 96  # px of a number's text field; a slider takes the rest of the row
 LABEL_CHARS = 15  # the label column is this many average characters wide
+SWATCH = 14  # px of a colour swatch
 
 
 class WrappingLabel(QLabel):
@@ -178,3 +179,16 @@ def labelled_rows(owner: QWidget, rows: list[tuple[str, QWidget]]) -> QFormLayou
         label.setMinimumWidth(label_width(owner))
         form.addRow(label, widget)
     return form
+
+
+def swatch(color: str) -> QIcon:
+    """A small filled rounded square in `color`, outlined so light colours still show."""
+    pixmap = QPixmap(SWATCH, SWATCH)
+    pixmap.fill(Qt.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setPen(QColor(color).darker(160))
+    painter.setBrush(QColor(color))
+    painter.drawRoundedRect(1, 1, SWATCH - 2, SWATCH - 2, 3, 3)
+    painter.end()
+    return QIcon(pixmap)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
@@ -13,6 +12,7 @@ from ...core.i18n import tr, translated
 from ...core.internals import Internals
 from ...core.update_math import to_html
 from ..plots.internals_overlay import KINDS
+from .common import swatch
 
 TOGGLES = {**{kind: label for kind, (label, _) in KINDS.items()}, "phase": "RAdam phase"}
 
@@ -45,7 +45,7 @@ class InsidePanel(QWidget):
             box = QCheckBox(translated(label))  # the symbols stay, the words are translated
             box.setChecked(True)
             box.setToolTip(tip[kind])
-            box.setIcon(_swatch(KINDS.get(kind, (None, "#ffc85a"))[1]))
+            box.setIcon(swatch(KINDS.get(kind, (None, "#ffc85a"))[1]))
             box.toggled.connect(lambda on, kind=kind: self.kindToggled.emit(kind, on))
             toggles.addWidget(box, i // 2, i % 2)
             self.toggles[kind] = box
@@ -97,14 +97,3 @@ class InsidePanel(QWidget):
                                 n=snapshot.step, lr=f"{snapshot.lr:.4g}"))
         self.math.setText(to_html(snapshot))
 
-
-def _swatch(color: str) -> QIcon:
-    """A small square of the colour the map draws that kind in (on a dark edge)."""
-    pixmap = QPixmap(14, 14)
-    pixmap.fill(QColor("#101420"))
-    inner = QPixmap(10, 10)
-    inner.fill(QColor(color))
-    painter = QPainter(pixmap)
-    painter.drawPixmap(2, 2, inner)
-    painter.end()
-    return QIcon(pixmap)

@@ -4,31 +4,18 @@ from __future__ import annotations
 import copy
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
 from ...core.experiment import PALETTE, Run, run_color, validate_run
 from ...core.i18n import tr
 from ...core.optimizers import OPTIMIZERS, get_optimizer
+from .. import theme
 from .run_editor import RunEditor
-from .common import error_label, show_error
+from .common import SWATCH, error_label, show_error, swatch
 
-SWATCH = 14
 LIST_ROWS = (3, 8)  # the run list shows this many rows at least, at most
-
-
-def swatch(color: str) -> QIcon:
-    """A small filled rounded square in `color`, outlined so light colours still show."""
-    pixmap = QPixmap(SWATCH, SWATCH)
-    pixmap.fill(Qt.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.Antialiasing)
-    painter.setPen(QColor(color).darker(160))
-    painter.setBrush(QColor(color))
-    painter.drawRoundedRect(1, 1, SWATCH - 2, SWATCH - 2, 3, 3)
-    painter.end()
-    return QIcon(pixmap)
 
 
 def unique_name(base: str, taken: set[str]) -> str:
@@ -222,6 +209,10 @@ class RunsPanel(QWidget):
         self._refresh(row)
         self.runsChanged.emit(self.runs(), True)
 
+    def theme_changed(self, _look) -> None:
+        """theme.apply's hook: the swatches in the colours the new theme draws."""
+        self._refresh(self.selected(), editor=False)
+
     def _refresh(self, row: int, editor: bool = True) -> None:
         """Show the runs in the list, select `row` and (with `editor`) show it there.
 
@@ -238,7 +229,7 @@ class RunsPanel(QWidget):
                     self.list.addItem(item)
             for i, run in enumerate(self._runs):
                 item = self.list.item(i)
-                item.setIcon(swatch(run_color(self._runs, i)))
+                item.setIcon(swatch(theme.run_color(run_color(self._runs, i))))
                 item.setText(run.name)
                 item.setCheckState(Qt.Checked if run.enabled else Qt.Unchecked)
                 item.setToolTip(f"{run.name}: {tr(get_optimizer(run.optimizer).title)}"
@@ -312,4 +303,4 @@ class RunsPanel(QWidget):
         self._color_dialog = None
 
 
-__all__ = ["RunsPanel", "swatch", "unique_name"]
+__all__ = ["RunsPanel", "unique_name"]

@@ -20,6 +20,7 @@ from ...core.i18n import tr
 from ...core.batched.groups import batchable
 from ...core.optimizers import get_optimizer
 from ...core.swarm import BasinJob, SweepJob
+from .. import theme
 from ..controls.runs_panel import next_color, unique_name
 from .basin_layer import BasinLayer
 from .client import SwarmClient
@@ -102,7 +103,8 @@ class SwarmViews(QObject):
         if exp.problem.is_dataset or not runs:
             return None
         row = self.window.runs_panel.selected()
-        run = runs[row if 0 <= row < len(runs) else 0]
+        row = row if 0 <= row < len(runs) else 0
+        run = dataclasses.replace(runs[row], color=xp.run_color(runs, row))  # as the race shows it
         try:
             checked = xp.validate(dataclasses.replace(exp, runs=[run]))
         except Exception:  # noqa: BLE001 — the race reports it; the views wait for a good one
@@ -282,7 +284,7 @@ class SwarmViews(QObject):
         runs are raced on their own."""
         run = exp.runs[0]
         self._fan_asked = time.perf_counter()
-        self._fan_color = run.color or "#ffffff"
+        self._fan_color = theme.run_color(run.color)
         self._fan_last_drag = time.monotonic()
         self._fan_hide.start()
         param = next(p for p in get_optimizer(run.optimizer).params if p.name == name)
