@@ -27,6 +27,14 @@ def reserve_tick_text(axis: pg.AxisItem, pixels: int) -> None:
     axis._updateMaxTextSize(pixels)
 
 
+def set_title_row(item: pg.PlotItem, pixels: int) -> None:
+    """The height of a shown title's row: PlotItem.setTitle fixes it at 30 px, as
+    titleLabel's maximum height and the fixed height of row 0 of PlotItem.layout."""
+    if item.titleLabel.isVisible():
+        item.titleLabel.setMaximumHeight(pixels)
+        item.layout.setRowFixedHeight(0, pixels)
+
+
 def log_y_check(item: pg.PlotItem) -> QWidget:
     """The "Log Y" check box of a PlotItem's context menu (PlotItem.ctrl.logYCheck): it
     holds the log mode, and its `toggled` says when the menu changed it."""

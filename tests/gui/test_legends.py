@@ -5,7 +5,7 @@ from __future__ import annotations
 from optplayground.core.experiment import Clip
 from optplayground.gui.live import RunStyle
 from optplayground.gui.plots import LossPlot
-from optplayground.gui.plots.base import LEGEND_MAX_SHARE
+from optplayground.gui.plots.chrome import LEGEND_MAX_SHARE
 
 STYLES = [RunStyle(f"run number {i}", f"#{40 * i:02x}8040", "adam", Clip()) for i in range(6)]
 

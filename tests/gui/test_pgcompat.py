@@ -30,6 +30,18 @@ def test_reserving_tick_text_widens_the_axis_and_it_never_narrows(qtbot):
     assert axis.minimumWidth() >= 200
 
 
+def test_a_title_row_is_set_where_pyqtgraph_keeps_it(qtbot):
+    plot = pg.PlotWidget(title="a title")
+    qtbot.addWidget(plot)
+    item = plot.getPlotItem()
+    assert item.layout.rowMaximumHeight(0) == item.titleLabel.maximumHeight() == 30
+    pgcompat.set_title_row(item, 17)
+    assert item.layout.rowMaximumHeight(0) == item.titleLabel.maximumHeight() == 17
+    item.setTitle(None)  # a hidden title keeps its zero row
+    pgcompat.set_title_row(item, 17)
+    assert item.layout.rowMaximumHeight(0) == 0
+
+
 def test_the_context_menu_widgets_and_item_options_it_reads(qtbot):
     plot = pg.PlotWidget()
     qtbot.addWidget(plot)

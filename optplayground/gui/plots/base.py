@@ -15,11 +15,12 @@ from typing import Callable, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QGraphicsItem
 
-from .. import pgcompat, theme
+from .. import pgcompat
 from ...core.i18n import tr
 from ..live import LiveRuns, RunStyle
+from .chrome import (LEGEND_MAX_SHARE, Chrome, cache_legend, disable_data_options, legend_columns,
+                     make_legend, style_plot)
 from .coincide import Followers
 from .envelope import Envelope
 from .step_cursor import StepCursor
@@ -76,56 +77,6 @@ def run_curve(style: RunStyle, dash: Qt.PenStyle = Qt.PenStyle.SolidLine) -> Run
     return RunCurve(run_pen(style, dash))
 
 
-def set_title(item: pg.PlotItem, title: str, color: str | None = None, size: str = "11pt") -> None:
-    """A title line, or none at all for an empty title; in the theme's text colour unless
-    another is given (a run's)."""
-    item.setTitle(title or None, color=color or theme.current().text, size=size)
-
-
-def style_plot(item: pg.PlotItem, title: str, left: str, bottom: str) -> None:
-    """Readable title, labels (translated here) and a faint grid."""
-    set_title(item, tr(title))
-    text = theme.current().text
-    item.setLabel("left", tr(left), color=text, **{"font-size": "10pt"})
-    item.setLabel("bottom", tr(bottom), color=text, **{"font-size": "10pt"})
-    item.showGrid(x=True, y=True, alpha=0.15)
-    # One huge value (a run flying off) must not rescale the whole axis to "x1e+15".
-    item.getAxis("left").enableAutoSIPrefix(False)
-    reserve_tick_text(item.getAxis("left"))
-    cache_pixels(item.getAxis("left"), item.getAxis("bottom"))
-
-
-def disable_data_options(item: pg.PlotItem) -> None:
-    """The context menu's options for PlotDataItems: the step plots' curves are RunCurves,
-    reduced already, which ignore them."""
-    for option in pgcompat.data_options(item):
-        option.setEnabled(False)
-        option.setToolTip(tr("Not for these curves: they show every spike already."))
-
-
-TICK_TEXT_PX = 44  # "10⁻²⁵", "0.00105": the widest tick labels a race usually reaches
-
-
-def reserve_tick_text(axis: pg.AxisItem) -> None:
-    """Room for wide tick labels from the start, and an axis that widens for wider ones
-    but never narrows again: each change of its width resized the plot mid-race, which
-    redrew it and its linked plots (50-70 ms, the longest frames of a race)."""
-    axis.setStyle(autoReduceTextSpace=False)
-    pgcompat.reserve_tick_text(axis, TICK_TEXT_PX)
-
-
-def cache_pixels(*items: QGraphicsItem) -> None:
-    """Repaint these from a pixmap of their last look until they change: axes (their grid
-    spans the whole plot, so every new point of a curve repainted them), legends, the heat
-    map. A frame then copies them instead of drawing them again."""
-    for item in items:
-        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-
-def cache_legend(legend: pg.LegendItem) -> None:
-    cache_pixels(legend, *(part for entry in pgcompat.legend_entries(legend) for part in entry))
-
-
 def nice_ceiling(value: float) -> float:
     """The smallest of 1, 2, 5 × 10^k at or above a positive value."""
     decade = 10.0 ** math.floor(math.log10(value))
@@ -146,20 +97,6 @@ def nice_bounds(lo: float, hi: float, log: bool) -> tuple[float, float]:
     return (low, high) if high > low else (low - step, high + step)
 
 
-LEGEND_ROWS = 8  # more entries than this wrap into another column
-LEGEND_MAX_SHARE = 0.5  # a step plot's legend shows while it is at most half its height and width
-
-
-def legend_columns(entries: int) -> int:
-    return max(1, -(-entries // LEGEND_ROWS))
-
-
-def make_legend(item: pg.PlotItem, offset: tuple[int, int]) -> pg.LegendItem:
-    look = theme.current()
-    return item.addLegend(offset=offset, brush=look.legend_brush, pen=look.legend_pen,
-                          labelTextColor=look.text, labelTextSize="9pt", verSpacing=-4)
-
-
 X_AXES = ("step", "epoch")
 
 
@@ -170,12 +107,14 @@ class RunCurvesPlot(pg.PlotWidget):
     y_label = ""
     readout_column = ""  # the column a hover or the timeline reads out (StepCursor)
     coincide_columns: tuple[str, ...] = ()  # runs equal in these are dashed (coincide.py)
+    chrome: Chrome | None = None  # (pyqtgraph resizes the view before __init__ makes it)
 
     def __init__(self, parent=None, log_y: bool = False):
         self.x_axis = "step"  # or "epoch": every row of a dataset race has one
         self.racing = False  # a race at full speed: hairlines (see DENSE_WIDTH)
         super().__init__(parent)
         style_plot(self.plotItem, self.title, self.y_label, "step")
+        self.chrome = Chrome(self.plotItem, tr(self.title))  # compact when low (resizeEvent)
         disable_data_options(self.plotItem)
         self.legend = make_legend(self.plotItem, (-10, 10))
         self.legend_wanted = True  # shown where it leaves the curves room (see _fit_legend)
@@ -278,7 +217,7 @@ class RunCurvesPlot(pg.PlotWidget):
         if name not in X_AXES:
             raise ValueError(f"x-axis must be one of {X_AXES}, got {name!r}")
         self.x_axis = name
-        self.plotItem.setLabel("bottom", tr(name))
+        self.chrome.set_label("bottom", tr(name))
         self._redraw()
         self.plotItem.enableAutoRange(x=True)
 
@@ -473,6 +412,11 @@ class RunCurvesPlot(pg.PlotWidget):
         fits = (box.height() <= LEGEND_MAX_SHARE * view.height()
                 and box.width() <= LEGEND_MAX_SHARE * view.width())
         self.legend.setVisible(self.legend_wanted and fits)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.chrome is not None:
+            self.chrome.fit(self.height())
 
     def _on_resized(self, *_args) -> None:
         self._fit_legend()

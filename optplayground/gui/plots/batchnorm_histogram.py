@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from ...core.views import RunView
 from ...core.i18n import tr
 from ..live import LiveRuns, RunStyle
-from .base import set_title, style_plot
+from .chrome import set_title, style_plot
 
 UNITS = 4  # more overlaid histograms blur into one another
 MAX_BINS = 40

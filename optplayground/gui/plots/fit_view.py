@@ -24,7 +24,8 @@ from ...core.i18n import tr
 from ...core.views import RunView
 from ..live import LiveRuns, RunStyle
 from .. import theme
-from .base import make_legend, run_pen, set_title, style_plot
+from .base import run_pen
+from .chrome import make_legend, set_title, style_plot
 from .map_grid import grid_columns
 
 # Class 0 tan, class 1 teal (ColorBrewer's BrBG, safe for colour-blind eyes): none of the

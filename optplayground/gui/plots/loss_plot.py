@@ -18,7 +18,7 @@ import pyqtgraph as pg
 
 from ..live import LiveRuns, RunStyle
 from ...core.i18n import tr
-from .base import RunCurvesPlot, run_curve, set_title
+from .base import RunCurvesPlot, run_curve
 from .envelope import Growable
 
 # Vectorized EMA blocks are sized so that w^-k stays below 10**BLOCK_DECADES (no overflow).
@@ -127,7 +127,7 @@ class LossPlot(RunCurvesPlot):
         self._states = [None] * len(self._items)
         suffix = (tr("  (smoothed: EMA weight {weight})", weight=f"{self._smoothing:g}")
                   if self._smoothing else "")
-        set_title(self.plotItem, tr(self.title) + suffix)
+        self.chrome.set_title(tr(self.title) + suffix)
         self._redraw()
 
     @property
@@ -218,7 +218,7 @@ class LossPlot(RunCurvesPlot):
         text = tr("loss − lowest loss seen") if self.log_y and self._shows_gap else tr("loss")
         if self._symlog is not None:
             text = tr("loss (symlog)")
-        self.plotItem.setLabel("left", text)
+        self.chrome.set_label("left", text)
 
     def _fit_bounds(self, last_step: int = 0) -> None:
         box = self._box

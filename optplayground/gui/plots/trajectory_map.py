@@ -18,8 +18,8 @@ from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from .. import pgcompat, theme
 from ..live import LiveRuns, RunStyle
 from ...core.i18n import tr
-from .base import (cache_legend, cache_pixels, legend_columns, make_legend, run_pen,
-                   set_title, style_plot)
+from .base import run_pen
+from .chrome import cache_legend, cache_pixels, legend_columns, make_legend, set_title, style_plot
 from .coincide import Followers
 from .heat import RESOLUTION, Box, Heat, compute_heat, same_box
 from .heat_redraw import HeatRedraw

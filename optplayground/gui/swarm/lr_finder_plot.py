@@ -7,7 +7,7 @@ import pyqtgraph as pg
 
 from ...core.i18n import tr
 from .. import theme
-from ..plots.base import style_plot
+from ..plots.chrome import style_plot
 
 SMOOTHED_PEN = pg.mkPen("#ffb000", width=2.2, cosmetic=True)
 RAW_PEN = pg.mkPen((140, 140, 150, 90), width=1, cosmetic=True)  # faint on black and white

@@ -15,7 +15,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 
 from ...core.i18n import tr
 from .. import theme
-from ..plots.base import style_plot
+from ..plots.chrome import style_plot
 from .basin_layer import SwarmColorBar
 from . import colors
 

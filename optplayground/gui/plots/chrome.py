@@ -1,0 +1,111 @@
+"""What surrounds a plot's data: its title, axis labels, tick room, legend, and the
+compact look of a low plot.
+
+A step plot lower than COMPACT_PX (three of them and the swarm dock in a 720 px window)
+spent most of its height on its title, "step" and tick rows: ~5 px were left for the
+curves. Compact, the title is a smaller line and the axis labels go (the title names the
+plot; the linked x-axis says steps on a taller neighbour or in the table).
+"""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
+
+from .. import pgcompat, theme
+from ...core.i18n import tr
+
+COMPACT_PX = 180  # a plot lower than this is compact
+TITLE_ROW_PX = (30, 17)  # the title's row: full, compact
+
+
+def set_title(item: pg.PlotItem, title: str, color: str | None = None, size: str = "11pt") -> None:
+    """A title line, or none at all for an empty title; in the theme's text colour unless
+    another is given (a run's)."""
+    item.setTitle(title or None, color=color or theme.current().text, size=size)
+
+
+def style_plot(item: pg.PlotItem, title: str, left: str, bottom: str) -> None:
+    """Readable title, labels (translated here) and a faint grid."""
+    set_title(item, tr(title))
+    text = theme.current().text
+    item.setLabel("left", tr(left), color=text, **{"font-size": "10pt"})
+    item.setLabel("bottom", tr(bottom), color=text, **{"font-size": "10pt"})
+    item.showGrid(x=True, y=True, alpha=0.15)
+    # One huge value (a run flying off) must not rescale the whole axis to "x1e+15".
+    item.getAxis("left").enableAutoSIPrefix(False)
+    reserve_tick_text(item.getAxis("left"))
+    cache_pixels(item.getAxis("left"), item.getAxis("bottom"))
+
+
+def disable_data_options(item: pg.PlotItem) -> None:
+    """The context menu's options for PlotDataItems: the step plots' curves are RunCurves,
+    reduced already, which ignore them."""
+    for option in pgcompat.data_options(item):
+        option.setEnabled(False)
+        option.setToolTip(tr("Not for these curves: they show every spike already."))
+
+
+TICK_TEXT_PX = 44  # "10⁻²⁵", "0.00105": the widest tick labels a race usually reaches
+
+
+def reserve_tick_text(axis: pg.AxisItem) -> None:
+    """Room for wide tick labels from the start, and an axis that widens for wider ones
+    but never narrows again: each change of its width resized the plot mid-race, which
+    redrew it and its linked plots (50-70 ms, the longest frames of a race)."""
+    axis.setStyle(autoReduceTextSpace=False)
+    pgcompat.reserve_tick_text(axis, TICK_TEXT_PX)
+
+
+def cache_pixels(*items: QGraphicsItem) -> None:
+    """Repaint these from a pixmap of their last look until they change: axes (their grid
+    spans the whole plot, so every new point of a curve repainted them), legends, the heat
+    map. A frame then copies them instead of drawing them again."""
+    for item in items:
+        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def cache_legend(legend: pg.LegendItem) -> None:
+    cache_pixels(legend, *(part for entry in pgcompat.legend_entries(legend) for part in entry))
+
+
+LEGEND_ROWS = 8  # more entries than this wrap into another column
+LEGEND_MAX_SHARE = 0.5  # a step plot's legend shows while it is at most half its height and width
+
+
+def legend_columns(entries: int) -> int:
+    return max(1, -(-entries // LEGEND_ROWS))
+
+
+def make_legend(item: pg.PlotItem, offset: tuple[int, int]) -> pg.LegendItem:
+    look = theme.current()
+    return item.addLegend(offset=offset, brush=look.legend_brush, pen=look.legend_pen,
+                          labelTextColor=look.text, labelTextSize="9pt", verSpacing=-4)
+
+
+class Chrome:
+    """A step plot's title and axis labels, in full or compact as its height asks (`fit`)."""
+
+    def __init__(self, item: pg.PlotItem, title: str):
+        self.item, self.title, self.compact = item, title, False
+
+    def set_title(self, title: str) -> None:
+        self.title = title
+        self._show()
+
+    def set_label(self, axis: str, text: str) -> None:
+        """An axis label's text (hidden while compact)."""
+        self.item.setLabel(axis, text)
+        self.item.showLabel(axis, not self.compact)
+
+    def fit(self, height: int) -> None:
+        """The plot is `height` px high now."""
+        compact = height < COMPACT_PX
+        if compact != self.compact:
+            self.compact = compact
+            self._show()
+
+    def _show(self) -> None:
+        set_title(self.item, self.title, size="9pt" if self.compact else "11pt")
+        pgcompat.set_title_row(self.item, TITLE_ROW_PX[self.compact])
+        for axis in ("left", "bottom"):
+            self.item.showLabel(axis, not self.compact)
