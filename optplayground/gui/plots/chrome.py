@@ -8,6 +8,8 @@ plot; the linked x-axis says steps on a taller neighbour or in the table).
 """
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -43,6 +45,21 @@ def disable_data_options(item: pg.PlotItem) -> None:
     for option in pgcompat.data_options(item):
         option.setEnabled(False)
         option.setToolTip(tr("Not for these curves: they show every spike already."))
+
+
+class DecadeAxis(pg.AxisItem):
+    """A log axis whose whole decades are its first tick level. Over about one decade
+    pyqtgraph's first level is the minor ticks (2 … 9 × 10^k), and the first level is
+    labelled however crowded: 0.2, 0.3 … 0.9 written over each other on a low plot. As a
+    second level they are labelled only where they have room, as on a linear axis."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
+        decades = [float(k) for k in range(math.ceil(minVal), math.floor(maxVal) + 1)]
+        if not decades or not ticks or ticks[0][0] is not None:
+            return ticks  # decades first already, or none in view (zoomed in)
+        minor = [v for v in ticks[0][1] if not any(math.isclose(v, d) for d in decades)]
+        return [(1.0, decades), (None, minor), *ticks[1:]]
 
 
 TICK_TEXT_PX = 44  # "10⁻²⁵", "0.00105": the widest tick labels a race usually reaches
