@@ -86,6 +86,21 @@ def test_a_run_that_stopped_early_coincides_while_its_rows_agree():
     assert found.groups() == [[0, 1]]
 
 
+def test_a_run_that_stopped_parts_from_one_that_goes_on_past_its_end():
+    history = race(BASE, BASE[:12].copy(), BASE.copy())
+    found = Coincidence(("v",))
+    found.update(history.runs)
+    assert found.groups() == [[0, 1, 2]]  # run 1 may be behind: nothing to say yet
+    history.runs[1].status = "diverged"
+    found.update(history.runs)
+    assert found.parted_at(0, 1) == found.parted_at(1, 2) == 12  # the first step it lacks
+    assert found.groups() == [[0, 2]] and found.groups(step=11) == [[0, 1, 2]]
+    for run in history.runs[::2]:
+        run.status = "done"  # stopped together, all rows equal: still one path
+    found.update(history.runs)
+    assert found.parted_at(0, 2) is None
+
+
 def test_near_zero_the_floor_sets_the_scale():
     tiny = np.array([1e-20, -3e-20, 0.0])
     assert detect(race(tiny, -tiny)).groups() == []  # relative to themselves: all differ

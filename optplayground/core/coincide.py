@@ -16,7 +16,8 @@ A pixel-based tolerance would change with every zoom and need a rescan each time
 
 Rows are matched by their step (a run that stopped has fewer; past the history's cap the
 kept rows thin out), so the history may thin its tail and the comparison goes on from the
-last step compared. NaN equals NaN (neither is drawn), ±inf only itself. Pure numpy.
+last step compared. A run that stopped parts from one that goes on past its end. NaN
+equals NaN (neither is drawn), ±inf only itself. Pure numpy.
 """
 from __future__ import annotations
 
@@ -73,6 +74,9 @@ class Coincidence:
             for pair in pairs:
                 self._checked[pair] = end
             self.changes += after < 0  # first rows compared: these pairs may coincide
+        for pair in self._checked:
+            if pair not in self._parted:
+                self._part_if_one_stopped(runs, steps, last, *pair)
         self.changes += len(self._parted) != parted
 
     def parted_at(self, i: int, j: int) -> int | None:
@@ -128,6 +132,16 @@ class Coincidence:
             pairs = [pair for pair, gone in zip(pairs, parted) if not gone]
             left, right = left[~parted], right[~parted]
             if not pairs:
+                return
+
+    def _part_if_one_stopped(self, runs, steps, last, i: int, j: int) -> None:
+        """Runs equal as far as both went, where one stopped (diverged, converged, failed)
+        and the other goes on: they part at the other's first step past the end (its
+        line drawn dashed "= the stopped run" for a thousand steps said what was not so)."""
+        for stopped, going in ((i, j), (j, i)):
+            if getattr(runs[stopped], "status", "running") != "running" and last[going] > last[stopped]:
+                after = np.searchsorted(steps[going], last[stopped], "right")
+                self._parted[(i, j)] = int(steps[going][after])
                 return
 
     def _compare_pair(self, runs, steps, rows, i: int, j: int) -> None:
