@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from optplayground.core.experiment import Clip, Problem, Run, validate_run
+from optplayground.core.experiment import Clip, Problem, Run, run_color, validate_run
 from optplayground.core.optimizers import OPTIMIZERS
 from optplayground.core.schedules import SCHEDULES, Stage
 from optplayground.core.surfaces import SURFACES
@@ -110,6 +110,21 @@ def test_add_remove_duplicate_toggle(qtbot):
     assert len(changed.calls) == 4
     for run in runs:
         assert validate_run(run, "run") == run
+
+
+def test_no_run_changes_colour_when_another_is_duplicated_or_removed(qtbot):
+    runs = [Run(name, "adam") for name in ("A", "B", "C", "D")]  # palette colours by position
+    panel = make(qtbot, RunsPanel(runs))
+    shown = lambda: {r.name: run_color(panel.runs(), i) for i, r in enumerate(panel.runs())}
+    before = shown()
+    panel.select(1)
+    panel.duplicate_run()
+    after = shown()
+    assert {name: after[name] for name in before} == before
+    assert after["B copy"] not in before.values()  # a colour no other run shows
+    panel.select(0)
+    panel.remove_run()
+    assert shown() == {name: colour for name, colour in after.items() if name != "A"}
 
 
 def test_last_run_cannot_be_removed(qtbot):

@@ -130,6 +130,7 @@ class RunsPanel(QWidget):
         row = self.selected()
         if row < 0 or len(self._runs) <= 1:
             return
+        self._pin_colors()
         del self._runs[row]
         self._structural(min(row, len(self._runs) - 1))
 
@@ -138,11 +139,18 @@ class RunsPanel(QWidget):
         row = self.selected()
         if row < 0:
             return
+        self._pin_colors()
         run = copy.deepcopy(self._runs[row])
         run.name = unique_name(f"{run.name} copy", self._names())
         run.color = next_color(self._runs)
         self._runs.insert(row + 1, run)
         self._structural(row + 1)
+
+    def _pin_colors(self) -> None:
+        """A run without a colour of its own shows the palette's by its position: give each
+        the colour it shows before a run is removed or inserted, so none changes colour."""
+        for i, run in enumerate(self._runs):
+            run.color = run_color(self._runs, i)
 
     def set_enabled(self, index: int, enabled: bool) -> None:
         if self._runs[index].enabled == enabled:
