@@ -1,6 +1,7 @@
 """The status bar's race line: device, step, steps per second, each run's state."""
 from __future__ import annotations
 
+import html
 import time
 
 from PySide6.QtCore import Qt
@@ -67,4 +68,4 @@ class RaceStatus:
         if "epoch" in record.columns_names and last is not None:  # each run its own
             state += tr(", epoch {epoch}", epoch=f"{last[record.columns_names.index('epoch')]:.0f}")
         color = QColor(style.color).name()
-        return f"<span style='color:{color}'>■</span> {style.name}: {state}"
+        return f"<span style='color:{color}'>■</span> {html.escape(style.name)}: {html.escape(state)}"

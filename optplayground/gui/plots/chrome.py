@@ -8,6 +8,7 @@ plot; the linked x-axis says steps on a taller neighbour or in the table).
 """
 from __future__ import annotations
 
+import html
 import math
 
 import pyqtgraph as pg
@@ -22,8 +23,9 @@ TITLE_ROW_PX = (30, 17)  # the title's row: full, compact
 
 def set_title(item: pg.PlotItem, title: str, color: str | None = None, size: str = "11pt") -> None:
     """A title line, or none at all for an empty title; in the theme's text colour unless
-    another is given (a run's)."""
-    item.setTitle(title or None, color=color or theme.current().text, size=size)
+    another is given (a run's). The text is shown as written (a label takes HTML: a run
+    named "<b>x</b>" would be bold)."""
+    item.setTitle(html.escape(title) or None, color=color or theme.current().text, size=size)
 
 
 def style_plot(item: pg.PlotItem, title: str, left: str, bottom: str) -> None:

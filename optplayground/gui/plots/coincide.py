@@ -9,6 +9,7 @@ run it coincides with. A run that parts from its group draws as usual again
 """
 from __future__ import annotations
 
+import html
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -95,10 +96,13 @@ class Followers:
         return kept if role is None else kept[(first + kept) % role[2] == role[1]]
 
     def label(self, index: int, names: Sequence[str], path: bool = False) -> str:
-        """The run's legend entry: its name, and the run it coincides with."""
+        """The run's legend entry: its name, and the run it coincides with (as HTML, which
+        a legend's label is: a name "<b>x</b>" is shown as typed)."""
         role = self.role(index)
+        name = html.escape(names[index])
         if role is None:
-            return names[index]
+            return name
+        other = html.escape(names[role[0]])
         if path:
-            return tr("{name} (same path as {other})", name=names[index], other=names[role[0]])
-        return tr("{name} = {other}", name=names[index], other=names[role[0]])
+            return tr("{name} (same path as {other})", name=name, other=other)
+        return tr("{name} = {other}", name=name, other=other)

@@ -12,6 +12,7 @@ The snapshots carry their own metrics, so a title always describes the picture u
 """
 from __future__ import annotations
 
+import html
 import math
 from typing import Sequence
 
@@ -195,7 +196,7 @@ class FitView(pg.GraphicsLayoutWidget):
     def _fill_legend(self) -> None:
         self.legend.clear()
         for curve, style in zip(self.curves, self._styles):
-            self.legend.addItem(curve, style.name)
+            self.legend.addItem(curve, html.escape(style.name))
         train, test = self._point_items
         self.legend.addItem(train, tr("train"))
         if self.dataset.n_test:
