@@ -20,6 +20,7 @@ from ..core.i18n import tr
 from ..core.params import ConfigError
 from ..core.race_model import RaceModel
 from .controls.common import WrappingLabel
+from .controls.wheel_guard import guard_wheel
 from .controls.problem_panel import ProblemPanel
 from .controls.runs_panel import RunsPanel
 from .controls.transport import TransportBar, remember_speed, remembered_speed
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
+        guard_wheel(side)  # the wheel scrolls the panels, not the values it passes over
         # Wide enough for the panels' own minimum: a narrower sidebar would cut them off.
         scroll.setMinimumWidth(side.minimumSizeHint().width()
                                + scroll.verticalScrollBar().sizeHint().width() + 4)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QScrollAr
                                QWidget)
 
 from ...core.i18n import tr
+from .wheel_guard import guard_wheel
 
 ERROR_COLOR = "#d62728"
 NUMBER_WIDTH = 96  # px of a number's text field; a slider takes the rest of the row
@@ -50,6 +51,7 @@ class VerticalScroll(QScrollArea):
         self.setWidget(widget)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        guard_wheel(widget)  # the wheel scrolls, not the values it passes over
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._min_height = min_height
 
