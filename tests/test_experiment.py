@@ -50,6 +50,8 @@ def test_save_and_load_a_file(tmp_path):
     ("[[runs]]\nname = 'a'\nhyper = 3\n", "runs[0].hyper"),
     ("[[runs]]\nname = 'a'\n[runs.clip]\nmod = 'norm'\n", "runs[0].clip.mod"),
     ("[problem]\nstart = [1]\n", "problem.start"),
+    ("[problem]\ndataset = 'spiral'\n[problem.params]\nn_classes = 3\n", "problem.params"),
+    ("[problem]\nsurface = 'booth'\n[problem.model]\nkind = 'mlp'\n", "problem.model"),
 ])
 def test_malformed_files_name_the_field(text, field):
     with pytest.raises(ConfigError) as info:

@@ -293,7 +293,9 @@ def from_dict(data: dict) -> Experiment:
                                        "({supported}); update optplayground",
                                        version=repr(version), supported=FORMAT_VERSION))
     data.pop("swarm", None)  # a preset's swarm view (core/swarm_preset.py): not the race's
-    problem = _build(Problem, data.pop("problem", {}), "problem")
+    problem_data = data.pop("problem", {})
+    problem = _build(Problem, problem_data, "problem")
+    _refuse_the_other_kinds_keys(problem_data, problem.is_dataset)
     problem.params = _tuples(problem.params)
     runs_data = data.pop("runs", [])
     if not isinstance(runs_data, list):
@@ -302,6 +304,23 @@ def from_dict(data: dict) -> Experiment:
     exp = _build(Experiment, data, "")
     exp.problem, exp.runs = problem, runs
     return exp
+
+
+SURFACE_KEYS = ("surface", "params", "formula", "start", "bounds")
+DATASET_KEYS = ("data", "model", "loss", "loss_params")
+
+
+def _refuse_the_other_kinds_keys(table: dict, is_dataset: bool) -> None:
+    """A surface's key in a dataset problem (or the reverse) would be ignored without a
+    word: `[problem.params] n_classes = 3` raced a 2-class spiral (it goes in [problem.data])."""
+    wrong = SURFACE_KEYS if is_dataset else DATASET_KEYS
+    for key in wrong:
+        if key in table:
+            raise ConfigError(f"problem.{key}", tr(
+                "a dataset problem has no {key} (its settings are in data, model, loss and "
+                "loss_params)", key=key) if is_dataset else tr(
+                "a surface problem has no {key} (that is a dataset's; set dataset to race one)",
+                key=key))
 
 
 def _run_from_dict(data: Any, where: str) -> Run:
