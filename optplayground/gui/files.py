@@ -19,6 +19,7 @@ from ..core.i18n import tr, translated
 from ..core.params import ConfigError
 from . import export
 from . import trust as trust_ui
+from .headline import own_name
 from .actions import add_action
 from .csv_export import CsvExport, written_message
 
@@ -284,8 +285,10 @@ class FileActions(QObject):
             self.save_to(path)
 
     def save_to(self, path: str) -> bool:
+        exp = self.window.experiment
+        exp.name, exp.description = own_name(exp, getattr(self.window, "saved", None))  # as shown
         try:
-            xp.save(self.window.experiment, path)
+            xp.save(exp, path)
         except ConfigError as error:
             self.window.show_error(tr("Cannot save"), str(error))
             return False

@@ -25,12 +25,19 @@ def problem_title(problem: Problem) -> str:
     return translated(xp.surface_of(problem).title)
 
 
+def own_name(exp: Experiment, opened: Experiment | None) -> tuple[str, str]:
+    """(name, description) of `exp`, opened as `opened`: its own while it races the problem
+    it was opened with, else the problem's (a file saved then keeps these: a formula race
+    saved as "Rosenbrock race" reopened under the Rosenbrock text)."""
+    if opened is not None and not same_problem_kind(exp.problem, opened.problem):
+        return tr("Your race: {problem}", problem=problem_title(exp.problem)), ""
+    return exp.name, exp.description
+
+
 def headline(exp: Experiment, opened: Experiment | None) -> tuple[str, str, str]:
     """(window title, rich text above the panels, its tooltip) for `exp`, opened as
     `opened`."""
-    name, description = translated(exp.name), translated(exp.description)  # ours: presets
-    if opened is not None and not same_problem_kind(exp.problem, opened.problem):
-        name, description = tr("Your race: {problem}", problem=problem_title(exp.problem)), ""
+    name, description = (translated(text) for text in own_name(exp, opened))  # ours: presets
     text = f"<b>{html.escape(name)}</b>"
     if description:
         text += f"<br>{html.escape(description)}"

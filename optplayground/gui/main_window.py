@@ -7,6 +7,7 @@ batches flow into `LiveRuns`; a 60 Hz frame timer redraws what changed.
 """
 from __future__ import annotations
 
+import copy
 import time
 
 from PySide6.QtCore import QRect, QSettings, Qt, QTimer, Signal, Slot
@@ -226,7 +227,8 @@ class MainWindow(QMainWindow):
         return True
 
     def mark_saved(self) -> None:
-        self.saved = self.experiment
+        self.saved = copy.deepcopy(self.experiment)  # the model edits its experiment in place
+        self._show_about(self.experiment)
 
     def _show_about(self, exp: Experiment) -> None:
         title, text, tip = headline(exp, getattr(self, "saved", None))  # gui/headline.py

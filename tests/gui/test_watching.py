@@ -159,6 +159,22 @@ def test_the_header_follows_the_problem_and_edits_are_not_dropped_unasked(raced,
     assert w.files.edits_may_go() and len(asked) == 1
 
 
+def test_a_race_saved_after_another_problem_was_chosen_keeps_the_name_it_shows(raced, tmp_path):
+    from optplayground.core import experiment as xp
+
+    w, _ = raced
+    w.model.set_problem(w.experiment.problem.__class__(surface="booth", start=(1.0, 0.0)))
+    shown = w.about_label.text()
+    assert "Your race: Booth" in shown and w.experiment.name == "watch race"
+    path = tmp_path / "mine.toml"
+    assert w.files.save_to(str(path))
+    saved = xp.load(str(path))
+    assert saved.name == "Your race: Booth" and saved.description == ""
+    assert w.about_label.text() == shown  # the header says what it said
+    w.model.set_steps(39)  # an edit after saving is unsaved (it was not: what was saved
+    assert w.experiment != w.saved  # was the model's experiment itself, edited in place)
+
+
 def test_a_typed_value_moves_the_knob_not_the_slider_s_span(raced):
     w, _ = raced
     w.runs_panel.select(1)  # Adam, lr 0.02: its slider spans 2e-4 … 2
