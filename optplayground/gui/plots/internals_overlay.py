@@ -26,7 +26,7 @@ ARROW_PX, MIN_PX, UPDATE_MAX_PX, HEAD_PX, ELLIPSE_PX = 80.0, 14.0, 160.0, 9.0, 3
 # (colours apart from the runs' palette, each drawn over a dark shadow: legible on any ground)
 KINDS = {"grad": ("−g", "#ff4fd8"), "clipped": ("−g clipped", "#ffe14f"),
          "moment": ("−m", "#3ff0ff"), "update": ("Δθ", "#b6ff3f"),
-         "effective": ("lr/(√v̂+ε)", "#e0b0ff"), "slow": ("slow weights", "#ffffff")}
+         "effective": ("η (step size)", "#e0b0ff"), "slow": ("slow weights", "#ffffff")}
 SHADOW = pg.mkPen((0, 0, 0, 150), width=4.5)
 
 
