@@ -288,3 +288,14 @@ def test_lookahead_spec():
         with pytest.raises(ConfigError):
             LOOKAHEAD.validate(bad)
     assert math.isclose(LOOKAHEAD.param("alpha").high, 1.0)
+
+
+def test_weight_decay_help_says_how_each_optimizer_decays():
+    """AdamW and Ranger take lr·λθ off θ (decoupled); the others add λθ to g (L2)."""
+    def help_of(name):
+        return next(p.help for p in OPTIMIZERS[name].params if p.name == "weight_decay")
+    for name in ("adamw", "ranger"):
+        assert help_of(name).startswith("decoupled weight decay") and "lr·λθ" in help_of(name)
+    for name in ("sgd", "momentum", "adam", "rmsprop", "adagrad"):
+        assert help_of(name).startswith("L2 penalty"), name
+    assert "nesterov" in OPTIMIZERS["sgd"].formula

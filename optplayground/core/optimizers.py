@@ -73,7 +73,11 @@ def _eps(default: float) -> Param:
                  help="small number added to the denominator so it is never zero")
 
 
-def _weight_decay(default: float = 0.0) -> Param:
+def _weight_decay(default: float = 0.0, decoupled: bool = False) -> Param:
+    if decoupled:  # AdamW, Ranger: θ ← θ − lr·λθ, not through the gradient
+        return Param("weight_decay", default, low=0.0, log=True,
+                     help="decoupled weight decay: shrinks the weights toward zero by lr·λθ "
+                          "on every step, directly rather than through the gradient")
     return Param("weight_decay", default, low=0.0, log=True,
                  help="L2 penalty: pulls the weights toward zero on every step")
 
@@ -157,7 +161,8 @@ _SPECS = [
                 _weight_decay(), _MAXIMIZE),
         help="Gradient descent: step straight downhill, lr times the gradient. With momentum 0 "
              "(the default) you see the bare method; Momentum and Nesterov are presets of it.",
-        formula=f"{_WD_LINE}\nmomentum 0: θ ← θ − lr·g\nelse: b ← μb + (1−τ)g, θ ← θ − lr·b",
+        formula=f"{_WD_LINE}\nmomentum 0: θ ← θ − lr·g\nelse: b ← μb + (1−τ)g, θ ← θ − lr·b\n"
+                "nesterov: b ← μb + g, θ ← θ − lr·(g + μb)",
         rules=(_sgd_rule,),
         factory=_torch("SGD")),
     OptimizerSpec(
@@ -225,7 +230,8 @@ _SPECS = [
         factory=_torch("Adam")),
     OptimizerSpec(
         name="adamw", title="AdamW",
-        params=(_lr(1e-3), _betas(), _eps(1e-8), _weight_decay(1e-2), _AMSGRAD, _MAXIMIZE),
+        params=(_lr(1e-3), _betas(), _eps(1e-8), _weight_decay(1e-2, decoupled=True), _AMSGRAD,
+                _MAXIMIZE),
         help="Adam with decoupled weight decay: the weights shrink directly instead of through "
              "the gradient, so decay is not rescaled by Adam's denominator.",
         formula=f"θ ← θ − lr·λθ\n{_ADAM_LINES}\n{_AMSGRAD_LINE}",
@@ -331,7 +337,7 @@ _SPECS = [
         name="ranger", title="Ranger",
         params=(Param("lr", 1e-3, low=0.0, low_open=True, log=True,
                       help="learning rate: how big each step is"),
-                _betas((0.95, 0.999)), _eps(1e-5), _weight_decay(),
+                _betas((0.95, 0.999)), _eps(1e-5), _weight_decay(decoupled=True),
                 Param("k", 6, kind="int", low=1,
                       help="Lookahead: steps between syncs with the slow weights"),
                 Param("alpha", 0.5, low=0.0, high=1.0, low_open=True,

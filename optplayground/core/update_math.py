@@ -18,6 +18,11 @@ from .internals import Internals
 Pair = tuple[float, float]
 ADAM_LIKE = ("adam", "adamw", "amsgrad", "nadam", "radam")
 RECTIFIED = ("radam", "ranger")
+DECOUPLED = ("adamw", "ranger")  # always decay the weights directly (θ ← θ − lr·λθ)
+# m̂ and v̂ drawn as the letter with a bar over it: Qt's rich text misplaces a combining circumflex (U+0302),
+# drawing it detached or on the next row's digits
+M_HAT = "<span style='text-decoration:overline'>m</span>"
+V_HAT = "<span style='text-decoration:overline'>v</span>"
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,30 @@ def bias_corrected(s: Internals) -> tuple[Pair, Pair, Pair] | None:
     return m_hat, v_hat, _map(lambda a: math.sqrt(a) + eps, v_hat)
 
 
+def weight_decay(s: Internals) -> tuple[float, bool]:
+    """(λ, decoupled): λθ added to g (coupled, torch's default) or lr·λθ taken off θ first."""
+    decay = float(s.hyper.get("weight_decay", 0.0) or 0.0)
+    return decay, s.optimizer in DECOUPLED or bool(s.hyper.get("decoupled_weight_decay"))
+
+
+def rule_gradient(s: Internals) -> Pair:
+    """The g the rule uses: the (clipped) gradient, plus λθ with coupled weight decay."""
+    decay, decoupled = weight_decay(s)
+    if not decay or decoupled:
+        return s.clipped
+    return s.clipped[0] + decay * s.before[0], s.clipped[1] + decay * s.before[1]
+
+
+def adagrad_lr(s: Internals) -> float:
+    """Adagrad's decayed learning rate at its step t: lr / (1 + (t−1)·lr_decay), as torch's."""
+    t = s.state.get("step", s.step)
+    return s.lr / (1 + (t - 1) * s.hyper.get("lr_decay", 0.0))
+
+
 def effective_step(s: Internals) -> Pair | None:
     """The per-coordinate step size an adaptive method used: lr/(√v̂ + ε) for Adam's family
-    (lr/(√v + ε) for RMSprop, lr/(√s + ε) for Adagrad); None for the others."""
+    (lr/(√v + ε) for RMSprop, lrₜ/(√s + ε) for Adagrad, Ranger's rectified size); None for
+    the others. `effective_label` says which."""
     eps = s.hyper.get("eps", 1e-8)
     if s.optimizer == "radam" and not radam_rectified(s):
         return None  # a momentum step: no per-coordinate scaling yet
@@ -66,10 +92,22 @@ def effective_step(s: Internals) -> Pair | None:
             return None
         return _map(lambda a: s.lr * size / (math.sqrt(a) + s.hyper.get("eps", 1e-5)),
                     s.state["exp_avg_sq"])
-    for name, key in (("rmsprop", "square_avg"), ("adagrad", "sum")):
-        if s.optimizer == name and isinstance(s.state.get(key), tuple):
-            return _map(lambda a: s.lr / (math.sqrt(a) + eps), s.state[key])
+    if s.optimizer == "rmsprop" and isinstance(s.state.get("square_avg"), tuple):
+        return _map(lambda a: s.lr / (math.sqrt(a) + eps), s.state["square_avg"])
+    if s.optimizer == "adagrad" and isinstance(s.state.get("sum"), tuple):
+        return _map(lambda a: adagrad_lr(s) / (math.sqrt(a) + eps), s.state["sum"])
     return None
+
+
+def effective_label(s: Internals) -> str:
+    """What `effective_step(s)` is, as HTML (the map's key)."""
+    if s.optimizer == "ranger":
+        return ("lr·r·√(1−β<sub>2</sub><sup>t</sup>)/(1−β<sub>1</sub><sup>t</sup>) / (√v + ε)")
+    if s.optimizer == "rmsprop":
+        return "lr / (√v + ε)"
+    if s.optimizer == "adagrad":
+        return "lr<sub>t</sub> / (√s + ε)"
+    return f"lr / (√{V_HAT} + ε)"
 
 
 def rectifier_step(beta2: float, threshold: float = 5.0, limit: int = 100_000) -> int | None:
@@ -93,8 +131,17 @@ def terms(s: Internals) -> list[Term]:
     out = [Term("t", "", float(s.step)), Term("g", "∇f(θ<sub>t−1</sub>)", s.grad)]
     if s.clipped != s.grad:
         out.append(Term("g", "clip(g)", s.clipped))
+    decay, decoupled = weight_decay(s)
+    if decay and not decoupled:
+        out.append(Term("g", f"g + λθ<sub>t−1</sub> &nbsp;(λ={decay:g})", rule_gradient(s)))
     out += _FAMILY.get(_family(s.optimizer), _generic)(s)
-    out.append(Term("Δθ", "θ<sub>t</sub> − θ<sub>t−1</sub>", s.update))
+    delta = "θ<sub>t</sub> − θ<sub>t−1</sub>"
+    if decay and decoupled:  # torch shrinks θ before the step
+        out.append(Term(tr("decay"), f"lr·λθ<sub>t−1</sub> &nbsp;(λ={decay:g})",
+                        _map(lambda a: s.lr * decay * a, s.before)))
+        if out[-2].symbol != tr("sync"):  # (a Lookahead sync moves θ too)
+            delta = tr("−(decay + step)") + " = " + delta
+    out.append(Term("Δθ", delta, s.update))
     out.append(Term("θ<sub>t</sub>", "", s.after))
     return out
 
@@ -117,16 +164,15 @@ def to_html(s: Internals, digits: int = 4) -> str:
 # ---------------------------------------------------------------- the families
 
 def _sgd(s: Internals) -> list[Term]:
-    mu, lr = s.hyper.get("momentum", 0.0), s.lr
+    mu, lr, g = s.hyper.get("momentum", 0.0), s.lr, rule_gradient(s)
     b = s.state.get("momentum_buffer")
     if not isinstance(b, tuple):
-        return [Term(tr("step"), "lr·g", _map(lambda g: lr * g, s.clipped))]
+        return [Term(tr("step"), "lr·g", _map(lambda a: lr * a, g))]
     tau = s.hyper.get("dampening", 0.0)
     out = [Term("b", f"μb + (1−τ)g &nbsp;(μ={mu:g}, τ={tau:g})", b)]
     if s.hyper.get("nesterov") or s.optimizer == "nesterov":
-        out.append(Term("g", "g + μb", (s.clipped[0] + mu * b[0], s.clipped[1] + mu * b[1])))
-        return out + [Term(tr("step"), "lr·g", (lr * (s.clipped[0] + mu * b[0]),
-                                           lr * (s.clipped[1] + mu * b[1])))]
+        out.append(Term("g", "g + μb", (g[0] + mu * b[0], g[1] + mu * b[1])))
+        return out + [Term(tr("step"), "lr·g", (lr * (g[0] + mu * b[0]), lr * (g[1] + mu * b[1])))]
     return out + [Term(tr("step"), f"lr·b &nbsp;(lr={lr:g})", _map(lambda a: lr * a, b))]
 
 
@@ -140,16 +186,21 @@ def _adam(s: Internals) -> list[Term]:
     if "max_exp_avg_sq" in s.state:
         out.append(Term("v<sub>max</sub>", "max(v<sub>max</sub>, v)", s.state["max_exp_avg_sq"]))
     m_hat, v_hat, denom = bias_corrected(s)
-    out.append(Term("m̂", f"m / (1−β<sub>1</sub><sup>{t:g}</sup>)", m_hat))
+    out.append(Term(M_HAT, f"m / (1−β<sub>1</sub><sup>{t:g}</sup>)", m_hat))
     if s.optimizer == "radam":
         return out + _radam_tail(s, m_hat)
-    out.append(Term("v̂", f"v / (1−β<sub>2</sub><sup>{t:g}</sup>)", v_hat))
-    out.append(Term("√v̂ + ε", f"(ε={s.hyper.get('eps', 1e-8):g})", denom))
-    out.append(Term("η", "lr / (√v̂ + ε)", effective_step(s)))
+    v = "v<sub>max</sub>" if "max_exp_avg_sq" in s.state else "v"
+    out.append(Term(V_HAT, f"{v} / (1−β<sub>2</sub><sup>{t:g}</sup>)", v_hat))
+    out.append(Term(f"√{V_HAT} + ε", f"(ε={s.hyper.get('eps', 1e-8):g})", denom))
+    out.append(Term("η", f"lr / (√{V_HAT} + ε)", effective_step(s)))
     if s.optimizer == "nadam":
-        return out + [Term(tr("step"), tr("lr·(μ-weighted m̂ and g) / (√v̂ + ε)"),
-                           _map(lambda u: -u, s.update))]
-    return out + [Term(tr("step"), f"lr·m̂ / (√v̂ + ε) &nbsp;(lr={s.lr:g})",
+        rest = _map(lambda u: -u, s.update)
+        decay, decoupled = weight_decay(s)
+        if decay and decoupled:
+            rest = (rest[0] - s.lr * decay * s.before[0], rest[1] - s.lr * decay * s.before[1])
+        return out + [Term(tr("step"), tr("lr·(μ-weighted {m_hat} and g) / (√{v_hat} + ε)",
+                                          m_hat=M_HAT, v_hat=V_HAT), rest)]
+    return out + [Term(tr("step"), f"lr·{M_HAT} / (√{V_HAT} + ε) &nbsp;(lr={s.lr:g})",
                        (s.lr * m_hat[0] / denom[0], s.lr * m_hat[1] / denom[1]))]
 
 
@@ -162,7 +213,7 @@ def _radam_tail(s: Internals, m_hat: Pair) -> list[Term]:
                 rho)]
     if rho <= 5:
         out.append(Term(tr("phase"), "ρ<sub>t</sub> ≤ 5", tr("momentum step (rectifier off)")))
-        return out + [Term(tr("step"), "lr·m̂", _map(lambda a: s.lr * a, m_hat))]
+        return out + [Term(tr("step"), f"lr·{M_HAT}", _map(lambda a: s.lr * a, m_hat))]
     r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
     v = s.state["exp_avg_sq"]
     bc2 = math.sqrt(1 - beta2 ** t)
@@ -171,7 +222,7 @@ def _radam_tail(s: Internals, m_hat: Pair) -> list[Term]:
             Term("r", "√( (ρ<sub>t</sub>−4)(ρ<sub>t</sub>−2)ρ<sub>∞</sub> / "
                       "(ρ<sub>∞</sub>−4)(ρ<sub>∞</sub>−2)ρ<sub>t</sub> )", r),
             Term("d", "(√v + ε) / √(1−β<sub>2</sub><sup>t</sup>)", denom),
-            Term(tr("step"), "lr·r·m̂ / d",
+            Term(tr("step"), f"lr·r·{M_HAT} / d",
                  (s.lr * r * m_hat[0] / denom[0], s.lr * r * m_hat[1] / denom[1]))]
     return out
 
@@ -186,15 +237,25 @@ def _rmsprop(s: Internals) -> list[Term]:
     eff = effective_step(s)
     if eff is not None and "grad_avg" not in s.state:
         out.append(Term("η", "lr / (√v + ε)", eff))
-    return out + [Term(tr("step"), "θ<sub>t−1</sub> − θ<sub>t</sub>", _map(lambda u: -u, s.update))]
+    b = s.state.get("momentum_buffer")
+    if isinstance(b, tuple):
+        return out + [Term(tr("step"), f"lr·b &nbsp;(lr={s.lr:g})", _map(lambda a: s.lr * a, b))]
+    eps, g, v = s.hyper.get("eps", 1e-8), rule_gradient(s), s.state["square_avg"]
+    mean = s.state.get("grad_avg")
+    tilde = [v[i] - mean[i] ** 2 for i in (0, 1)] if isinstance(mean, tuple) else v
+    root = "√(v − ḡ<sup>2</sup>)" if isinstance(mean, tuple) else "√v"
+    return out + [Term(tr("step"), f"lr·g / ({root} + ε)",
+                       tuple(s.lr * g[i] / (math.sqrt(tilde[i]) + eps) for i in (0, 1)))]
 
 
 def _adagrad(s: Internals) -> list[Term]:
-    out = [Term("s", "s + g<sup>2</sup>", s.state["sum"])]
-    eff = effective_step(s)
-    if eff is not None:
-        out.append(Term("η", "lr / (√s + ε)", eff))
-    return out + [Term(tr("step"), "η·g", _map(lambda u: -u, s.update))]
+    t, decay = s.state.get("step", s.step), s.hyper.get("lr_decay", 0.0)
+    out = [Term("s", "s + g<sup>2</sup>", s.state["sum"]),
+           Term("lr<sub>t</sub>", f"lr / (1 + (t−1)·lr_decay) &nbsp;(lr={s.lr:g}, "
+                                  f"lr_decay={decay:g}, t={t:g})", adagrad_lr(s))]
+    eff, g = effective_step(s), rule_gradient(s)
+    out.append(Term("η", "lr<sub>t</sub> / (√s + ε)", eff))
+    return out + [Term(tr("step"), "η·g", (eff[0] * g[0], eff[1] * g[1]))]
 
 
 def _ranger(s: Internals) -> list[Term]:

@@ -9,6 +9,7 @@ from optplayground.core.experiment import Clip, Problem, Run, run_color, validat
 from optplayground.core.optimizers import OPTIMIZERS
 from optplayground.core.schedules import SCHEDULES, Stage
 from optplayground.core.surfaces import SURFACES
+from optplayground.gui.controls.common import formula_label
 from optplayground.gui.controls.problem_panel import ProblemPanel
 from optplayground.gui.controls.run_editor import RunEditor
 from optplayground.gui.controls.runs_panel import RunsPanel
@@ -386,3 +387,17 @@ def test_the_optimizer_switch_is_edited_in_the_run_editor(qtbot):
     assert emitted[-1][0].hyper == OPTIMIZERS["rmsprop"].defaults()
     switch.enabled_box.setChecked(False)
     assert emitted[-1] == (None, True) and editor.run().switch is None
+
+
+def test_a_formula_box_fits_each_optimizers_formula(qtbot):
+    """Qt never measures a label below its minimum height: a shorter formula after a taller
+    one (SGD after RAdam) kept the taller height, its text centred under blank lines."""
+    label = make(qtbot, formula_label())
+    label.resize(300, 400)
+    heights = []
+    for name in ("radam", "sgd", "radam", "adam"):
+        label.setText(OPTIMIZERS[name].formula)
+        fresh = make(qtbot, formula_label(OPTIMIZERS[name].formula))
+        assert label.minimumHeight() == fresh.heightForWidth(label.width()), name
+        heights.append(label.minimumHeight())
+    assert heights[0] == heights[2] and heights[1] < heights[3] < heights[0]

@@ -39,6 +39,8 @@ class WrappingLabel(QLabel):
             self._fit()
 
     def _fit(self) -> None:
+        self.setMinimumHeight(0)  # Qt's heightForWidth is never below the minimum height: a
+        # shorter text kept a taller one's height, centred under blank lines
         height = self.heightForWidth(self.width()) if self.text() and self.width() > 0 else 0
         self.setMinimumHeight(max(height, 0))
 

@@ -23,7 +23,8 @@ def tips() -> dict[str, str]:
             "moment": tr("the momentum buffer or Adam's first moment m, negated"),
             "update": tr("the step the optimizer actually took (drawn at its true length when "
                          "it is long enough to see)"),
-            "effective": tr("adaptive methods: each coordinate's step size lr/(√v̂+ε), x and y"),
+            "effective": tr("adaptive methods: each coordinate's step size η, x and y (the "
+                            "map's key gives its formula)"),
             "slow": tr("Lookahead: the slow weights, one point per sync"),
             "phase": tr("RAdam: the momentum-SGD steps before the rectifier turns on, shaded "
                         "on the loss plot")}

@@ -19,14 +19,14 @@ from PySide6.QtCore import Qt
 
 from ...core.i18n import tr, translated
 from ...core.internals import Internals
-from ...core.update_math import effective_step, first_moment
+from ...core.update_math import effective_label, effective_step, first_moment
 
 ARROW_PX, MIN_PX, UPDATE_MAX_PX, HEAD_PX, ELLIPSE_PX = 80.0, 14.0, 160.0, 9.0, 36.0
 # kind: (label, colour); the order is the panel's toggles'
 # (colours apart from the runs' palette, each drawn over a dark shadow: legible on any ground)
 KINDS = {"grad": ("−g", "#ff4fd8"), "clipped": ("−g clipped", "#ffe14f"),
          "moment": ("−m", "#3ff0ff"), "update": ("Δθ", "#b6ff3f"),
-         "effective": ("lr/(√v̂+ε)", "#e0b0ff"), "slow": ("slow weights", "#ffffff")}
+         "effective": ("η (step size)", "#e0b0ff"), "slow": ("slow weights", "#ffffff")}
 SHADOW = pg.mkPen((0, 0, 0, 150), width=4.5)
 
 
@@ -151,7 +151,7 @@ class InternalsOverlay:
         xs = s.after[0] + ax * np.cos(angle) * pixel[0]
         ys = s.after[1] + ay * np.sin(angle) * pixel[1]
         self._set("effective", np.repeat(xs, 2)[1:-1], np.repeat(ys, 2)[1:-1],  # pairs: a ring
-                  f"η = lr/(√v̂+ε) = ({step[0]:.3g}, {step[1]:.3g})")
+                  f"η = {effective_label(s)} = ({step[0]:.3g}, {step[1]:.3g})")
 
     def _slow(self) -> None:
         xs, ys = self._slow_path
