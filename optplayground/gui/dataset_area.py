@@ -117,6 +117,12 @@ class DatasetArea(QTabWidget):
         self.fit.set_views(views)
         self.batchnorm.set_views(views)
 
+    def set_cursor(self, step: int | None) -> None:
+        """The timeline's step (None: the race as it is now): the fits and the (w, b) paths
+        show the race there, as the surface map does."""
+        self.fit.set_cursor(step)
+        self.weight_map.set_cursor(step)
+
     def refresh(self, live: LiveRuns) -> None:
         self.fit.refresh(live)
         if self.surface is not None:
