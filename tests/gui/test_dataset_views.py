@@ -122,17 +122,16 @@ def test_the_line_fit_is_the_models_line_and_its_loss_surface_holds_the_paths(wi
     assert area.weight_map.start() == area.surface.start
     minimum = area.weight_map.minima.getData()
     assert (minimum[0][0], minimum[1][0]) == area.surface.minimum
-    # the timeline moved back: the paths end at step 10, each fit is its last line before it
+    # the timeline moved back: the paths end at step 10, each fit is the line of row 10
     w.timeline.show_step(10)
     for i in range(len(w.live)):
         column_x, column_y = w.live.column(i, "x"), w.live.column(i, "y")
         np.testing.assert_array_equal(area.weight_map._paths[i].xData, column_x[:11])
         assert area.weight_map.head(i) == (column_x[10], column_y[10])
         view, curve = area.fit.views[i], area.fit.curves[i]
-        assert view.step <= 10
-        np.testing.assert_array_equal(curve.yData, view.grid)
-        np.testing.assert_allclose(curve.yData, column_x[view.step] * curve.xData
-                                   + column_y[view.step], rtol=0, atol=1e-12)
+        assert view.step == 10 and view.train_loss == w.live.column(i, "train_loss")[10]
+        np.testing.assert_allclose(curve.yData, column_x[10] * curve.xData + column_y[10],
+                                   rtol=0, atol=1e-12)
     w.timeline.show_step(25)  # the end: the race as it is
     assert [view.step for view in area.fit.views] == [25, 25]
     assert area.weight_map.head(0) == (w.live.column(0, "x")[-1], w.live.column(0, "y")[-1])

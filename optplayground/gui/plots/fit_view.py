@@ -10,14 +10,15 @@
 
 The snapshots carry their own metrics, so a title always describes the picture under it.
 The view keeps some of each run's snapshots (`Kept`): while the timeline is moved back it
-shows each run's last snapshot at or before that step.
+shows each run's last snapshot at or before that step, or where it can the fit at that very
+step (`exact_at`: a line fit is its row's (w, b)).
 """
 from __future__ import annotations
 
 import bisect
 import dataclasses
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -134,6 +135,7 @@ class FitView(pg.GraphicsLayoutWidget):
         self.views: list[RunView] = []  # the snapshots shown
         self.kept: list[Kept] = []  # per run (for the timeline)
         self.cursor: int | None = None  # the timeline's step, None: the latest snapshots
+        self.exact_at: Callable[[int, int], RunView | None] | None = None  # (run, step)
         self._styles: list[RunStyle] = []
         self._scheme: _Scheme | None = None
         self._caption: pg.LabelItem | None = None  # 2-D: what the marks and colours mean
@@ -285,7 +287,9 @@ class FitView(pg.GraphicsLayoutWidget):
     # ---------------------------------------------------------------- drawing
 
     def _draw(self) -> None:
-        shown = (kept.at(self.cursor) for kept in self.kept)
+        exact = self.exact_at if self.cursor is not None else None
+        shown = ((exact and exact(i, self.cursor)) or kept.at(self.cursor)
+                 for i, kept in enumerate(self.kept))
         self.views = [view for view in shown if view is not None]
         for view in self.views:
             if self.grids[view.index] is view.grid:
