@@ -81,6 +81,8 @@ def last_point(x: np.ndarray, y: np.ndarray, look_back: int = 8
     values: a run stops at its first non-finite row); None for an empty curve."""
     if not len(x):
         return None
+    if math.isfinite(y[-1]):  # nearly always: the cheap way (this runs every frame)
+        return float(x[-1]), float(y[-1])
     tail = y[-look_back:]
     finite = np.flatnonzero(np.isfinite(tail))
     return float(x[-1]), float(tail[finite[-1]]) if len(finite) else None
