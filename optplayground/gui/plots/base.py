@@ -22,7 +22,7 @@ from ..live import LiveRuns, RunStyle
 from .chrome import (LEGEND_MAX_SHARE, Chrome, DecadeAxis, cache_legend, disable_data_options,
                      legend_columns, make_legend, style_plot)
 from .coincide import Followers
-from .envelope import Envelope
+from .envelope import Envelope, last_point
 from .step_cursor import StepCursor
 
 CURVE_WIDTH = 1.8
@@ -73,19 +73,6 @@ class RunCurve(pg.PlotCurveItem):
 
     def getOriginalDataset(self) -> tuple[np.ndarray, np.ndarray]:
         return self._original
-
-
-def last_point(x: np.ndarray, y: np.ndarray, look_back: int = 8
-               ) -> tuple[float, float | None] | None:
-    """The last x and the last finite y of a curve (None: none among its last `look_back`
-    values: a run stops at its first non-finite row); None for an empty curve."""
-    if not len(x):
-        return None
-    if math.isfinite(y[-1]):  # nearly always: the cheap way (this runs every frame)
-        return float(x[-1]), float(y[-1])
-    tail = y[-look_back:]
-    finite = np.flatnonzero(np.isfinite(tail))
-    return float(x[-1]), float(tail[finite[-1]]) if len(finite) else None
 
 
 def run_curve(style: RunStyle, dash: Qt.PenStyle = Qt.PenStyle.SolidLine) -> RunCurve:
