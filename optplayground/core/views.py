@@ -120,6 +120,13 @@ class WeightSurface:
         z = self.value(torch.stack((gx, gy), dim=-1))
         return xs.numpy(), ys.numpy(), z.to("cpu", torch.float64).numpy()
 
+    def predict(self, w: float, b: float, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """The model's `predict_grid` with weights (w, b): any step's fit from its row."""
+        with torch.no_grad():
+            for param, value in zip(two_parameters(self.model), (w, b)):
+                param.fill_(value)
+        return self.task.predict_grid(self.model, xs, ys)
+
     def minima_for(self, params: dict | None = None) -> tuple[tuple[float, float], ...]:
         return (self.minimum,)
 

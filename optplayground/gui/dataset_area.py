@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
+
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QTabWidget
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import QTabWidget
 from ..core.experiment import Experiment
 from ..core.i18n import tr
 from ..core.training import TrainingTask
-from ..core.views import WeightSurface, weight_surface
+from ..core.views import RunView, WeightSurface, weight_surface
 from .live import LiveRuns, RunStyle
 from .plots.base import RunCurvesPlot
 from .plots.batchnorm_histogram import BatchNormHistogram
@@ -39,6 +41,8 @@ class DatasetArea(QTabWidget):
         self.task: TrainingTask | None = None
         self.surface: WeightSurface | None = None
         self.fit = FitView()
+        self.fit.exact_at = self._line_at
+        self._live: LiveRuns | None = None
         self.weight_map = TrajectoryMap()
         self.weight_map.plotItem.setLabel("bottom", tr("w (weight)"))
         self.weight_map.plotItem.setLabel("left", tr("b (bias)"))
@@ -117,7 +121,14 @@ class DatasetArea(QTabWidget):
         self.fit.set_views(views)
         self.batchnorm.set_views(views)
 
+    def set_cursor(self, step: int | None) -> None:
+        """The timeline's step (None: the race as it is now): the fits and the (w, b) paths
+        show the race there, as the surface map does."""
+        self.fit.set_cursor(step)
+        self.weight_map.set_cursor(step)
+
     def refresh(self, live: LiveRuns) -> None:
+        self._live = live
         self.fit.refresh(live)
         if self.surface is not None:
             self.weight_map.refresh(live)
@@ -140,6 +151,21 @@ class DatasetArea(QTabWidget):
         self.weight_map.shutdown()
 
     # ---------------------------------------------------------------- internals
+
+    def _line_at(self, index: int, step: int) -> RunView | None:
+        """A line fit's run at `step`, from its row's (w, b); None for other models."""
+        live, snapshot = self._live, self.fit.kept[index].at(None)
+        if self.surface is None or live is None or snapshot is None or index >= len(live):
+            return None
+        row = int(np.searchsorted(live.column(index, "step"), step, side="right")) - 1
+        if row < 0:
+            return None
+        w, b = (float(live.column(index, name)[row]) for name in ("x", "y"))
+        train, test, accuracy = (float(live.column(index, name)[row])
+                                 for name in ("train_loss", "test_loss", "accuracy"))
+        grid = self.surface.predict(w, b, snapshot.xs, snapshot.ys)
+        return RunView(index, int(live.column(index, "step")[row]), snapshot.xs, snapshot.ys,
+                       grid, train, test, accuracy)
 
     def _views(self):
         return (self.fit, self.weight_map, self.batchnorm, *self.step_plots)

@@ -333,7 +333,7 @@ class MainWindow(QMainWindow):
         """The timeline moved: every view shows the race at `step` (None: as it is now)."""
         if step is not None and self.playing:
             self.set_playing(False)
-        for view in (self.map, self.grid):
+        for view in (self.map, self.grid, self.dataset_area):
             view.set_cursor(step)
         for plot in (*self.step_plots, *self.dataset_area.step_plots):
             plot.set_scrub(step)

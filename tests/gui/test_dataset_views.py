@@ -122,6 +122,19 @@ def test_the_line_fit_is_the_models_line_and_its_loss_surface_holds_the_paths(wi
     assert area.weight_map.start() == area.surface.start
     minimum = area.weight_map.minima.getData()
     assert (minimum[0][0], minimum[1][0]) == area.surface.minimum
+    # the timeline moved back: the paths end at step 10, each fit is the line of row 10
+    w.timeline.show_step(10)
+    for i in range(len(w.live)):
+        column_x, column_y = w.live.column(i, "x"), w.live.column(i, "y")
+        np.testing.assert_array_equal(area.weight_map._paths[i].xData, column_x[:11])
+        assert area.weight_map.head(i) == (column_x[10], column_y[10])
+        view, curve = area.fit.views[i], area.fit.curves[i]
+        assert view.step == 10 and view.train_loss == w.live.column(i, "train_loss")[10]
+        np.testing.assert_allclose(curve.yData, column_x[10] * curve.xData + column_y[10],
+                                   rtol=0, atol=1e-12)
+    w.timeline.show_step(25)  # the end: the race as it is
+    assert [view.step for view in area.fit.views] == [25, 25]
+    assert area.weight_map.head(0) == (w.live.column(0, "x")[-1], w.live.column(0, "y")[-1])
 
 
 def test_batchnorm_histograms_show_the_selected_runs_first_layer(window, qtbot):
@@ -278,3 +291,33 @@ def test_dataset_editor_emits_validated_problems_and_refuses_bad_ones(qtbot):
         kind.setCurrentIndex(kind.findData("linear"))
     assert signal.args[0].model["kind"] == "linear"
     assert not editor.form("model").field_visible("hidden")
+
+
+def test_the_fit_view_keeps_snapshots_for_the_timeline_thinned_evenly(qtbot):
+    from optplayground.core.training import TrainingTask
+    from optplayground.core.views import RunView
+    from optplayground.gui.live import RunStyle
+    from optplayground.gui.plots.fit_view import MAX_KEPT, FitView
+
+    fit = FitView()
+    qtbot.addWidget(fit)
+    fit.set_dataset(TrainingTask(LINEAR.dataset_problem(), 0, "cpu").dataset)
+    fit.set_runs([RunStyle("SGD", "#1f77b4", "sgd", xp.Clip())])
+    xs = np.linspace(-1.0, 1.0, 5)
+
+    def snapshot(step):
+        pre = (np.zeros((2, 2)), np.zeros((2, 2)))
+        return RunView(0, step, xs, xs, np.full(5, float(step)), 1.0, 1.0, float("nan"), pre)
+
+    for step in range(0, 1000, 10):
+        fit.set_views([snapshot(step)])
+    steps = [view.step for view in fit.kept[0].views]
+    assert steps == list(range(0, 990, 20)) + [990]  # 50 + the latest: not over MAX_KEPT
+    assert MAX_KEPT < 100 and fit.kept[0].spacing == 16
+    assert all(view.preactivations is None for view in fit.kept[0].views)  # BatchNorm's
+    fit.set_cursor(501)
+    shown = fit.views[0].step
+    assert shown == 500
+    np.testing.assert_array_equal(fit.curves[0].yData, np.full(5, float(shown)))
+    fit.set_cursor(None)
+    np.testing.assert_array_equal(fit.curves[0].yData, np.full(5, 990.0))

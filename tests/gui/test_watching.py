@@ -88,6 +88,21 @@ def test_scrubbing_puts_the_map_and_every_plot_at_that_step(raced):
     assert w.map.head(0) == (w.live.column(0, "x")[-1], w.live.column(0, "y")[-1])
 
 
+def test_the_grid_opened_after_a_scrub_shows_the_timeline_s_step(raced):
+    w, _ = raced
+    wait_done(w)
+    w.timeline.show_step(10)
+    w.set_grid_view(True)  # its maps are built now, after the timeline moved
+    w.on_frame()
+    try:
+        for i, view in enumerate(w.grid.maps):
+            row = int(np.searchsorted(w.live.column(i, "step"), 10))
+            assert view.head(i) == (w.live.column(i, "x")[row], w.live.column(i, "y")[row])
+    finally:
+        w.set_grid_view(False)
+        w.timeline.show_step(40)
+
+
 def test_a_surface_unbounded_below_is_drawn_on_a_symmetric_log_scale():
     from optplayground.core.surfaces import get_surface
     from optplayground.gui.plots.heat import compute_heat

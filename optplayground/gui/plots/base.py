@@ -22,7 +22,7 @@ from ..live import LiveRuns, RunStyle
 from .chrome import (LEGEND_MAX_SHARE, Chrome, DecadeAxis, cache_legend, disable_data_options,
                      legend_columns, make_legend, style_plot)
 from .coincide import Followers
-from .envelope import Envelope
+from .envelope import Envelope, last_point
 from .step_cursor import StepCursor
 
 CURVE_WIDTH = 1.8
@@ -50,12 +50,14 @@ class RunCurve(pg.PlotCurveItem):
     def __init__(self, pen: pg.QtGui.QPen):
         self._log_y = False
         self._original = (np.empty(0), np.empty(0))
+        self.tip: tuple[float, float | None] | None = None  # (x, y) where it ends: last_point
         super().__init__(pen=pen)
 
     def setData(self, *args, **kwargs) -> None:
         if len(args) == 2:
             x, y = (np.asarray(a, dtype=np.float64) for a in args)
             self._original = (x, y)
+            self.tip = last_point(x, y)
             if self._log_y:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     y = np.log10(y)
@@ -155,8 +157,8 @@ class RunCurvesPlot(pg.PlotWidget):
         self._envelopes.clear()
         self.followers.reset()
         for items in self._items:
-            for item in items:
-                self.addItem(item)
+            for item in items:  # a curve's own bounds would undo the box's (_fit_bounds)
+                self.plotItem.addItem(item, ignoreBounds=isinstance(item, RunCurve))
         self._fill_legend()
         self._runs_changed()
         self._forget_drawn()
@@ -271,6 +273,11 @@ class RunCurvesPlot(pg.PlotWidget):
             pen.setWidthF(width)
             curve.setPen(pen)
         curve.setData(x, transform(y) if transform is not None else y)
+        if len(x) < len(steps):  # reduced: its last point need not be the run's
+            tip = last_point(steps, values)
+            if tip is not None and tip[1] is not None and transform is not None:
+                tip = tip[0], float(transform(np.array([tip[1]]))[0])
+            curve.tip = tip
 
     def _in_view(self, steps: np.ndarray) -> tuple[int, int]:
         """Indices of the steps in view and one beyond on each side; all while x auto-ranges."""
@@ -344,18 +351,29 @@ class RunCurvesPlot(pg.PlotWidget):
         self._mark_diverged(diverged)
 
     def _mark_diverged(self, diverged: set[int]) -> None:
-        """An ✕ at each diverged run's last step, on the top edge of the y bounds."""
+        """An ✕ at each diverged run's last step: at its last finite value, or on the edge
+        of the y bounds it ran off (the top edge for a run with no finite value)."""
         if not diverged and not len(self._diverged_marks.data):
             return
-        top = self._box[1][1] if self._box[1] else None
         spots = []
         for index in sorted(diverged):
-            x, _y = self.curves[index].getOriginalDataset()
-            if top is not None and x is not None and len(x) and self.curves[index].isVisible():
-                y = math.log10(top) if self.log_y and top > 0 else top
-                spots.append({"pos": (float(x[-1]), y), "brush": self._styles[index].color,
+            curve = self.curves[index]
+            if self._box[1] and curve.tip is not None and curve.isVisible():
+                x, y = curve.tip
+                y = self._mark_height(y)
+                spots.append({"pos": (x, y), "brush": self._styles[index].color,
                               "pen": pg.mkPen(self._styles[index].color, width=2)})
         self._diverged_marks.setData(spots)
+
+    def _mark_height(self, y: float | None) -> float:
+        """Where an ✕ for value y stands (view units): at y inside the y bounds, else
+        on the edge it lies beyond; None (no finite value) on the top edge."""
+        lo, hi = self._box[1]
+        if y is None or y > hi:
+            y = hi
+        elif y < lo:  # (on a log axis lo > 0: a value at or below 0 too)
+            y = lo
+        return math.log10(y) if self.log_y else y
 
     def _fill_legend(self) -> None:
         self.legend.clear()

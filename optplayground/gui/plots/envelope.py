@@ -10,6 +10,8 @@ in proportion to the plot's width, not to the length of the race. Pure numpy (no
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 BLOCK = 64  # values per stored (min, max) pair
@@ -105,3 +107,16 @@ class Envelope:
             los.append(np.minimum.reduceat(y[split:stop], offsets))
             his.append(np.maximum.reduceat(y[split:stop], offsets))
         return np.concatenate(los), np.concatenate(his)
+
+
+def last_point(x: np.ndarray, y: np.ndarray, look_back: int = 8
+               ) -> tuple[float, float | None] | None:
+    """The last x and the last finite y of a curve (None: none among its last `look_back`
+    values: a run stops at its first non-finite row); None for an empty curve."""
+    if not len(x):
+        return None
+    if math.isfinite(y[-1]):  # nearly always: the cheap way (this runs every frame)
+        return float(x[-1]), float(y[-1])
+    tail = y[-look_back:]
+    finite = np.flatnonzero(np.isfinite(tail))
+    return float(x[-1]), float(tail[finite[-1]]) if len(finite) else None

@@ -9,12 +9,17 @@
   accuracy (regression: its test loss).
 
 The snapshots carry their own metrics, so a title always describes the picture under it.
+The view keeps some of each run's snapshots (`Kept`): while the timeline is moved back it
+shows each run's last snapshot at or before that step, or where it can the fit at that very
+step (`exact_at`: a line fit is its row's (w, b)).
 """
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import html
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -39,6 +44,7 @@ TRAIN_PEN = pg.mkPen((255, 255, 255, 220), width=1)
 TEST_PEN = pg.mkPen((10, 10, 10, 255), width=1.6)
 POINT_SIZE = 7
 CURVE_WIDTH = 2.4
+MAX_KEPT = 64  # snapshots kept per run for the timeline (a 2-D one: 32 KB)
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -84,6 +90,37 @@ class _Scheme:
         return [pg.mkBrush(c) for c in colors]
 
 
+class Kept:
+    """One run's snapshots for the timeline: the latest, and before it at most MAX_KEPT
+    others at least `spacing` steps apart (the spacing doubles when they are too many, so
+    they cover the race evenly however long it is). BatchNorm's big arrays are not kept."""
+
+    def __init__(self):
+        self.views: list[RunView] = []
+        self.spacing = 1
+
+    def add(self, view: RunView) -> None:
+        views = self.views
+        if views and (views[-1].step >= view.step  # the same step again (a pause, the end)
+                      or len(views) > 1 and views[-1].step - views[-2].step < self.spacing):
+            views.pop()  # it was kept only as the latest
+        views.append(dataclasses.replace(view, preactivations=None))
+        while len(views) > MAX_KEPT:
+            self.spacing *= 2
+            thinned = views[:1]
+            for kept in views[1:-1]:
+                if kept.step - thinned[-1].step >= self.spacing:
+                    thinned.append(kept)
+            views[:] = thinned + views[-1:]
+
+    def at(self, step: int | None) -> RunView | None:
+        """The last snapshot at or before `step` (the first if none; None: the latest)."""
+        if not self.views or step is None:
+            return self.views[-1] if self.views else None
+        at = bisect.bisect_right([view.step for view in self.views], step)
+        return self.views[max(at - 1, 0)]
+
+
 def _points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[:MAX_POINTS], y[:MAX_POINTS]
 
@@ -96,7 +133,10 @@ class FitView(pg.GraphicsLayoutWidget):
         self.images: list[pg.ImageItem] = []  # 2-D: per run
         self.curves: list[pg.PlotCurveItem] = []  # 1-D: per run
         self.grids: list[np.ndarray | None] = []  # the snapshot each run shows
-        self.views: list[RunView] = []
+        self.views: list[RunView] = []  # the snapshots shown
+        self.kept: list[Kept] = []  # per run (for the timeline)
+        self.cursor: int | None = None  # the timeline's step, None: the latest snapshots
+        self.exact_at: Callable[[int, int], RunView | None] | None = None  # (run, step)
         self._styles: list[RunStyle] = []
         self._scheme: _Scheme | None = None
         self._caption: pg.LabelItem | None = None  # 2-D: what the marks and colours mean
@@ -118,6 +158,7 @@ class FitView(pg.GraphicsLayoutWidget):
     def set_runs(self, styles: Sequence[RunStyle]) -> None:
         self._styles = list(styles)
         self.views = []
+        self.kept = [Kept() for _ in self._styles]
         self._rebuild()
 
     def set_styles(self, styles: Sequence[RunStyle]) -> None:
@@ -132,17 +173,17 @@ class FitView(pg.GraphicsLayoutWidget):
         self._set_titles()
 
     def set_views(self, views: Sequence[RunView]) -> None:
-        """Draw the latest snapshot of every run."""
-        self.views = list(views)
-        for view in self.views:
-            if not 0 <= view.index < len(self.grids):
-                continue
-            self.grids[view.index] = view.grid
-            if self.one_dimensional:
-                self.curves[view.index].setData(view.xs, view.grid)
-            else:
-                self._show_map(view)
-        self._set_titles()
+        """New snapshots: kept, and drawn unless the timeline shows an earlier step."""
+        for view in views:
+            if 0 <= view.index < len(self.kept):
+                self.kept[view.index].add(view)
+        self._draw()
+
+    def set_cursor(self, step: int | None) -> None:
+        """Show each run's last snapshot at or before the timeline's step (None: the latest)."""
+        if step != self.cursor:
+            self.cursor = step
+            self._draw()
 
     def refresh(self, live: LiveRuns) -> None:
         """The pictures come with `set_views`; here only names and colours follow the race."""
@@ -245,6 +286,21 @@ class FitView(pg.GraphicsLayoutWidget):
         return f"● {tr('train')}{test}    {colours}"
 
     # ---------------------------------------------------------------- drawing
+
+    def _draw(self) -> None:
+        exact = self.exact_at if self.cursor is not None else None
+        shown = ((exact and exact(i, self.cursor)) or kept.at(self.cursor)
+                 for i, kept in enumerate(self.kept))
+        self.views = [view for view in shown if view is not None]
+        for view in self.views:
+            if self.grids[view.index] is view.grid:
+                continue  # drawn already
+            self.grids[view.index] = view.grid
+            if self.one_dimensional:
+                self.curves[view.index].setData(view.xs, view.grid)
+            else:
+                self._show_map(view)
+        self._set_titles()
 
     def _show_map(self, view: RunView) -> None:
         image = self.images[view.index]

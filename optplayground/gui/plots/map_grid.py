@@ -38,6 +38,7 @@ class MapGrid(QWidget):
         self.heat: Heat | None = None
         self._start = (0.0, 0.0)
         self._styles: list[RunStyle] = []
+        self.cursor: int | None = None  # the timeline's step, for maps built later too
 
         self.theme_changed(theme.current())  # the ground between the maps: the plots'
         self.setAutoFillBackground(True)
@@ -89,6 +90,7 @@ class MapGrid(QWidget):
             view.set_racing(racing)
 
     def set_cursor(self, step: int | None) -> None:
+        self.cursor = step
         for view in self.maps:
             view.set_cursor(step)
 
@@ -120,6 +122,7 @@ class MapGrid(QWidget):
         for i in range(count):
             view = TrajectoryMap(self, colorbar=False, legend=False, auto_heat=False)
             view.show_only(i)
+            view.set_cursor(self.cursor)
             for side in ("left", "bottom"):  # the titles say which run; save the room
                 view.plotItem.showLabel(side, False)
             if self.maps:
