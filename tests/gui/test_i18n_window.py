@@ -158,6 +158,7 @@ def swarm_texts(window) -> list:
     for metric in ("loss", "steps", "diverged"):
         swarm.sweep_map.set_metric(metric)
         texts.append(swarm.sweep_map.bar.axis.labelText)
+        texts += [label.text for _swatch, label in swarm.sweep_map.legend.items]  # off the bar
     swarm._fan_color = "#ff0000"
     swarm._draw_fan("lr", [0.01, 0.005, 0.02], [np.zeros((3, 2))] * 3)
     swarm._on_failed("sweep", 0, "?")
