@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 
-from PySide6.QtCore import QMimeData, QObject, QSettings, Slot
+from PySide6.QtCore import QMimeData, QObject, QSettings, Signal, Slot
 from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
@@ -99,6 +99,8 @@ def remembered_scale(settings: QSettings | None) -> int:
 
 class FileActions(QObject):
     """Builds the File menu of `window` and carries out its exports, recent files, presets."""
+
+    presetLoaded = Signal(str)  # a preset's name, once it is the window's experiment
 
     def __init__(self, window):
         super().__init__(window)
@@ -310,6 +312,7 @@ class FileActions(QObject):
             return False
         self.window.path = None  # Save asks for a file: the preset itself stays as shipped
         self.window.statusBar().showMessage(tr("Preset: {name}", name=translated(experiment.name)), 5000)
+        self.presetLoaded.emit(name)
         return True
 
     def set_scale(self, scale: int) -> None:

@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self.runs_panel.list.currentRowChanged.connect(self._emphasise_selected)
         self.files.export_menu.aboutToShow.connect(
             lambda: self.swarm.add_export_actions(self.files.export_menu))
-        self.files.presets_menu.triggered.connect(self.swarm.preset_chosen)  # its swarm view
+        self.files.presetLoaded.connect(self.swarm.preset_chosen)  # its swarm view
         self._key_filter = InputKeys(self)  # one-key shortcuts give way to a focused input
         QApplication.instance().installEventFilter(self._key_filter)
         self._key_filter.adopt(self)

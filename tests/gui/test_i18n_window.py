@@ -150,7 +150,7 @@ def swarm_texts(window) -> list:
     texts += scene_texts(window.map.scene())  # the basin's legend, by minimum
     swarm.basin.set_mode("steps")
     texts += scene_texts(window.map.scene()) + [swarm.basin.bar.axis.labelText]
-    assert "发散或从未到达" in texts  # its legend for numbers
+    assert "从未到达阈值" in texts  # its legend for numbers: never reached (grey)
     axes = (SweepAxis("lr", 1e-3, 1e-1, 2, True), SweepAxis("momentum", 0.0, 0.9, 2))
     swarm.sweep_map.start_job(axes, [(a, b) for a in (1e-3, 1e-1) for b in (0.0, 0.9)], (0.01, 0.5))
     swarm._on_frame("sweep", 0, swarm_frame("sweep", 4))
@@ -158,6 +158,7 @@ def swarm_texts(window) -> list:
     for metric in ("loss", "steps", "diverged"):
         swarm.sweep_map.set_metric(metric)
         texts.append(swarm.sweep_map.bar.axis.labelText)
+        texts += [label.text for _swatch, label in swarm.sweep_map.legend.items]  # off the bar
     swarm._fan_color = "#ff0000"
     swarm._draw_fan("lr", [0.01, 0.005, 0.02], [np.zeros((3, 2))] * 3)
     swarm._on_failed("sweep", 0, "?")

@@ -86,3 +86,18 @@ def test_basin_sweep_fan_and_lr_range_test(views, qtbot, tmp_path):
     suggested = sw.lr_plot.result.suggested_lr
     sw.panel.lr_apply.click()
     assert w.experiment.runs[0].hyper["lr"] == float(f"{suggested:.3g}")
+
+    # File ▸ Presets from here: the preset's view shows once the preset is the experiment
+    # (the menu's own signal comes before the load: it showed the old race's view, or none).
+    sw.dock.hide()
+    w.mark_saved()  # the applied lr is no edit to ask about
+    preset = {a.data(): a for a in w.files.presets_menu.actions()}
+    preset["basins_himmelblau"].trigger()
+    assert w.experiment.problem.surface == "himmelblau" and sw.dock.isVisible()
+    assert sw.panel.show_basin.isChecked() and sw.panel.right.currentWidget() is sw.sweep_map
+    qtbot.waitUntil(lambda: sw.basin.frame is not None and sw.basin.image.isVisible(), timeout=ENGINE_MS)
+    preset["lr_momentum_sweep"].trigger()
+    qtbot.waitUntil(lambda: not sw._recompute.isActive(), timeout=ENGINE_MS)  # the restart's refresh
+    wanted = ((1e-5, 1e-2, 40, True), (0.0, 0.99, 40, False))
+    assert [(a.low, a.high, a.count, a.log) for a in sw.panel.axes()] == list(wanted)
+    assert [(a.low, a.high, a.count, a.log) for a in sw._sweep_key[1]] == list(wanted)  # as raced

@@ -104,10 +104,10 @@ class BasinLayer(QObject):
             self.bar.setVisible(False)
         else:
             values, scale = self.values(frame)
-            rgba = colors.numbers_rgba(values, scale, ALPHA)
+            rgba = colors.numbers_rgba(values, scale, ALPHA, missing=colors.NO_VALUE, diverged=diverged)
             self.bar.show_scale(scale)
             self.bar.setVisible(True)
-        self._fill_legend(numbers=self.mode != "minimum")
+        self._fill_legend(numbers=self.mode)
         self.legend.setVisible(True)
         self.image.setImage(rgba.reshape(n, n, 4), autoLevels=False)
         if not self._placed:  # after the first setImage: the rect scales the image's pixels
@@ -127,7 +127,7 @@ class BasinLayer(QObject):
         steps = np.where(frame.reached >= 0, frame.reached, np.nan).astype(np.float64)
         label = (tr("steps to loss ≤ {threshold}", threshold=f"{self.threshold:g}")
                  if self.threshold is not None else tr("steps"))
-        return steps, colors.Scale(0.0, float(max(frame.steps, 1)), False, label)
+        return steps, colors.scale_for(steps, False, label)  # the steps seen: a fixed 0..steps was one colour
 
     def hide(self) -> None:
         self.image.setVisible(False)
@@ -145,13 +145,15 @@ class BasinLayer(QObject):
 
     # ------------------------------------------------------------ internals
 
-    def _fill_legend(self, numbers: bool = False) -> None:
+    def _fill_legend(self, numbers: str = "") -> None:
+        """`numbers`: the measure a colour bar shows ("" or "minimum": none)."""
+        numbers = "" if numbers == "minimum" else numbers
         if self._legend_for == (numbers, tuple(self.minima)):
             return
         self._legend_for = (numbers, tuple(self.minima))
         self.legend.clear()
         if numbers:  # the colour bar says the rest
-            self.legend.addItem(_swatch(colors.DIVERGED), tr("diverged, or never reached"))
+            fill_number_legend(self.legend, numbers)
             return
         for index, (mx, my) in enumerate(self.minima):
             rgb = colors.MINIMUM_COLORS[index % len(colors.MINIMUM_COLORS)]
@@ -163,6 +165,16 @@ class BasinLayer(QObject):
         start = self.cell_start(x, y)
         if start is not None:
             self.cellPicked.emit(*start)
+
+
+NO_VALUE_TEXT = {"steps": "never reached the threshold", "diverged": "did not diverge"}  # tr() where shown
+
+
+def fill_number_legend(legend: pg.LegendItem, measure: str) -> None:
+    """The colours a colour bar does not show: diverged, and where the measure has no value."""
+    legend.addItem(_swatch(colors.DIVERGED), tr("diverged"))
+    if measure in NO_VALUE_TEXT:
+        legend.addItem(_swatch(colors.NO_VALUE), tr(NO_VALUE_TEXT[measure]))
 
 
 def _swatch(rgb) -> pg.ScatterPlotItem:

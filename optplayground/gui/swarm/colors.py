@@ -17,7 +17,8 @@ COLORMAP = "cividis"
 MINIMUM_COLORS = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (204, 121, 167),
                   (240, 228, 66), (0, 114, 178), (213, 94, 0))
 NO_MINIMUM = (150, 150, 150)  # ended somewhere else
-DIVERGED = (120, 20, 40)  # deep red: diverged, or no value for the chosen measure
+DIVERGED = (120, 20, 40)  # deep red: diverged
+NO_VALUE = NO_MINIMUM  # grey, as "no known minimum": never reached the threshold, never diverged
 RUNNING = (70, 70, 70)  # not settled yet (minimum mode, while racing)
 
 
@@ -56,8 +57,10 @@ def scale_for(values: np.ndarray, log: bool, label: str) -> Scale:
     return Scale(lo, hi if hi > lo else lo + 1.0, log, label)
 
 
-def numbers_rgba(values: np.ndarray, scale: Scale, alpha: int = 255) -> np.ndarray:
-    """(N,) values -> (N, 4) uint8; NaN, ±inf (and ≤ 0 on a log scale) get DIVERGED."""
+def numbers_rgba(values: np.ndarray, scale: Scale, alpha: int = 255, missing=DIVERGED,
+                 diverged: np.ndarray | None = None) -> np.ndarray:
+    """(N,) values -> (N, 4) uint8; NaN, ±inf (and ≤ 0 on a log scale) get `missing`, the
+    rows flagged `diverged` DIVERGED whatever their value."""
     v = np.asarray(values, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         if scale.log:
@@ -66,7 +69,9 @@ def numbers_rgba(values: np.ndarray, scale: Scale, alpha: int = 255) -> np.ndarr
     ok = np.isfinite(t)
     index = np.clip(np.nan_to_num(t * 255, nan=0.0), 0, 255).astype(np.intp)
     rgb = lut()[index]
-    rgb[~ok] = DIVERGED
+    rgb[~ok] = missing
+    if diverged is not None:
+        rgb[diverged] = DIVERGED
     return _with_alpha(rgb, alpha)
 
 

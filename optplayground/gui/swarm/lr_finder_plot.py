@@ -31,9 +31,15 @@ class LRFinderPlot(pg.PlotWidget):
         item.addItem(self.note, ignoreBounds=True)
         self.note.setVisible(False)
         self.result = None
+        self._label_lrs(False)
+
+    def _label_lrs(self, shown: bool) -> None:
+        """An empty log axis spans 1..10 and labels 2..9: no LRs to show until a test ran."""
+        self.plotItem.getAxis("bottom").setStyle(showValues=shown)
 
     def show_result(self, result) -> None:
         self.result = result
+        self._label_lrs(True)
         self.raw.setData(result.lrs, result.losses)
         self.smoothed.setData(result.lrs, result.smoothed)
         finite = result.smoothed[np.isfinite(result.smoothed)]
@@ -54,6 +60,7 @@ class LRFinderPlot(pg.PlotWidget):
 
     def clear_result(self) -> None:
         self.result = None
+        self._label_lrs(False)
         self.raw.setData([], [])
         self.smoothed.setData([], [])
         self.marker.setVisible(False)

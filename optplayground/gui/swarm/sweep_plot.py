@@ -16,7 +16,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from ...core.i18n import tr
 from .. import theme
 from ..plots.chrome import style_plot
-from .basin_layer import SwarmColorBar
+from .basin_layer import SwarmColorBar, fill_number_legend
 from . import colors
 
 METRICS = {"loss": "final loss", "steps": "steps to loss ≤ threshold", "diverged": "diverged at step"}  # tr() where shown
@@ -55,10 +55,16 @@ class SweepHeatMap(pg.PlotWidget):
         self.hover.setZValue(20)
         self.hover.setVisible(False)
         item.addItem(self.hover, ignoreBounds=True)
-        self.setToolTip(tr("Hover a cell for its values, click it to race that setting"))
-        self.hint = pg.TextItem(tr("Pick one or two hyperparameters and press Sweep"), color=look.text,
-                                anchor=(0.5, 0.5))
+        # No tooltip: it would cover the hover label; the hint says it before the first sweep.
+        self.hint = pg.TextItem(tr("Pick one or two hyperparameters and press Sweep;\n"
+                                   "hover a cell for its values, click it to race that setting"),
+                                color=look.text, anchor=(0.5, 0.5))
         item.addItem(self.hint, ignoreBounds=True)
+        self.legend = pg.LegendItem(brush=look.legend_brush, pen=look.legend_pen,
+                                    labelTextColor=look.text, labelTextSize="9pt", verSpacing=-4)
+        self.legend.setParentItem(item.vb)  # the colours the colour bar does not show
+        self.legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(6, 6))
+        self.legend.setVisible(False)
         self.shown_metric = "loss"
         self.threshold: float | None = None
         self.axes: tuple = ()
@@ -102,7 +108,9 @@ class SweepHeatMap(pg.PlotWidget):
         if len(frame.x) != len(self.cells):
             return
         values, scale = self.values(frame)
-        rgba = colors.numbers_rgba(values, scale)
+        no_value = colors.NO_VALUE if self.shown_metric != "loss" else colors.DIVERGED
+        diverged = (frame.status == 3) | (frame.status == 4)
+        rgba = colors.numbers_rgba(values, scale, missing=no_value, diverged=diverged)
         counts = [a.count for a in self.axes]
         if len(counts) == 1:
             image = rgba.reshape(1, counts[0], 4)
@@ -113,6 +121,9 @@ class SweepHeatMap(pg.PlotWidget):
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self.bar.show_scale(scale)
         self.bar.setVisible(True)
+        self.legend.clear()
+        fill_number_legend(self.legend, self.shown_metric)
+        self.legend.setVisible(True)
         self.updates += 1
 
     def values(self, frame) -> tuple[np.ndarray, colors.Scale]:
@@ -128,9 +139,9 @@ class SweepHeatMap(pg.PlotWidget):
             values = np.where(frame.reached >= 0, frame.reached, np.nan).astype(np.float64)
             label = (tr("steps to loss ≤ {threshold}", threshold=f"{self.threshold:g}")
                      if self.threshold is not None else tr("steps"))
-            return values, colors.Scale(0.0, float(max(frame.steps, 1)), False, label)
+            return values, colors.scale_for(values, False, label)
         values = np.where(diverged, frame.stopped, np.nan).astype(np.float64)
-        return values, colors.Scale(0.0, float(max(frame.steps, 1)), False, tr("diverged at step"))
+        return values, colors.scale_for(values, False, tr("diverged at step"))
 
     def cell_at(self, x: float, y: float) -> int | None:
         """The cell under a point in view coordinates."""
@@ -159,9 +170,11 @@ class SweepHeatMap(pg.PlotWidget):
         else:
             text = tr("loss {loss} ({status})", loss=loss, status=tr(status))
         text = f"{values}\n{text}"
-        if frame.reached[cell] >= 0:
+        if self.threshold is not None and frame.reached[cell] >= 0:
             text += "\n" + tr("loss ≤ {threshold} at step {step}", threshold=f"{self.threshold:g}",
                                step=int(frame.reached[cell]))
+        elif self.threshold is not None and frame.done:
+            text += "\n" + tr("never reached loss ≤ {threshold}", threshold=f"{self.threshold:g}")
         return text
 
     # ------------------------------------------------------------ internals
@@ -197,6 +210,11 @@ class SweepHeatMap(pg.PlotWidget):
         self.hover.setAnchor((1 if point.x() > (x0 + x1) / 2 else 0, 0 if point.y() > (y0 + y1) / 2 else 1))
         self.hover.setPos(point)
         self.hover.setVisible(True)
+
+    def leaveEvent(self, event) -> None:
+        """The scene sees no move once the mouse has left: the label would stay."""
+        self.hover.setVisible(False)
+        super().leaveEvent(event)
 
     def _on_click(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.double():

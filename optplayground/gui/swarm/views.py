@@ -380,16 +380,17 @@ class SwarmViews(QObject):
         panel.metric_box.setCurrentIndex(panel.metric_box.findData(view.colour))
         self.start_sweep()
 
-    @Slot(object)
-    def preset_chosen(self, action) -> None:
-        """File ▸ Presets loaded a preset (the action's data: its name): show its view."""
+    @Slot(str)
+    def preset_chosen(self, name: str) -> None:
+        """A preset became the window's experiment (File ▸ Presets): show its view. (Not on
+        the menu's `triggered`: that comes before the preset is loaded, or if it is not.)"""
         from ...core.presets import preset_swarm_view
 
         try:
-            view = preset_swarm_view(str(action.data()))
+            view = preset_swarm_view(name)
         except Exception:  # noqa: BLE001 — a broken shipped view: the race goes on without
             return
-        if view is not None and self.window.experiment.problem.is_dataset is False:
+        if view is not None and not self.window.experiment.problem.is_dataset:
             self.show_view(view)
 
     def view_done(self, view) -> bool:
