@@ -47,8 +47,9 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
     rows = []
     for action in window.actions():
         key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        if key and action.text():
-            rows.append((key, re.sub(r"\(&\w\)", "", action.text()).replace("&", "")))  # "退出(&Q)": 退出
+        text = action.property("shortcut_text") or action.text()  # (a menu item's text may
+        if key and text:  # need its menu to make sense: it says so in its own words)
+            rows.append((key, re.sub(r"\(&\w\)", "", text).replace("&", "")))  # "退出(&Q)": 退出
     return rows + [(tr(key), tr(text)) for key, text in MORE_KEYS]
 
 

@@ -141,6 +141,8 @@ class FileActions(QObject):
                 tr("Export the window as PNG"), "-window.png", FORMATS["png"], self.export_window)),
             "copy": add_action(self.window, None, tr("&Dashboard"), "Ctrl+Shift+C",
                               self.copy_dashboard)}
+        # Its menu says where it copies; Help ▸ Shortcuts lists it alone (gui/about.py)
+        self._fixed["copy"].setProperty("shortcut_text", tr("Copy the dashboard to the clipboard"))
         self.scale_menu = self._build_scale_menu()
         self._fill_export_menu()
         self._fill_copy_menu()

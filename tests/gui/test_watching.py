@@ -214,6 +214,7 @@ def test_help_lists_every_key_of_the_window(raced):
     assert rows["Space"] == "Play / Pause" and rows["G"] == "Side by side (grid)"
     assert rows["E"] == "Equal axes on the map (1:1)" and rows["F1"] == "Keyboard Shortcuts"
     assert "Escape" in rows and "Ctrl+O" in rows
+    assert rows["Ctrl+Shift+C"] == "Copy the dashboard to the clipboard"  # not "Dashboard"
 
 
 def test_the_results_table_reads_each_run_and_exports_it(raced, tmp_path):
