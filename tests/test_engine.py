@@ -299,3 +299,26 @@ def test_keyboard_interrupt_stops_the_race_on_the_main_thread_and_ends_a_run_els
     history = result["history"]
     assert history[0].status == "error" and history[0].message == "KeyboardInterrupt"
     assert history[1].status == "done"
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_the_race_ends_when_every_run_has_stopped(batched):
+    """The warm-up preset started at x = 19: every run leaves the map at step 1, and the
+    race ends there (its clock used to run on to step 1,000 with nothing left racing)."""
+    from optplayground.core.presets import load_preset
+
+    exp = load_preset("warmup_cosine")
+    exp.problem.start = (19.0, 2.0)
+    engine = Engine(exp, batched=batched)
+    batch = engine.advance(100)
+    assert [r.status for r in batch.runs] == ["diverged"] * len(engine.runs)
+    assert all(r.message.startswith("diverged at step 1:") for r in batch.runs)
+    assert (batch.step, batch.done, engine.step, engine.done) == (1, True, 1, True)
+    assert engine.advance(100).step == 1  # nothing more happens
+    assert [len(record.array()) for record in engine.history.runs] == [2] * len(engine.runs)
+
+
+def test_a_race_goes_on_while_one_run_still_runs():
+    engine = race(Run("wild", "sgd", {"lr": 0.5}), Run("calm", "adam", {"lr": 0.01}), steps=200,
+                  surface="saddle", start=(0.5, 0.01))
+    assert engine.history[0].status == "diverged" and engine.step == 200

@@ -69,3 +69,26 @@ def test_an_experiment_that_cannot_race_is_kept_and_refused():
     model.set_problem(Problem(surface="formula", formula="x +"))
     assert events[0][0] == "refused" and "formula" in events[0][1]
     assert model.generation == 1 and model.experiment.problem.formula == "x +"
+
+
+def test_a_value_edited_after_the_race_ended_races_it_again():
+    """A live edit of a finished race would apply at no step: the race is raced again with
+    it (a rename is still only a restyle); an older race's end is no end of this one."""
+    model = RaceModel(three_runs())
+    model.load(three_runs())
+    events = recorded(model)
+    edited = copy.deepcopy(model.experiment.runs)
+    edited[2].hyper["lr"] = 0.002
+    model.race_over(0)  # an older generation's end
+    model.set_runs(copy.deepcopy(edited))
+    assert events == [("run_edited", 1, 0.002), ("restyled", ["A", "B", "C"])]
+    model.race_over(1)
+    assert model.over
+    renamed = copy.deepcopy(edited)
+    renamed[0].name = "Adam"
+    model.set_runs(renamed)
+    edited = copy.deepcopy(renamed)
+    edited[2].hyper["lr"] = 0.003
+    model.set_runs(edited)
+    assert events[2:] == [("restyled", ["Adam", "B", "C"]), ("restarted", 2)]
+    assert not model.over and model.experiment.runs[2].hyper["lr"] == 0.003

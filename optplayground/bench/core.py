@@ -160,7 +160,7 @@ def feed(live, generation: int, experiment: Experiment, steps: int, real_steps: 
     the number of rows."""
     engine = Engine(experiment, keep_history=False)
     last = None
-    while engine.step < min(real_steps, steps):
+    while engine.step < min(real_steps, steps) and not engine.done:
         last = engine.advance(min(rows_per_batch, real_steps - engine.step, steps - engine.step))
         live.add_batch(generation, last)
     step = start = engine.step

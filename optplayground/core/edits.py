@@ -15,7 +15,8 @@
 
 LIVE and REBUILD edits apply from the next update of that run: the engine sets the new
 values (`Engine.update_run`), and for REBUILD builds a fresh optimizer on the run's current
-point. A RESTART is a new race (a new engine). The engine can rebuild for a flag too
+point (of a race that is over, a new race: core/race_model.py). A RESTART is a new race
+(a new engine). The engine can rebuild for a flag too
 (`needs_fresh_optimizer`): the window races anew instead, as the algorithm changed.
 """
 from __future__ import annotations

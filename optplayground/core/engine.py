@@ -7,7 +7,8 @@ Row k of a run is the iterate after k updates: step k, x_k, y_k, f(x_k), the LR 
 uses, the raw gradient norm at x_k and its norm after clipping (the gradient update k+1
 applies). A row is therefore written when update k+1 happens, so an edit made between two
 updates shows in the row of the update it affected. The last row (k = steps) is written
-when the race ends.
+when the race ends. The race ends when every run has stopped (diverged, converged, an
+error): its step is then the one where the last run stopped.
 """
 from __future__ import annotations
 
@@ -144,6 +145,7 @@ class Engine:
         self.history = History([r.name for _, r in enabled], [r.optimizer for _, r in enabled],
                                exp.history_cap, exp.steps + 1 if keep_history else 0, columns)
         self.step = 0
+        self.all_stopped = False  # every run stopped before `steps`: the race is over
 
     def _new_run(self, index: int, run: Run) -> _RunState:
         if self.task is not None:  # checked here: it depends on the data and the model
@@ -160,17 +162,20 @@ class Engine:
 
     @property
     def done(self) -> bool:
-        return self.step >= self.steps
+        return self.step >= self.steps or self.all_stopped
 
     def advance(self, n: int = 1) -> Batch:
         """Make up to n updates of every running run (never past `steps`)."""
-        n = max(0, min(n, self.steps - self.step))
+        n = max(0, min(n, self.steps - self.step)) if not self.done else 0
         for group in self.groups:
             group.advance(n)  # its final rows too, once it reaches `steps`
         for state in self.runs:
             if state.status == "running" and state.group is None:
                 self._advance_run(state, n)
         self.step += n
+        if self.step < self.steps and self.runs and all(s.status != "running" for s in self.runs):
+            self.all_stopped = True  # the clock stops where the last run did
+            self.step = min(self.step, max(state.step for state in self.runs))
         if self.done:
             for state in self.runs:
                 if state.status == "running" and state.group is None:

@@ -6,7 +6,9 @@ subscribe, the model knows none of them):
 
 - `restarted(experiment, generation)`: a new race of this validated copy; rows of an older
   generation are stale.
-- `run_edited(index, run)`: a LIVE or REBUILD edit of the racing run `index`.
+- `run_edited(index, run)`: a LIVE or REBUILD edit of the racing run `index`. Once the
+  race is over (`race_over`), such an edit races it again instead: what the window shows
+  is then the race of the settings it shows, not of the settings before the edit.
 - `restyled(experiment)`: names or colours changed (also after a live edit).
 - `refused(message)`: the experiment as edited cannot race (it is kept, not raced).
 
@@ -44,6 +46,7 @@ class RaceModel:
     def __init__(self, experiment: Experiment):
         self.experiment = experiment
         self.generation = 0
+        self.over = False  # the current race reached its end (or every run stopped)
         self._ids = itertools.count()
         self.run_ids = [next(self._ids) for _ in experiment.runs]
         self.restarted, self.run_edited = Event(), Event()
@@ -69,8 +72,14 @@ class RaceModel:
             self.refused.emit(str(error))
             return False
         self.generation += 1
+        self.over = False
         self.restarted.emit(exp, self.generation)
         return True
+
+    def race_over(self, generation: int) -> None:
+        """The race `generation` ended: an edit of a value races anew from here on."""
+        if generation == self.generation:
+            self.over = True
 
     # ------------------------------------------------------------ edits
 
@@ -102,7 +111,7 @@ class RaceModel:
         old, self.experiment.runs = self.experiment.runs, runs
         self.run_ids = self._match_ids(old, runs)
         edit = runs_edit(old, runs)
-        if edit is Edit.RESTART:
+        if edit is Edit.RESTART or (self.over and edit > Edit.STYLE):
             self.restart()
             return edit
         for index, run in live_edits(old, runs):

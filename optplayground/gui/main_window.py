@@ -275,7 +275,7 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def set_playing(self, playing: bool) -> None:
-        if playing and self.live.step >= self.experiment.steps:
+        if playing and self.model.over:
             self.model.restart()  # play after the end: race again
         if playing:
             self.timeline.release()  # the views show the race as it goes on
@@ -297,6 +297,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def on_finished(self, generation: int) -> None:
+        self.model.race_over(generation)  # an edit now races anew (core/race_model.py)
         if generation == self.generation:
             self.playing = False
             self.transport.set_playing(False)

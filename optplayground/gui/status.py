@@ -45,15 +45,15 @@ class RaceStatus:
             rate = (live.step - step_then) / (now - then)
             self._rate = (now, live.step, rate)
         self.step_label.setText(tr("step {step} / {steps}", step=f"{live.step:,}", steps=f"{steps:,}"))
-        if not playing or now - self._progress_at >= 0.2:  # five repaints a second at most
-            self._progress_at = now
-            self.progress.setValue(round(1000 * min(live.step, steps) / max(steps, 1)))
         finished = live.step >= steps or self._all_stopped(live)
+        if not playing or now - self._progress_at >= 0.2:  # five repaints a second at most
+            self._progress_at = now  # (a race whose runs all stopped early is over: full)
+            self.progress.setValue(1000 if finished else round(1000 * live.step / max(steps, 1)))
         self.rate_label.setText(tr("finished") if finished
                                 else tr("{rate} steps/s", rate=f"{rate:,.0f}") if playing
                                 else tr("paused"))
         self.device_label.setText(tr("device {device}", device=device))
-        self.runs_label.setText("&nbsp;&nbsp;".join(self._run_state(live, i, style)
+        self.runs_label.setText("&nbsp;&nbsp;".join(self._run_state(live, i, style, playing)
                                                     for i, style in enumerate(live.styles)))
 
     @staticmethod
@@ -61,9 +61,10 @@ class RaceStatus:
         return len(live) > 0 and all(live.run(i).status != "running" for i in range(len(live)))
 
     @staticmethod
-    def _run_state(live: LiveRuns, index: int, style) -> str:
+    def _run_state(live: LiveRuns, index: int, style, playing: bool) -> str:
         record = live.run(index)
-        state = record.message or tr(record.status)
+        paused = record.status == "running" and not playing
+        state = record.message or tr("paused" if paused else record.status)
         last = record.last()
         if "epoch" in record.columns_names and last is not None:  # each run its own
             state += tr(", epoch {epoch}", epoch=f"{last[record.columns_names.index('epoch')]:.0f}")

@@ -91,8 +91,9 @@ class RunGroup:
             if state.group is not self:
                 continue
             state.buffer.extend(paths[row])
-            state.step = self.race.step
             state.status, state.message = summary.status_of(row), summary.message_of(row)
+            running = state.status == "running"  # else the step it stopped at (Engine.advance)
+            state.step = self.race.step if running else summary.stopped_at(row)
 
     def _fail(self, message: str) -> None:
         for state in self.states:

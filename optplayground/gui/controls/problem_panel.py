@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
                                QWidget)
 
@@ -14,6 +14,7 @@ from ...core.i18n import tr
 from ...core.expression import FUNCTIONS, FormulaError, compile_formula
 from ...core.params import ConfigError
 from ...core.surfaces import SURFACES
+from .coordinate_spin import CoordinateSpin
 from .common import (WrappingLabel, add_spec_items, error_label, formula_label, label_width,
                      mark_invalid, show_error)
 from .dataset_editor import DatasetEditor
@@ -22,7 +23,7 @@ from .spec_form import SpecForm
 FORMULA = "formula"
 FORMULA_HELP = ("Your own function of x and y: numbers, x, y, pi, e, + − * / **, and "
                 "{functions}. Press Return to apply.")  # formula_help() fills it in
-START_LIMIT = 1e6
+START_LIMIT = 1e12
 SEED_LIMIT = 2**31 - 1
 MODES = (("surface", "Surface: a 2-D function",
           "Optimizers race down a 2-D loss surface; the map shows their paths"),
@@ -121,6 +122,8 @@ class ProblemPanel(QWidget):
         start_label.setMinimumWidth(label_width(self))  # lines up with the params' labels
         form.addRow(start_label, start_row)
         column.addLayout(form)
+        self.start_error = error_label()  # a typed start beyond START_LIMIT was clamped
+        column.addWidget(self.start_error)
 
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
@@ -135,10 +138,8 @@ class ProblemPanel(QWidget):
         form.addRow(self.seed_label, self.seed_spin)
         outer.addLayout(form)
 
-    def _coordinate_spin(self, name: str) -> QDoubleSpinBox:
-        spin = QDoubleSpinBox()
-        spin.setRange(-START_LIMIT, START_LIMIT)
-        spin.setDecimals(4)
+    def _coordinate_spin(self, name: str) -> CoordinateSpin:
+        spin = CoordinateSpin(START_LIMIT)  # takes 1e9 as typed; says so past the limit
         spin.setSingleStep(0.1)
         spin.setKeyboardTracking(False)
         spin.setAccelerated(True)
@@ -357,6 +358,7 @@ class ProblemPanel(QWidget):
             x = self.x_spin.value()
         else:
             y = self.y_spin.value()
+        show_error(self.start_error, self.sender().take_note())
         self._problem.start = (x, y)
         self.default_button.setEnabled(True)
         self._emit()

@@ -159,12 +159,12 @@ class RunsPanel(QWidget):
         self._structural(self.selected())
 
     def rename(self, index: int, name: str) -> bool:
-        """Rename a run; False (and a message) if the name is empty or taken."""
-        name = name.strip()
-        taken = self._names() - {self._runs[index].name}
+        """Rename a run; False (and a message, until the next edit) if the name is empty
+        or taken: the run keeps its name."""
+        name, old = name.strip(), self._runs[index].name
         if not name:
-            error = tr("a run needs a name")
-        elif name in taken:
+            error = tr("a run needs a name: it keeps the name {name}", name=repr(old))
+        elif name in self._names() - {old}:
             error = tr("there is already a run named {name}", name=repr(name))
         else:
             error = ""
@@ -204,6 +204,7 @@ class RunsPanel(QWidget):
         if self._runs[index].color == color:
             return
         self._runs[index].color = color
+        show_error(self.message, "")
         self._refresh(self.selected(), editor=False)
         self.runStyled.emit(self.runs())
 
@@ -283,6 +284,7 @@ class RunsPanel(QWidget):
         row = self.selected()
         if row < 0:
             return
+        show_error(self.message, "")  # a rename refused before is old news
         old = self._runs[row]
         run.name, run.color, run.enabled = old.name, old.color, old.enabled
         if run.optimizer != old.optimizer:

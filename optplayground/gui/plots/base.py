@@ -19,8 +19,8 @@ from PySide6.QtCore import Qt, Slot
 from .. import pgcompat
 from ...core.i18n import tr
 from ..live import LiveRuns, RunStyle
-from .chrome import (LEGEND_MAX_SHARE, Chrome, DecadeAxis, cache_legend, disable_data_options,
-                     legend_columns, make_legend, style_plot)
+from .chrome import (LEGEND_MAX_SHARE, Chrome, DecadeAxis, StepAxis, cache_legend,
+                     disable_data_options, legend_columns, make_legend, style_plot)
 from .coincide import Followers
 from .envelope import Envelope, last_point
 from .step_cursor import StepCursor
@@ -114,7 +114,8 @@ class RunCurvesPlot(pg.PlotWidget):
     def __init__(self, parent=None, log_y: bool = False):
         self.x_axis = "step"  # or "epoch": every row of a dataset race has one
         self.racing = False  # a race at full speed: hairlines (see DENSE_WIDTH)
-        super().__init__(parent, axisItems={"left": DecadeAxis("left")})
+        super().__init__(parent, axisItems={"left": DecadeAxis("left"),
+                                            "bottom": StepAxis("bottom")})
         style_plot(self.plotItem, self.title, self.y_label, "step")
         self.chrome = Chrome(self.plotItem, tr(self.title))  # compact when low (resizeEvent)
         disable_data_options(self.plotItem)
@@ -219,6 +220,7 @@ class RunCurvesPlot(pg.PlotWidget):
         if name not in X_AXES:
             raise ValueError(f"x-axis must be one of {X_AXES}, got {name!r}")
         self.x_axis = name
+        self.getPlotItem().getAxis("bottom").whole = name == "step"
         self.chrome.set_label("bottom", tr(name))
         self._redraw()
         self.plotItem.enableAutoRange(x=True)

@@ -64,6 +64,23 @@ class DecadeAxis(pg.AxisItem):
         return [(1.0, decades), (None, minor), *ticks[1:]]
 
 
+class StepAxis(pg.AxisItem):
+    """Steps are whole numbers: no tick level finer than one step (a race whose runs all
+    stopped at step 1 had its x-axis labelled 0, 0.2, 0.4 …). `whole = False`: any ticks
+    (an axis of epochs)."""
+
+    whole = True
+
+    def tickValues(self, minVal, maxVal, size):
+        levels = super().tickValues(minVal, maxVal, size)
+        if not self.whole:
+            return levels
+        kept = [(spacing, values) for spacing, values in levels if spacing >= 1]
+        if kept or not maxVal - minVal <= 10:  # (NaN bounds: no ticks)
+            return kept
+        return [(1.0, [float(k) for k in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
+
+
 TICK_TEXT_PX = 44  # "10⁻²⁵", "0.00105": the widest tick labels a race usually reaches
 
 
