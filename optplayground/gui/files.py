@@ -230,18 +230,22 @@ class FileActions(QObject):
 
     # ------------------------------------------------------------ what the menu does
 
-    def edits_may_go(self) -> bool:
-        """Before another experiment replaces this one: True when nothing was edited since
-        it was opened or saved, or the user agrees to discard the edits."""
+    def edits_may_go(self, quitting: bool = False) -> bool:
+        """Before another experiment replaces this one (or the window closes): True when
+        nothing was edited since it was opened or saved, or the user saves the edits or
+        agrees to discard them."""
         if self.window.experiment == self.window.saved:
             return True
-        box = QMessageBox(QMessageBox.Question, tr("Discard your edits?"),
-                          tr("This experiment has edits that are not saved. Open another one "
-                             "and discard them?"), QMessageBox.Discard | QMessageBox.Cancel,
+        text = (tr("This experiment has edits that are not saved. Quit and discard them?")
+                if quitting else tr("This experiment has edits that are not saved. Open "
+                                    "another one and discard them?"))
+        box = QMessageBox(QMessageBox.Question, tr("Discard your edits?"), text,
+                          QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
                           self.window)
         box.setObjectName("discard-box")
         box.setDefaultButton(QMessageBox.Cancel)
-        return box.exec() == QMessageBox.Discard
+        answer = box.exec()
+        return answer == QMessageBox.Discard or (answer == QMessageBox.Save and self.save())
 
     def open_path(self, path: str) -> bool:
         """Open an experiment file (the Open dialog, Open Recent, a drop). Never raises: a
@@ -275,18 +279,15 @@ class FileActions(QObject):
             self.open_path(path)
 
     @Slot()
-    def save(self) -> None:
-        if self.window.path:
-            self.save_to(self.window.path)
-        else:
-            self.save_as()
+    def save(self) -> bool:
+        """Save to the experiment's file (or ask for one); whether it was saved."""
+        return self.save_to(self.window.path) if self.window.path else self.save_as()
 
     @Slot()
-    def save_as(self) -> None:
+    def save_as(self) -> bool:
         path, _ = QFileDialog.getSaveFileName(self.window, tr("Save experiment"), "experiment.toml",
                                               tr("Experiments (*.toml)"))
-        if path:
-            self.save_to(path)
+        return bool(path) and self.save_to(path)
 
     def save_to(self, path: str) -> bool:
         exp = self.window.experiment

@@ -449,7 +449,18 @@ class MainWindow(QMainWindow):
                 view.shutdown()
         self.worker.shutdown()
 
+    @Slot()
+    def quit_asking(self) -> None:
+        """File ▸ Quit: unsaved edits are saved, discarded or kept open, as the user says."""
+        if self.files.edits_may_go(quitting=True):
+            self.close()
+
     def closeEvent(self, event) -> None:
+        # The user closing the window is asked about unsaved edits; a close by the program
+        # (Quit has asked already, Ctrl+C in the terminal, tests) is not.
+        if event.spontaneous() and not self.files.edits_may_go(quitting=True):
+            event.ignore()
+            return
         remember(self, self.settings)
         self.shutdown()
         super().closeEvent(event)

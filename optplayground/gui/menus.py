@@ -37,7 +37,7 @@ def _file_menu(window, file) -> None:
                                       window.reopen_last)
     window.reopen_action.setEnabled(bool(settings_text(window.settings, "last_experiment")))
     file.addSeparator()
-    add_action(window, file, tr("&Quit"), QKeySequence.Quit, window.close)
+    add_action(window, file, tr("&Quit"), QKeySequence.Quit, window.quit_asking)
 
 
 def _view_menu(window, view) -> None:

@@ -92,3 +92,35 @@ def test_the_presets_menu_lists_every_preset_and_loads_one(window, qtbot):
     assert html.escape(chosen.description) in w.about_label.text()
     assert w.windowTitle().startswith(chosen.title)
     assert w.about_label.isVisible()
+
+
+class UserClose:
+    """A close of the window by the user (its title bar's ✕): Qt's event is spontaneous."""
+
+    def __init__(self):
+        self.ignored = False
+
+    def spontaneous(self) -> bool:
+        return True
+
+    def ignore(self) -> None:
+        self.ignored = True
+
+
+def test_quitting_with_unsaved_edits_asks_to_save_discard_or_stay(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    w = window(small_experiment(), autoplay=False)
+    answers, asked = [QMessageBox.Cancel, QMessageBox.Cancel, QMessageBox.Save], []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or answers.pop(0))
+    w.model.set_steps(7)  # an edit
+    w.quit_asking()  # File ▸ Quit, Cancel: the window stays
+    assert w.isVisible() and "Quit and discard them?" in asked[0]
+    close = UserClose()
+    w.closeEvent(close)  # the title bar's ✕, Cancel
+    assert close.ignored and w.isVisible()
+    target = tmp_path / "kept.toml"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    w.quit_asking()  # Save: saved, then closed
+    assert xp.load(str(target)).steps == 7 and not w.isVisible()
+    assert len(asked) == 3
