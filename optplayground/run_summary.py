@@ -18,7 +18,7 @@ def summary(engine) -> str:
     minima = surface.minima_for(engine.surface_params)
     head = (f"{'run':<16} {'optimizer':<12} {'status':<10} {'step':>7} {'loss':>13} "
             f"{'best loss':>13} {'converged':>9} {'x':>10} {'y':>10} {'to min':>9}")
-    lines = [f"{engine.experiment.name} on {surface.title}, {engine.step} steps, "
+    lines = [f"{engine.experiment.name} on {surface.title}, {_steps(engine.step)}, "
              f"device {engine.device}", head, "-" * len(head)]
     for record in engine.history.runs:
         result, last = run_result(record, minima), record.last()
@@ -32,13 +32,18 @@ def summary(engine) -> str:
     return "\n".join(lines)
 
 
+def _steps(n: int) -> str:
+    """"1 step", "40 steps" (a race whose runs all stopped at once ends after one)."""
+    return f"{n:,} step" + ("" if n == 1 else "s")
+
+
 def _dataset_summary(engine) -> str:
     task = engine.task
     head = (f"{'run':<16} {'optimizer':<12} {'status':<10} {'step':>7} {'epoch':>6} "
             f"{'best loss':>12} {'converged':>9} {'train loss':>12} {'test loss':>12} "
             f"{'accuracy':>9}")
     lines = [f"{engine.experiment.name}: {task.spec.title} ({task.dataset.n_train} train, "
-             f"{task.dataset.n_test} test), loss {task.loss_name}, {engine.step} steps, "
+             f"{task.dataset.n_test} test), loss {task.loss_name}, {_steps(engine.step)}, "
              f"device {engine.device}", head, "-" * len(head)]
     col = {name: i for i, name in enumerate(engine.history.columns)}
     for record in engine.history.runs:

@@ -92,3 +92,13 @@ def test_the_rows_are_not_left_when_the_summary_cannot_be_written(tmp_path, one_
                                            ("x.tsv.csv", "x.tsv.summary.csv")])
 def test_the_summary_is_named_after_the_rows(given, beside):
     assert summary_path(given) == beside
+
+
+def test_the_printed_head_counts_the_steps_the_race_made(capsys):
+    """A race whose runs all left the map at the first update ends there: "1 step"."""
+    assert main(["run", "--surface", "rosenbrock", "--start", "19,2", "--opt", "sgd:lr=0.01",
+                 "--steps", "1000"]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert ", 1 step, device" in head
+    assert main(["run", *SURFACE]) == 0
+    assert ", 30 steps, device" in capsys.readouterr().out.splitlines()[0]
